@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One test layout for every project, two tiers:
+ * - unit: `test/**\/*.test.ts`, no broker, memory cluster / tester only;
+ * - integration: `test/**\/*.int.test.ts`, against the real broker that the global setup
+ *   provides (the one `npm test` started, or `KAFKA_BROKERS`, or a fresh one for this run).
+ * Each project also writes a JSON report that `npm test` sums into one closing line.
+ */
+export function projectTestConfig(projectDir: string, name: string) {
+  const root = resolve(projectDir, '..', '..');
+  const reportDir = resolve(process.env.SHOWCASE_TEST_REPORTS ?? resolve(root, '.test-results'));
+  return defineConfig({
+    test: {
+      reporters: ['default', ['json', { outputFile: resolve(reportDir, `${name}.json`) }]],
+      projects: [
+        {
+          extends: true,
+          test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.int.test.ts'] },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'integration',
+            include: ['test/**/*.int.test.ts'],
+            globalSetup: [resolve(root, 'infra/kafka/src/vitest-global-setup.ts')],
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  });
+}
