@@ -1,0 +1,147 @@
+/**
+ * The seam between the library and a broker. Processors, views and emitters talk only to these
+ * interfaces; `memoryCluster()` implements them in-process and `kafkaCluster()` with kafkajs.
+ * Offsets are plain numbers (safe up to 2^53) and always mean "the next offset to read".
+ */
+
+export type Headers = Record<string, string>;
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  /** `null` is a tombstone. */
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Headers;
+}
+
+export interface OutgoingRecord {
+  readonly topic: string;
+  /** Always explicit: the library partitions with murmur2 itself (see murmur2.ts). */
+  readonly partition: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Headers;
+  readonly timestamp?: number;
+}
+
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Compacted changelog (`cleanup.policy=compact`). */
+  readonly compacted?: boolean;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** First offset still in the log. */
+  readonly low: number;
+  /** High-water mark: the offset the next record will get. */
+  readonly high: number;
+}
+
+export interface ClusterProducer {
+  /**
+   * Writes the records (acks=all) and resolves with their metadata in the same order once all of
+   * them are acknowledged. Records of one partition keep their order.
+   */
+  send(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
+  close(): Promise<void>;
+}
+
+export interface ReaderOptions {
+  readonly topic: string;
+  /** Partitions to read and the offset to start each at (clamped to the partition's low mark). */
+  readonly partitions: readonly { readonly partition: number; readonly from: number }[];
+  /**
+   * Called with records of one partition in offset order; the next call waits for this one.
+   * `next` is the offset the reader continues at: it may be past the last record when the log
+   * has offsets without records (compacted away, transaction markers), so a caller that waits
+   * for a high-water mark compares against `next`, never against the last record's offset.
+   */
+  onBatch(partition: number, records: readonly ConsumedRecord[], next: number): Promise<void>;
+  /** Diagnostic name, e.g. the view or processor that reads. */
+  readonly name?: string;
+}
+
+/** Reads given partitions of one topic from given offsets and keeps following them. */
+export interface PartitionReader {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GroupHandler {
+  /** Partitions (the same numbers for every subscribed topic) this member now owns. */
+  assigned(partitions: readonly number[]): Promise<void>;
+  /**
+   * Partitions taken away. Resolve only once their work is finished or discarded and what is
+   * done is committed: the next owner starts from the committed offsets.
+   */
+  revoked(partitions: readonly number[]): Promise<void>;
+  /** Records of one partition, possibly of several subscribed topics, each topic in offset order. */
+  batch(partition: number, records: readonly ConsumedRecord[]): Promise<void>;
+  /** The member cannot go on (e.g. lost its session for good); the processor fails visibly. */
+  crashed(error: Error): void;
+}
+
+export interface GroupConsumerOptions {
+  readonly group: string;
+  /** Co-partitioned topics: partition p of every topic goes to the same member. */
+  readonly topics: readonly string[];
+  readonly handler: GroupHandler;
+}
+
+export interface CommitOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to consume. */
+  readonly offset: number;
+}
+
+export interface GroupConsumer {
+  /** Joins the group; resolves once the member has its first assignment. */
+  start(): Promise<void>;
+  commit(offsets: readonly CommitOffset[]): Promise<void>;
+  /** Revokes everything (through the handler), leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface Cluster {
+  /** Human readable, for logs (`memory`, `kafka 127.0.0.1:9092`). */
+  readonly description: string;
+  /** Whether missing topics (emitter targets, outputs) may be created on first use. */
+  readonly autoCreateTopics: boolean;
+  /** Partition count for topics the cluster creates on its own initiative. */
+  readonly defaultPartitions: number;
+  partitionCount(topic: string): Promise<number | undefined>;
+  /** Creates what is missing; an existing topic with another partition count is an error. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  offsets(topic: string): Promise<PartitionOffsets[]>;
+  producer(options?: { readonly name?: string }): ClusterProducer;
+  reader(options: ReaderOptions): PartitionReader;
+  groupConsumer(options: GroupConsumerOptions): GroupConsumer;
+  /** Releases shared connections. */
+  close(): Promise<void>;
+}
+
+/** Assigns partition p of every co-partitioned topic to the same member, spread evenly. */
+export function coPartitionedAssignment(
+  memberIds: readonly string[],
+  partitions: number,
+): Map<string, number[]> {
+  const members = [...memberIds].sort();
+  const result = new Map<string, number[]>(members.map((m) => [m, []]));
+  for (let p = 0; p < partitions; p++) {
+    const member = members[p % members.length];
+    if (member !== undefined) result.get(member)!.push(p);
+  }
+  return result;
+}

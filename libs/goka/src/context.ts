@@ -1,0 +1,165 @@
+import type { Headers, OutgoingRecord } from './cluster/cluster.ts';
+import type { Codec } from './codec.ts';
+import type { JoinEdge, LookupEdge, OutputEdge } from './edges.ts';
+import { partitionFor } from './murmur2.ts';
+
+/** What a callback sees of the message it processes, and the only way it has effects. */
+export interface Context<V = unknown, L = unknown> {
+  readonly group: string;
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Record timestamp, ms since epoch. */
+  readonly timestamp: number;
+  readonly headers: Readonly<Headers>;
+  /** The group table's value for the current key (undefined when absent). */
+  value(): V | undefined;
+  setValue(value: V): void;
+  delete(): void;
+  /** The co-partitioned table's value for the current key. */
+  join<T>(table: JoinEdge<T>): T | undefined;
+  join(table: string): unknown;
+  /** Any key of a looked-up table, from the processor's view of it. */
+  lookup<T>(table: LookupEdge<T>, key: string): Promise<T | undefined>;
+  lookup(table: string, key: string): Promise<unknown>;
+  /** Emits to a declared output; `null` is a tombstone. */
+  emit<T>(topic: OutputEdge<T>, key: string, value: T | null, options?: { headers?: Headers }): void;
+  emit(topic: string, key: string, value: unknown, options?: { headers?: Headers }): void;
+  /** Sends a message to another key of this group (through `<group>-loop`). */
+  loopback(key: string, value: L): void;
+  /** Aborts the callback; the group's error policy decides what happens to the message. */
+  fail(error: unknown): never;
+}
+
+/** Where a context reads from and what it may write to; built once per partition task. */
+export interface ContextScope {
+  readonly group: string;
+  readonly tableCodec: Codec<unknown> | undefined;
+  readonly loop:
+    | { readonly topic: string; readonly codec: Codec<unknown>; readonly partitions: number }
+    | undefined;
+  readonly outputs: ReadonlyMap<string, { readonly codec: Codec<unknown>; readonly partitions: number }>;
+  readonly joins: ReadonlySet<string>;
+  readonly lookup: ((table: string, key: string) => Promise<unknown>) | undefined;
+  readonly lookups: ReadonlySet<string>;
+}
+
+/** The effects of one callback, applied only if it completes without error. */
+export interface Effects {
+  /** undefined: table untouched; null: deleted; Buffer: new encoded value. */
+  table: Buffer | null | undefined;
+  tableValue: unknown;
+  readonly records: OutgoingRecord[];
+}
+
+export class CallbackFailure extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'CallbackFailure';
+  }
+}
+
+export class MessageContext implements Context<unknown, unknown> {
+  readonly effects: Effects = { table: undefined, tableValue: undefined, records: [] };
+  private current: unknown;
+
+  constructor(
+    private readonly scope: ContextScope,
+    readonly key: string,
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly headers: Readonly<Headers>,
+    current: unknown,
+    private readonly joined: ReadonlyMap<string, unknown>,
+  ) {
+    this.current = current;
+  }
+
+  get group(): string {
+    return this.scope.group;
+  }
+
+  value(): unknown {
+    this.requireTable('value()');
+    return this.current;
+  }
+
+  setValue(value: unknown): void {
+    const codec = this.requireTable('setValue()');
+    if (value === undefined || value === null) {
+      throw this.error('setValue(): value must not be null or undefined; use delete()');
+    }
+    this.effects.table = codec.encode(value);
+    this.effects.tableValue = value;
+    this.current = value;
+  }
+
+  delete(): void {
+    this.requireTable('delete()');
+    this.effects.table = null;
+    this.effects.tableValue = undefined;
+    this.current = undefined;
+  }
+
+  join(table: string | JoinEdge<unknown>): unknown {
+    const name = typeof table === 'string' ? table : table.table;
+    if (!this.scope.joins.has(name))
+      throw this.error(`join("${name}"): the table is not declared with join()`);
+    return this.joined.get(name);
+  }
+
+  lookup(table: string | LookupEdge<unknown>, key: string): Promise<unknown> {
+    const name = typeof table === 'string' ? table : table.table;
+    if (!this.scope.lookups.has(name) || !this.scope.lookup) {
+      return Promise.reject(this.error(`lookup("${name}"): the table is not declared with lookup()`));
+    }
+    return this.scope.lookup(name, key);
+  }
+
+  emit(
+    topic: string | OutputEdge<unknown>,
+    key: string,
+    value: unknown,
+    options?: { headers?: Headers },
+  ): void {
+    const name = typeof topic === 'string' ? topic : topic.topic;
+    const out = this.scope.outputs.get(name);
+    if (!out) throw this.error(`emit("${name}"): the topic is not declared with output()`);
+    const keyBytes = Buffer.from(String(key), 'utf8');
+    this.effects.records.push({
+      topic: name,
+      partition: partitionFor(keyBytes, out.partitions),
+      key: keyBytes,
+      value: value === null ? null : out.codec.encode(value),
+      ...(options?.headers ? { headers: options.headers } : {}),
+    });
+  }
+
+  loopback(key: string, value: unknown): void {
+    const loop = this.scope.loop;
+    if (!loop) throw this.error('loopback(): the group declares no loopback()');
+    const keyBytes = Buffer.from(String(key), 'utf8');
+    this.effects.records.push({
+      topic: loop.topic,
+      partition: partitionFor(keyBytes, loop.partitions),
+      key: keyBytes,
+      value: loop.codec.encode(value),
+    });
+  }
+
+  fail(error: unknown): never {
+    throw new CallbackFailure(error);
+  }
+
+  private requireTable(method: string): Codec<unknown> {
+    if (!this.scope.tableCodec) throw this.error(`${method}: the group declares no persist() table`);
+    return this.scope.tableCodec;
+  }
+
+  private error(message: string): Error {
+    return new Error(`group "${this.scope.group}": ${message}`);
+  }
+}

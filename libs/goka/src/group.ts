@@ -1,0 +1,119 @@
+import type { Codec } from './codec.ts';
+import {
+  type Edge,
+  type InputEdge,
+  type JoinEdge,
+  type LookupEdge,
+  type LoopbackEdge,
+  type OutputEdge,
+  type PersistEdge,
+  requireName,
+} from './edges.ts';
+
+/** Topic names derived from a group name; the same convention as Goka. */
+export const tableTopic = (group: string): string => `${group}-table`;
+export const loopTopic = (group: string): string => `${group}-loop`;
+export const deadLetterTopic = (group: string): string => `${group}-dlq`;
+
+/**
+ * A validated group graph. `V` is the type of the group table's values, `L` the loopback's.
+ */
+export interface Group<V = unknown, L = unknown> {
+  readonly name: string;
+  /** The group table's topic (`<group>-table`); exists only when the group persists. */
+  readonly table: string;
+  readonly loopTopic: string;
+  readonly deadLetterTopic: string;
+  readonly inputs: readonly InputEdge<unknown, V, L>[];
+  readonly loopback: LoopbackEdge<L, V> | undefined;
+  readonly persist: PersistEdge<V> | undefined;
+  readonly joins: readonly JoinEdge<unknown>[];
+  readonly lookups: readonly LookupEdge<unknown>[];
+  readonly outputs: readonly OutputEdge<unknown>[];
+  /** Codec of any topic this group reads or writes, for tools such as the tester. */
+  codecFor(topic: string): Codec<unknown> | undefined;
+}
+
+export class GroupDefinitionError extends Error {
+  constructor(group: string, message: string) {
+    super(`group "${group}": ${message}`);
+    this.name = 'GroupDefinitionError';
+  }
+}
+
+export function defineGroup<V = unknown, L = unknown>(name: string, ...edges: Edge<V, L>[]): Group<V, L> {
+  requireName('defineGroup', name);
+  const fail = (message: string): never => {
+    throw new GroupDefinitionError(name, message);
+  };
+  const inputs: InputEdge<unknown, V, L>[] = [];
+  const joins: JoinEdge<unknown>[] = [];
+  const lookups: LookupEdge<unknown>[] = [];
+  const outputs: OutputEdge<unknown>[] = [];
+  let loop: LoopbackEdge<L, V> | undefined;
+  let table: PersistEdge<V> | undefined;
+
+  for (const edge of edges) {
+    switch (edge.kind) {
+      case 'input':
+        if (inputs.some((i) => i.topic === edge.topic)) fail(`input topic "${edge.topic}" is declared twice`);
+        inputs.push(edge);
+        break;
+      case 'loopback':
+        if (loop) fail('at most one loopback edge is allowed');
+        loop = edge;
+        break;
+      case 'persist':
+        if (table) fail('at most one persist edge is allowed');
+        table = edge;
+        break;
+      case 'join':
+        if (joins.some((j) => j.table === edge.table)) fail(`join on "${edge.table}" is declared twice`);
+        joins.push(edge);
+        break;
+      case 'lookup':
+        if (lookups.some((l) => l.table === edge.table)) fail(`lookup on "${edge.table}" is declared twice`);
+        lookups.push(edge);
+        break;
+      case 'output':
+        if (outputs.some((o) => o.topic === edge.topic))
+          fail(`output topic "${edge.topic}" is declared twice`);
+        outputs.push(edge);
+        break;
+      default:
+        fail(`unknown edge ${JSON.stringify(edge)}`);
+    }
+  }
+  if (inputs.length === 0) fail('a group needs at least one input edge');
+  const own = { table: tableTopic(name), loop: loopTopic(name), dlq: deadLetterTopic(name) };
+  for (const i of inputs) {
+    if (i.topic === own.table)
+      fail(`its own table "${own.table}" cannot be an input; use persist() and value()`);
+    if (i.topic === own.loop) fail(`its own loop topic "${own.loop}" cannot be an input; use loopback()`);
+  }
+  for (const j of joins) {
+    if (j.table === own.table) fail(`cannot join its own table "${own.table}"; use value()`);
+  }
+
+  const codecs = new Map<string, Codec<unknown>>();
+  for (const i of inputs) codecs.set(i.topic, i.codec);
+  for (const j of joins) codecs.set(j.table, j.codec);
+  for (const l of lookups) codecs.set(l.table, l.codec);
+  for (const o of outputs) codecs.set(o.topic, o.codec);
+  if (table) codecs.set(own.table, table.codec as Codec<unknown>);
+  if (loop) codecs.set(own.loop, loop.codec as Codec<unknown>);
+
+  return Object.freeze({
+    name,
+    table: own.table,
+    loopTopic: own.loop,
+    deadLetterTopic: own.dlq,
+    inputs: Object.freeze(inputs),
+    loopback: loop,
+    persist: table,
+    joins: Object.freeze(joins),
+    lookups: Object.freeze(lookups),
+    outputs: Object.freeze(outputs),
+    codecFor: (topic: string) => codecs.get(topic),
+  });
+}

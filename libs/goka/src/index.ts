@@ -1,0 +1,62 @@
+export type {
+  Cluster,
+  ClusterProducer,
+  CommitOffset,
+  ConsumedRecord,
+  GroupConsumer,
+  GroupConsumerOptions,
+  GroupHandler,
+  Headers,
+  OutgoingRecord,
+  PartitionOffsets,
+  PartitionReader,
+  ReaderOptions,
+  RecordMetadata,
+  TopicSpec,
+} from './cluster/cluster.ts';
+export { coPartitionedAssignment } from './cluster/cluster.ts';
+export { MemoryCluster, type MemoryClusterOptions, memoryCluster } from './cluster/memory-cluster.ts';
+export { bytes, type Codec, DecodeError, json, string } from './codec.ts';
+export type { Context } from './context.ts';
+export {
+  type Callback,
+  type Edge,
+  type InputEdge,
+  input,
+  type JoinEdge,
+  join,
+  type LookupEdge,
+  type LoopbackEdge,
+  lookup,
+  loopback,
+  type OutputEdge,
+  output,
+  type PersistEdge,
+  persist,
+} from './edges.ts';
+export { Emitter, type EmitterOptions } from './emitter.ts';
+export {
+  deadLetterTopic,
+  defineGroup,
+  type Group,
+  GroupDefinitionError,
+  loopTopic,
+  tableTopic,
+} from './group.ts';
+export type { Logger } from './logger.ts';
+export { murmur2, partitionFor } from './murmur2.ts';
+export type { PartitionState, PartitionStats } from './processor/partition-task.ts';
+export {
+  Processor,
+  type ProcessorOptions,
+  type ProcessorState,
+  type ProcessorStats,
+} from './processor/processor.ts';
+export type { ErrorPolicy } from './processor/runtime.ts';
+export type { RecoverySnapshot } from './recovery-progress.ts';
+export { levelStorage } from './storage/level-storage.ts';
+export { memoryStorage } from './storage/memory-storage.ts';
+export type { KeyRange, Storage, Store, StoreOp } from './storage/storage.ts';
+export { createTester, Tester, type TesterOptions } from './tester/tester.ts';
+export { type TrackedMessage, Tracker } from './tester/tracker.ts';
+export { View, type ViewOptions, type ViewState, type ViewStats, type ViewUpdate } from './view.ts';

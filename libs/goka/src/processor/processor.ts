@@ -1,0 +1,367 @@
+import { EventEmitter } from 'node:events';
+import type { Cluster, CommitOffset, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
+import type { Codec } from '../codec.ts';
+import type { ContextScope } from '../context.ts';
+import type { InputEdge } from '../edges.ts';
+import { resolvePartitions } from '../emitter.ts';
+import type { Group } from '../group.ts';
+import { defaultLogger, type Logger } from '../logger.ts';
+import { BatchingProducer } from '../producer/batching-producer.ts';
+import type { RecoverySnapshot } from '../recovery-progress.ts';
+import { memoryStorage } from '../storage/memory-storage.ts';
+import type { Storage } from '../storage/storage.ts';
+import { View } from '../view.ts';
+import { type PartitionStats, PartitionTask } from './partition-task.ts';
+import type { ErrorPolicy, ProcessorRuntime } from './runtime.ts';
+
+export interface ProcessorOptions {
+  readonly cluster: Cluster;
+  /** Store builder for the group table, joined and looked-up tables. Default `memoryStorage()`. */
+  readonly storage?: Storage;
+  /** What a throwing callback or an undecodable record does. Default `'fail'`. */
+  readonly onError?: ErrorPolicy;
+  readonly logger?: Logger;
+}
+
+export type ProcessorState =
+  | 'idle'
+  | 'starting'
+  | 'recovering'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'failed';
+
+export interface ProcessorStats {
+  readonly group: string;
+  readonly state: ProcessorState;
+  readonly partitions: readonly PartitionStats[];
+  readonly processed: number;
+  readonly deadLettered: number;
+  readonly recovery: RecoverySnapshot;
+}
+
+/**
+ * Runs a group graph as a member of a consumer group. Each instance owns some partitions;
+ * partition p of every input, of the loop topic and of the table belong to the same instance.
+ */
+export class Processor<V = unknown, L = unknown> {
+  private readonly events = new EventEmitter();
+  private readonly logger: Logger;
+  private readonly storage: Storage;
+  private readonly policy: ErrorPolicy;
+  private readonly tasks = new Map<number, PartitionTask>();
+  private readonly lookupViews = new Map<string, View<unknown>>();
+  private readonly toCommit = new Map<string, CommitOffset>();
+  private commitInFlight: Promise<void> | undefined;
+  private consumer: GroupConsumer | undefined;
+  private producer: BatchingProducer | undefined;
+  private lifecycle: ProcessorState = 'idle';
+  private started: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private _error: Error | undefined;
+  private failure: { promise: Promise<never>; reject(error: Error): void };
+  private finished: Promise<void>;
+  private resolveFinished!: () => void;
+  private rejectFinished!: (error: Error) => void;
+
+  constructor(
+    readonly group: Group<V, L>,
+    private readonly options: ProcessorOptions,
+  ) {
+    this.logger = (options.logger ?? defaultLogger('goka')).child({ group: group.name });
+    this.storage = options.storage ?? memoryStorage();
+    this.policy = options.onError ?? 'fail';
+    if (this.policy !== 'fail' && this.policy !== 'dead-letter') {
+      throw new TypeError(`group "${group.name}": onError must be 'fail' or 'dead-letter'`);
+    }
+    let reject!: (error: Error) => void;
+    const promise = new Promise<never>((_, r) => {
+      reject = r;
+    });
+    promise.catch(() => undefined);
+    this.failure = { promise, reject };
+    this.finished = new Promise<void>((resolve, rejectFinished) => {
+      this.resolveFinished = resolve;
+      this.rejectFinished = rejectFinished;
+    });
+    this.finished.catch(() => undefined);
+    // Failures are in state/error/done(); an 'error' event nobody listens to must not throw.
+    this.events.on('error', () => undefined);
+  }
+
+  /** `recovering` while any owned partition still replays its changelog. */
+  get state(): ProcessorState {
+    if (this.lifecycle === 'running' || this.lifecycle === 'starting') {
+      for (const t of this.tasks.values()) if (t.state === 'recovering') return 'recovering';
+    }
+    return this.lifecycle;
+  }
+
+  /** Why the processor failed. */
+  get error(): Error | undefined {
+    return this._error;
+  }
+
+  /** Partitions this instance owns right now. */
+  get partitions(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  on(event: 'state', listener: (state: ProcessorState) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'state' | 'error', listener: ((state: ProcessorState) => void) | ((error: Error) => void)): this {
+    this.events.on(event, listener as (arg: unknown) => void);
+    return this;
+  }
+
+  /** Resolves when stopped, rejects with the error when the processor fails. */
+  done(): Promise<void> {
+    return this.finished;
+  }
+
+  /** Resolves once the instance is in its group and every partition it owns is recovered. */
+  start(): Promise<void> {
+    if (!this.started) this.started = this.run();
+    return this.started;
+  }
+
+  private async run(): Promise<void> {
+    if (this.lifecycle !== 'idle')
+      throw new Error(`group "${this.group.name}": cannot start, state ${this.lifecycle}`);
+    this.setState('starting');
+    try {
+      const runtime = await this.prepare();
+      this.consumer = this.options.cluster.groupConsumer({
+        group: this.group.name,
+        topics: [...runtime.inputs.keys(), ...(this.group.loopback ? [this.group.loopTopic] : [])],
+        handler: this.handler(runtime),
+      });
+      await Promise.race([this.consumer.start(), this.failure.promise]);
+      await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.ready)), this.failure.promise]);
+      // fail() may have run while we awaited; TypeScript cannot see that through `this`.
+      if ((this.lifecycle as ProcessorState) === 'starting') this.setState('running');
+      this.logger.info({ partitions: this.partitions }, 'processor running');
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.fail(err);
+      throw this._error ?? err;
+    }
+  }
+
+  /** Checks and creates topics, starts lookup views, builds the context scope. */
+  private async prepare(): Promise<ProcessorRuntime> {
+    const { cluster } = this.options;
+    const g = this.group;
+    const fail = (message: string) => new Error(`group "${g.name}": ${message}`);
+    const inputs = g.inputs.map((i) => i.topic);
+    const counts = await Promise.all(inputs.map((t) => cluster.partitionCount(t)));
+    const known = counts.filter((c): c is number => c !== undefined);
+    if (known.length < inputs.length) {
+      const missing = inputs.filter((_, i) => counts[i] === undefined);
+      if (!cluster.autoCreateTopics)
+        throw fail(`input topic(s) ${missing.map((t) => `"${t}"`).join(', ')} do not exist`);
+      const n = known[0] ?? cluster.defaultPartitions;
+      await cluster.ensureTopics(missing.map((name) => ({ name, partitions: n })));
+      for (const [i, t] of inputs.entries())
+        if (counts[i] === undefined && missing.includes(t)) counts[i] = n;
+    }
+    const n = counts[0]!;
+    if (counts.some((c) => c !== n)) {
+      throw fail(
+        `inputs are not co-partitioned: ${inputs.map((t, i) => `"${t}" has ${counts[i]}`).join(', ')}`,
+      );
+    }
+    const own = [
+      ...(g.persist ? [{ name: g.table, partitions: n, compacted: true }] : []),
+      ...(g.loopback ? [{ name: g.loopTopic, partitions: n }] : []),
+      ...(this.policy === 'dead-letter' ? [{ name: g.deadLetterTopic, partitions: n }] : []),
+    ];
+    try {
+      await cluster.ensureTopics(own);
+    } catch (error) {
+      throw fail(`its own topics do not fit its ${n} input partitions: ${(error as Error).message}`);
+    }
+    for (const j of g.joins) {
+      const count = await cluster.partitionCount(j.table);
+      if (count === undefined) {
+        if (!cluster.autoCreateTopics) throw fail(`joined table "${j.table}" does not exist`);
+        await cluster.ensureTopics([{ name: j.table, partitions: n, compacted: true }]);
+      } else if (count !== n) {
+        throw fail(`joined table "${j.table}" has ${count} partitions, its inputs ${n}: not co-partitioned`);
+      }
+    }
+    const outputs = new Map<string, { codec: Codec<unknown>; partitions: number }>();
+    for (const o of g.outputs) {
+      try {
+        outputs.set(o.topic, { codec: o.codec, partitions: await resolvePartitions(cluster, o.topic) });
+      } catch (error) {
+        throw fail(`output: ${(error as Error).message}`);
+      }
+    }
+    for (const l of g.lookups) {
+      const view = new View<unknown>({
+        cluster,
+        table: l.table,
+        codec: l.codec,
+        storage: this.storage,
+        logger: this.logger,
+      });
+      this.lookupViews.set(l.table, view);
+      view.on('error', (error) => this.fail(fail(`lookup view "${l.table}" failed: ${error.message}`)));
+    }
+    await Promise.all([...this.lookupViews.values()].map((v) => v.start()));
+    const scope: ContextScope = {
+      group: g.name,
+      tableCodec: g.persist?.codec as Codec<unknown> | undefined,
+      loop: g.loopback
+        ? { topic: g.loopTopic, codec: g.loopback.codec as Codec<unknown>, partitions: n }
+        : undefined,
+      outputs,
+      joins: new Set(g.joins.map((j) => j.table)),
+      lookups: new Set(g.lookups.map((l) => l.table)),
+      lookup: (table, key) => this.lookupViews.get(table)!.get(key),
+    };
+    this.producer = new BatchingProducer(cluster.producer({ name: `processor ${g.name}` }));
+    return {
+      group: g as Group<unknown, unknown>,
+      cluster,
+      storage: this.storage,
+      producer: this.producer,
+      logger: this.logger,
+      policy: this.policy,
+      scope,
+      inputs: new Map(g.inputs.map((i) => [i.topic, i as InputEdge<unknown, unknown, unknown>])),
+      committable: (topic, partition, offset) => {
+        this.toCommit.set(`${topic}/${partition}`, { topic, partition, offset });
+        void this.commitNow();
+      },
+      commitNow: () => this.commitNow(),
+      partitionRunning: (partition) => this.logger.debug({ partition }, 'partition running'),
+      fail: (error) => this.fail(error),
+    };
+  }
+
+  private handler(rt: ProcessorRuntime): GroupHandler {
+    return {
+      assigned: async (partitions) => {
+        this.logger.info({ partitions }, 'partitions assigned');
+        for (const p of partitions) {
+          const task = new PartitionTask(rt, p);
+          this.tasks.set(p, task);
+          task.ready.catch((error: Error) => {
+            if (task.state === 'failed') this.fail(error);
+          });
+        }
+      },
+      revoked: async (partitions) => {
+        this.logger.info({ partitions }, 'partitions revoked');
+        await Promise.all(
+          partitions.map(async (p) => {
+            await this.tasks.get(p)?.close();
+            this.tasks.delete(p);
+          }),
+        );
+        for (const key of [...this.toCommit.keys()]) {
+          if (partitions.includes(Number(key.slice(key.lastIndexOf('/') + 1)))) this.toCommit.delete(key);
+        }
+      },
+      batch: async (partition, records) => {
+        const task = this.tasks.get(partition);
+        if (!task) throw new Error(`group "${this.group.name}": batch for unowned partition ${partition}`);
+        await task.process(records);
+      },
+      crashed: (error) => this.fail(error),
+    };
+  }
+
+  /** One commit request at a time; offsets that became committable meanwhile go in the next. */
+  private commitNow(): Promise<void> {
+    if (this.commitInFlight) {
+      return this.commitInFlight.then(() => (this.toCommit.size > 0 ? this.commitNow() : undefined));
+    }
+    if (this.toCommit.size === 0 || !this.consumer) return Promise.resolve();
+    const offsets = [...this.toCommit.values()];
+    this.toCommit.clear();
+    const consumer = this.consumer;
+    this.commitInFlight = consumer
+      .commit(offsets)
+      .catch((error: unknown) => {
+        // A failed commit loses nothing (the messages are processed again), but say so.
+        this.logger.warn({ err: error }, 'commit failed; uncommitted messages will be processed again');
+      })
+      .finally(() => {
+        this.commitInFlight = undefined;
+      });
+    return this.commitInFlight;
+  }
+
+  stats(): ProcessorStats {
+    const partitions = [...this.tasks.values()]
+      .map((t) => t.stats())
+      .sort((a, b) => a.partition - b.partition);
+    const recovery = partitions.reduce(
+      (acc, p) => ({
+        done: acc.done + p.recovery.done,
+        total: acc.total + p.recovery.total,
+        rate: acc.rate + p.recovery.rate,
+        elapsedMs: Math.max(acc.elapsedMs, p.recovery.elapsedMs),
+        finished: acc.finished && p.recovery.finished,
+      }),
+      { done: 0, total: 0, rate: 0, elapsedMs: 0, finished: true } as RecoverySnapshot,
+    );
+    return {
+      group: this.group.name,
+      state: this.state,
+      partitions,
+      processed: partitions.reduce((n, p) => n + p.processed, 0),
+      deadLettered: partitions.reduce((n, p) => n + p.deadLettered, 0),
+      recovery,
+    };
+  }
+
+  /** Drains in-flight work, commits, leaves the group, closes stores and the producer. */
+  stop(): Promise<void> {
+    if (!this.stopping) this.stopping = this.shutdown(false);
+    return this.stopping;
+  }
+
+  private fail(error: Error): void {
+    if (this.lifecycle === 'failed' || this.lifecycle === 'stopped') return;
+    this._error = error;
+    this.logger.error({ err: error }, 'processor failed');
+    this.setState('failed');
+    this.failure.reject(error);
+    this.events.emit('error', error);
+    if (!this.stopping) this.stopping = this.shutdown(true);
+  }
+
+  private async shutdown(failed: boolean): Promise<void> {
+    if (this.lifecycle === 'idle') {
+      this.setState('stopped');
+      this.resolveFinished();
+      return;
+    }
+    if (!failed) this.setState('stopping');
+    // Let a start() in progress reach a settled point before tearing down.
+    if (!failed) await this.started?.catch(() => undefined);
+    try {
+      await this.consumer?.stop();
+      await this.producer?.close().catch(() => undefined);
+      await Promise.all([...this.lookupViews.values()].map((v) => v.stop()));
+    } catch (error) {
+      this.logger.error({ err: error }, 'error while stopping');
+    }
+    if (failed || this.lifecycle === 'failed') {
+      this.rejectFinished(this._error!);
+    } else {
+      this.setState('stopped');
+      this.resolveFinished();
+    }
+  }
+
+  private setState(state: ProcessorState): void {
+    this.lifecycle = state;
+    this.events.emit('state', state);
+  }
+}

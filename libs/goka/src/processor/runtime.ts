@@ -1,0 +1,27 @@
+import type { Cluster } from '../cluster/cluster.ts';
+import type { ContextScope } from '../context.ts';
+import type { InputEdge } from '../edges.ts';
+import type { Group } from '../group.ts';
+import type { Logger } from '../logger.ts';
+import type { BatchingProducer } from '../producer/batching-producer.ts';
+import type { Storage } from '../storage/storage.ts';
+
+export type ErrorPolicy = 'fail' | 'dead-letter';
+
+/** What a partition task needs from its processor: a narrow interface instead of the class. */
+export interface ProcessorRuntime {
+  readonly group: Group<unknown, unknown>;
+  readonly cluster: Cluster;
+  readonly storage: Storage;
+  readonly producer: BatchingProducer;
+  readonly logger: Logger;
+  readonly policy: ErrorPolicy;
+  readonly scope: ContextScope;
+  readonly inputs: ReadonlyMap<string, InputEdge<unknown, unknown, unknown>>;
+  /** The offset after a finished prefix of a topic-partition may now be committed. */
+  committable(topic: string, partition: number, offset: number): void;
+  /** Commits everything committable and resolves when the broker has it. */
+  commitNow(): Promise<void>;
+  partitionRunning(partition: number): void;
+  fail(error: Error): void;
+}

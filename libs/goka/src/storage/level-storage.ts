@@ -1,0 +1,84 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import type { KeyRange, Storage, Store, StoreOp } from './storage.ts';
+
+// Values and metadata live in one LevelDB under two key prefixes, so a value batch and its
+// offset are one atomic LevelDB batch. '\x00' sorts before any printable key.
+const DATA = 'd\x00';
+const META_OFFSET = 'm\x00offset';
+
+class LevelStore implements Store {
+  constructor(private readonly db: ClassicLevel<string, Buffer>) {}
+
+  async get(key: string) {
+    return this.db.get(DATA + key);
+  }
+  async getMany(keys: readonly string[]) {
+    if (keys.length === 0) return [];
+    return this.db.getMany(keys.map((k) => DATA + k));
+  }
+  async has(key: string) {
+    return (await this.db.get(DATA + key)) !== undefined;
+  }
+  async *iterate(range?: KeyRange): AsyncIterable<[string, Buffer]> {
+    const options: {
+      gt?: string;
+      gte?: string;
+      lt?: string;
+      lte?: string;
+      limit?: number;
+      reverse?: boolean;
+    } = {
+      limit: range?.limit ?? -1,
+      reverse: range?.reverse ?? false,
+    };
+    if (range?.gt !== undefined) options.gt = DATA + range.gt;
+    else options.gte = DATA + (range?.gte ?? '');
+    if (range?.lt !== undefined) options.lt = DATA + range.lt;
+    else if (range?.lte !== undefined) options.lte = DATA + range.lte;
+    else options.lt = 'd\x01';
+    for await (const [key, value] of this.db.iterator(options)) {
+      yield [key.slice(DATA.length), value];
+    }
+  }
+  async write(ops: readonly StoreOp[], offset: number) {
+    const batch = this.db.batch();
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(DATA + op.key, op.value);
+      else batch.del(DATA + op.key);
+    }
+    batch.put(META_OFFSET, encodeOffset(offset));
+    await batch.write();
+  }
+  async getOffset() {
+    const raw = await this.db.get(META_OFFSET);
+    return raw === undefined ? undefined : Number(raw.readBigInt64BE(0));
+  }
+  async clear() {
+    await this.db.clear();
+  }
+  async close() {
+    await this.db.close();
+  }
+}
+
+function encodeOffset(offset: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(offset));
+  return b;
+}
+
+/** One LevelDB (classic-level) per topic-partition under `path/<topic>/<partition>`. */
+export function levelStorage(options: { readonly path: string }): Storage {
+  return {
+    description: `level ${options.path}`,
+    async open(topic, partition) {
+      const dir = join(options.path, topic, String(partition));
+      await mkdir(dir, { recursive: true });
+      const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+      await db.open();
+      return new LevelStore(db);
+    },
+  };
+}
