@@ -22,8 +22,9 @@ afterEach(() => rmSync(cache, { recursive: true, force: true }));
 
 /** A pid that certainly belongs to no process any more. */
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
-  return Number(child.stdout.trim());
+  const pid = spawnSync('true').pid; // exited and reaped
+  expect(pid).toBeGreaterThan(0);
+  return pid;
 }
 
 const state = (pid: number): BrokerState => ({

@@ -1,0 +1,22 @@
+# One image recipe for every service; docker-compose.yml picks the service with the build arg
+# SERVICE (a folder under services/). Packages are source-first TypeScript run by tsx, so the
+# image keeps the workspace layout and its dev tooling.
+FROM node:20-slim
+
+WORKDIR /app
+COPY . .
+RUN npm ci --no-audit --no-fund
+
+ARG SERVICE
+RUN test -n "${SERVICE}" && test -f "services/${SERVICE}/package.json" \
+  || { echo "build arg SERVICE must name a folder under services/ (got '${SERVICE}')" >&2; exit 1; }
+ENV SERVICE=${SERVICE} \
+    NODE_ENV=production \
+    NX_DAEMON=false \
+    NX_NO_CLOUD=true
+
+# Services keep local table state under .data/ (classic-level); it must be writable by the user.
+RUN mkdir -p /app/.data && chown node:node /app/.data
+USER node
+EXPOSE 3000
+CMD ["sh", "-c", "exec npm start -w \"services/${SERVICE}\""]
