@@ -13,6 +13,8 @@ export function projectTestConfig(projectDir: string, name: string) {
   const reportDir = resolve(process.env.SHOWCASE_TEST_REPORTS ?? resolve(root, '.test-results'));
   return defineConfig({
     test: {
+      // Expected failures (poison messages, misuse) log errors; keep test output readable.
+      env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
       reporters: ['default', ['json', { outputFile: resolve(reportDir, `${name}.json`) }]],
       projects: [
         {
