@@ -96,6 +96,11 @@ async function main(): Promise<number> {
   }
   for (const { file, message } of totals.brokenFiles) say(`failed outside any test: ${file}: ${message}`);
   if (totals.reports === 0) say(`no test report found in ${reportDir}`);
+  if (nxCode !== 0 && totals.failed === 0 && !interrupted) {
+    say(
+      'nx reports failed tasks without a failed test (e.g. "No test files found"): see "Failed tasks" above',
+    );
+  }
   if (interrupted) say(`interrupted by ${interrupted}: the counts below are incomplete`);
   say(`nx exited with ${nxCode} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(closingLine(totals));
