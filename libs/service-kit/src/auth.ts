@@ -1,0 +1,81 @@
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { forbidden, unauthorized } from './errors.ts';
+import type { TokenClaims } from './token.ts';
+
+/** Who is calling, from the verified token. */
+export interface AuthUser {
+  readonly id: string;
+  readonly admin: boolean;
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims;
+    user: AuthUser;
+  }
+}
+
+export interface Auth {
+  /** Any valid token. */
+  readonly user: onRequestAsyncHookHandler;
+  /** A token with `role: "admin"`. */
+  readonly admin: onRequestAsyncHookHandler;
+  /** The user named by route parameter `param` (default `id`), or an admin. */
+  selfOrAdmin(param?: string): onRequestAsyncHookHandler;
+}
+
+/**
+ * Bearer tokens: `Authorization: Bearer <jwt>` on every route; WebSocket upgrades may instead
+ * pass `?token=<jwt>` because browsers cannot set headers on a WebSocket. HS256 only.
+ */
+export async function installAuth(app: FastifyInstance, secret: string): Promise<Auth> {
+  await app.register(fastifyJwt, {
+    secret,
+    sign: { algorithm: 'HS256' },
+    verify: {
+      algorithms: ['HS256'],
+      extractToken: (request: FastifyRequest) => tokenOf(request),
+    },
+    formatUser: (claims) => ({ id: claims.sub, admin: claims.role === 'admin' }),
+  });
+
+  const user: onRequestAsyncHookHandler = async (request) => {
+    if (!tokenOf(request)) throw unauthorized('missing bearer token (Authorization: Bearer <jwt>)');
+    try {
+      await request.jwtVerify();
+    } catch (error) {
+      throw unauthorized(`invalid token: ${(error as Error).message}`);
+    }
+    if (typeof request.user?.id !== 'string' || request.user.id === '') {
+      throw unauthorized('invalid token: no subject (sub)');
+    }
+  };
+  const admin: onRequestAsyncHookHandler = async function (this: FastifyInstance, request, reply) {
+    await user.call(this, request, reply);
+    if (!request.user.admin) throw forbidden('admin role required');
+  };
+  const selfOrAdmin = (param = 'id'): onRequestAsyncHookHandler =>
+    async function (this: FastifyInstance, request, reply) {
+      await user.call(this, request, reply);
+      const target = (request.params as Record<string, string | undefined>)[param];
+      if (!request.user.admin && request.user.id !== target) {
+        throw forbidden(`only ${target ?? 'that user'} or an admin may do this`);
+      }
+    };
+  return { user, admin, selfOrAdmin };
+}
+
+/** Bearer header first; the `token` query parameter only for WebSocket upgrades. */
+export function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1];
+  }
+  if (request.headers.upgrade?.toLowerCase() === 'websocket') {
+    const token = (request.query as Record<string, unknown> | undefined)?.token;
+    if (typeof token === 'string' && token !== '') return token;
+  }
+  return undefined;
+}

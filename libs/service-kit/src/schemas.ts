@@ -1,0 +1,11 @@
+import { Type } from 'typebox';
+
+/** The body of every error response, for route `response` schemas and the OpenAPI document. */
+export const ErrorSchema = Type.Object(
+  {
+    error: Type.String({ description: 'machine-readable code, e.g. bad_request, unauthorized' }),
+    message: Type.String({ description: 'what went wrong, for humans' }),
+    field: Type.Optional(Type.String({ description: 'the offending input, e.g. body.to' })),
+  },
+  { $id: 'Error' },
+);

@@ -1,0 +1,242 @@
+import { defineGroup, input, json, memoryCluster, persist, tableTopic } from '@showcase/goka';
+import { Type } from 'typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, createService, mintToken, type Service } from '../src/index.ts';
+
+const SECRET = 'test-secret-0123456789';
+const env = { AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', PORT: '0', BODY_LIMIT: '2048' };
+const bearer = (user: string, admin = false) => ({
+  authorization: `Bearer ${mintToken({ secret: SECRET, user, admin })}`,
+});
+
+const counter = defineGroup(
+  'kit-counter',
+  persist(json<number>()),
+  input('kit-clicks', json<{ n: number }>(), (ctx, m) => {
+    ctx.setValue((ctx.value() ?? 0) + m.n);
+  }),
+);
+
+const services: Service[] = [];
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.stop()));
+});
+
+async function build(extraEnv: Record<string, string> = {}) {
+  const cluster = memoryCluster({ partitions: 2 });
+  const service = await createService({ name: 'kit-test', port: 0, cluster, env: { ...env, ...extraEnv } });
+  services.push(service as Service);
+  const processor = service.processor(counter);
+  const view = service.view({ name: tableTopic(counter.name), codec: json<number>() });
+  const clicks = service.emitter({ name: 'kit-clicks', codec: json<{ n: number }>() });
+  const { app, auth } = service;
+  app.post(
+    '/clicks/:id',
+    {
+      onRequest: auth.selfOrAdmin('id'),
+      schema: {
+        params: Type.Object({ id: Type.String() }),
+        body: Type.Object({
+          n: Type.Integer({ minimum: 1 }),
+          note: Type.Optional(Type.String({ maxLength: 10 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const n: number = request.body.n;
+      await clicks.emit(request.params.id, { n });
+      return reply.status(202).send({ ok: true });
+    },
+  );
+  app.get('/admin-only', { onRequest: auth.admin }, async (request) => ({ by: request.user.id }));
+  app.get('/boom', async () => {
+    throw new Error('kaboom');
+  });
+  return { service, processor, view, cluster };
+}
+
+describe('config', () => {
+  it('names the variable, the expectation and the value', async () => {
+    await expect(createService({ name: 'x', port: 1, env: { ...env, PORT: 'abc' } })).rejects.toThrow(
+      /PORT must be an integer \(got "abc"\)/,
+    );
+    await expect(createService({ name: 'x', port: 1, env: { ...env, PORT: '70000' } })).rejects.toThrow(
+      /PORT must be an integer between 0 and 65535/,
+    );
+    await expect(createService({ name: 'x', port: 1, env: { ...env, LOG_LEVEL: 'loud' } })).rejects.toThrow(
+      /LOG_LEVEL must be one of/,
+    );
+  });
+
+  it('refuses to start without AUTH_SECRET unless NODE_ENV=development', async () => {
+    const noSecret = { LOG_LEVEL: 'silent' };
+    const error = await createService({ name: 'x', port: 1, env: noSecret }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/AUTH_SECRET is required/);
+    const dev = await createService({ name: 'x', port: 1, env: { ...noSecret, NODE_ENV: 'development' } });
+    expect(dev.config.AUTH_SECRET.length).toBeGreaterThan(10);
+    await expect(
+      createService({ name: 'x', port: 1, env: { ...noSecret, AUTH_SECRET: 'short' } }),
+    ).rejects.toThrow(/AUTH_SECRET must be at least 16 characters/);
+  });
+
+  it('adds service variables with defaults', async () => {
+    const { env: e } = await import('../src/index.ts');
+    const s = await createService({
+      name: 'x',
+      port: 1,
+      env: { ...env, THRESHOLD: '0.7' },
+      config: { THRESHOLD: e.number({ default: 0.5, min: 0, max: 1 }), WINDOW: e.int({ default: 10 }) },
+    });
+    expect(s.config.THRESHOLD).toBe(0.7);
+    expect(s.config.WINDOW).toBe(10);
+    expect(s.config.PORT).toBe(0);
+  });
+});
+
+describe('health, readiness, metrics, docs', () => {
+  it('/readyz is 503 until every processor and view runs, then 200 with their states', async () => {
+    const { service } = await build();
+    const before = await service.app.inject({ method: 'GET', url: '/readyz' });
+    expect(before.statusCode).toBe(503);
+    expect(before.json()).toMatchObject({ error: 'not_ready' });
+    await service.start({ listen: false });
+    await service.whenReady(5000);
+    const after = await service.app.inject({ method: 'GET', url: '/readyz' });
+    expect(after.statusCode).toBe(200);
+    expect(after.json().components).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'processor', name: 'kit-counter', state: 'running' }),
+        expect.objectContaining({ kind: 'view', name: 'kit-counter-table', state: 'running' }),
+      ]),
+    );
+    expect((await service.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({
+      status: 'ok',
+    });
+  });
+
+  it('/metrics exposes HTTP histograms and goka processor/view state', async () => {
+    const { service } = await build();
+    await service.start({ listen: false });
+    await service.whenReady(5000);
+    await service.app.inject({ method: 'POST', url: '/clicks/u1', headers: bearer('u1'), payload: { n: 2 } });
+    const text = (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/clicks\/:id"[^}]*\} 1/);
+    expect(text).toMatch(/goka_processor_state\{[^}]*group="kit-counter",state="running"[^}]*\} 1/);
+    expect(text).toMatch(/goka_view_state\{[^}]*table="kit-counter-table",state="running"[^}]*\} 1/);
+    expect(text).toMatch(/goka_emit_duration_seconds_count\{[^}]*topic="kit-clicks"/);
+    expect(text).toContain('goka_processor_processed_total');
+  });
+
+  it('serves the OpenAPI document and UI at /docs', async () => {
+    const { service } = await build();
+    const spec = (await service.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.paths)).toContain('/clicks/{id}');
+    expect((await service.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+
+  it('processes writes end to end: emit -> processor -> view', async () => {
+    const { service, view } = await build();
+    await service.start({ listen: false });
+    await service.whenReady(5000);
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/clicks/u1',
+      headers: bearer('u1'),
+      payload: { n: 3 },
+    });
+    expect(res.statusCode).toBe(202);
+    await expect.poll(() => view.get('u1')).toBe(3);
+  });
+});
+
+describe('errors and auth', () => {
+  it('400 names the field: missing, wrong type, unknown, too long', async () => {
+    const { service } = await build();
+    const post = (payload: unknown) =>
+      service.app.inject({
+        method: 'POST',
+        url: '/clicks/u1',
+        headers: bearer('u1'),
+        payload: payload as object,
+      });
+    let res = await post({});
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'bad_request', message: 'body.n is required', field: 'body.n' });
+    res = await post({ n: 'many' });
+    expect(res.json()).toMatchObject({ error: 'bad_request', field: 'body.n' });
+    res = await post({ n: 1, extra: true });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'bad_request', field: 'body.extra' });
+    res = await post({ n: 1, note: 'x'.repeat(11) });
+    expect(res.json()).toMatchObject({ field: 'body.note' });
+    res = await service.app.inject({
+      method: 'POST',
+      url: '/clicks/u1',
+      headers: { ...bearer('u1'), 'content-type': 'application/json' },
+      payload: '{not json',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe('bad_request');
+  });
+
+  it('413 for an oversize body, 404 JSON for unknown routes, 500 hides internals', async () => {
+    const { service } = await build();
+    let res = await service.app.inject({
+      method: 'POST',
+      url: '/clicks/u1',
+      headers: bearer('u1'),
+      payload: { n: 1, note: 'x'.repeat(5000) },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'payload_too_large' });
+    res = await service.app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'not_found' });
+    res = await service.app.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: 'internal', message: 'internal server error' });
+    expect(res.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('401 without or with a bad token, 403 for someone else, admin passes', async () => {
+    const { service } = await build();
+    const post = (headers: Record<string, string>) =>
+      service.app.inject({ method: 'POST', url: '/clicks/u1', headers, payload: { n: 1 } });
+    expect((await post({})).statusCode).toBe(401);
+    expect((await post({})).json()).toMatchObject({ error: 'unauthorized' });
+    expect((await post({ authorization: 'Bearer nonsense' })).statusCode).toBe(401);
+    const forged = mintToken({ secret: 'another-secret-0123456789', user: 'u1' });
+    expect((await post({ authorization: `Bearer ${forged}` })).statusCode).toBe(401);
+    const expired = mintToken({ secret: SECRET, user: 'u1', ttlSeconds: 1, now: 1000 });
+    expect((await post({ authorization: `Bearer ${expired}` })).statusCode).toBe(401);
+    const other = await post(bearer('u2'));
+    expect(other.statusCode).toBe(403);
+    expect(other.json()).toMatchObject({ error: 'forbidden' });
+    await service.start({ listen: false });
+    await service.whenReady(5000);
+    expect((await post(bearer('boss', true))).statusCode).toBe(202);
+    expect(
+      (await service.app.inject({ method: 'GET', url: '/admin-only', headers: bearer('u1') })).statusCode,
+    ).toBe(403);
+    expect(
+      (await service.app.inject({ method: 'GET', url: '/admin-only', headers: bearer('boss', true) })).json(),
+    ).toEqual({
+      by: 'boss',
+    });
+  });
+});
+
+describe('lifecycle', () => {
+  it('stop() stops processors and views and turns readiness off', async () => {
+    const { service, processor, view } = await build();
+    await service.start({ listen: false });
+    await service.whenReady(5000);
+    await service.stop();
+    expect(processor.state).toBe('stopped');
+    expect(view.state).toBe('stopped');
+    expect(service.state).toBe('stopped');
+    expect(service.ready).toBe(false);
+  });
+});
