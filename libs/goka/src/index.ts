@@ -15,6 +15,7 @@ export type {
   TopicSpec,
 } from './cluster/cluster.ts';
 export { coPartitionedAssignment } from './cluster/cluster.ts';
+export { KafkaCluster, type KafkaClusterOptions, kafkaCluster } from './cluster/kafka/kafka-cluster.ts';
 export { MemoryCluster, type MemoryClusterOptions, memoryCluster } from './cluster/memory-cluster.ts';
 export { bytes, type Codec, DecodeError, json, string } from './codec.ts';
 export type { Context } from './context.ts';

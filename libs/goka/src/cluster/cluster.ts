@@ -88,6 +88,17 @@ export interface GroupHandler {
   revoked(partitions: readonly number[]): Promise<void>;
   /** Records of one partition, possibly of several subscribed topics, each topic in offset order. */
   batch(partition: number, records: readonly ConsumedRecord[]): Promise<void>;
+  /**
+   * Optional: resolves once the partition can process batches (its tables are recovered). A
+   * consumer may hold the partition's records back until then instead of blocking on `batch`.
+   */
+  ready?(partition: number): Promise<void>;
+  /**
+   * Optional: resolves once every record handed to `batch` for the partition is finished and
+   * its offset committed. A consumer that cannot run `revoked` before a rebalance (kafkajs) calls
+   * it after each batch, so that nothing is left unfinished when the partition moves.
+   */
+  drain?(partition: number): Promise<void>;
   /** The member cannot go on (e.g. lost its session for good); the processor fails visibly. */
   crashed(error: Error): void;
 }

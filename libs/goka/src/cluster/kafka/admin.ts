@@ -1,0 +1,114 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { PartitionOffsets, TopicSpec } from '../cluster.ts';
+
+/**
+ * Topic metadata and creation through one shared kafkajs admin client, connected on first use.
+ */
+export class TopicAdmin {
+  private readonly admin: Admin;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  private async client(): Promise<Admin> {
+    if (this.closed) throw new Error('kafka cluster is closed');
+    if (!this.connecting) {
+      this.connecting = this.admin.connect().catch((error: unknown) => {
+        this.connecting = undefined; // let the next call try again
+        throw error;
+      });
+    }
+    await this.connecting;
+    return this.admin;
+  }
+
+  async partitionCount(topic: string): Promise<number | undefined> {
+    return (await this.partitionCounts([topic])).get(topic);
+  }
+
+  /** Partition counts of those of `topics` that exist. */
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const admin = await this.client();
+    // Metadata of all topics is one round trip and, unlike asking for a missing topic by name,
+    // does not make the broker answer UNKNOWN_TOPIC_OR_PARTITION.
+    const { topics: all } = await admin.fetchTopicMetadata();
+    const wanted = new Set(topics);
+    const counts = new Map<string, number>();
+    for (const t of all) if (wanted.has(t.name)) counts.set(t.name, t.partitions.length);
+    return counts;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const unique = new Map<string, TopicSpec>();
+    for (const spec of specs) {
+      const seen = unique.get(spec.name);
+      if (seen && seen.partitions !== spec.partitions) {
+        throw new Error(
+          `topic "${spec.name}" requested with ${seen.partitions} and ${spec.partitions} partitions`,
+        );
+      }
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+        throw new RangeError(`topic "${spec.name}": partitions must be a positive integer`);
+      }
+      unique.set(spec.name, spec);
+    }
+    if (unique.size === 0) return;
+    const wanted = [...unique.values()];
+    const existing = await this.partitionCounts(wanted.map((s) => s.name));
+    checkCounts(wanted, existing);
+    const missing = wanted.filter((s) => !existing.has(s.name));
+    if (missing.length === 0) return;
+    const admin = await this.client();
+    try {
+      // Resolves false when every topic existed already (another instance was faster).
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          // -1: the broker's default.replication.factor.
+          replicationFactor: -1,
+          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+    } catch (error) {
+      // A concurrent creator may have won part of the race; only a topic still missing is an error.
+      const now = await this.partitionCounts(missing.map((s) => s.name));
+      if (missing.some((s) => !now.has(s.name))) throw error;
+    }
+    // Whoever created them, they must have the partition count asked for.
+    checkCounts(missing, await this.partitionCounts(missing.map((s) => s.name)));
+  }
+
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    const admin = await this.client();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets
+      .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.connecting) {
+      await this.connecting.catch(() => undefined);
+      await this.admin.disconnect();
+    }
+  }
+}
+
+function checkCounts(specs: readonly TopicSpec[], counts: ReadonlyMap<string, number>): void {
+  const wrong = specs.filter((s) => counts.has(s.name) && counts.get(s.name) !== s.partitions);
+  if (wrong.length > 0) {
+    throw new Error(
+      wrong
+        .map(
+          (s) => `topic "${s.name}" exists with ${counts.get(s.name)} partitions, expected ${s.partitions}`,
+        )
+        .join('; '),
+    );
+  }
+}

@@ -1,0 +1,282 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../../logger.ts';
+import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
+import { coPartitionedAssigner } from './assigners.ts';
+import { toConsumedRecord } from './records.ts';
+
+export interface ConsumerSettings {
+  readonly sessionTimeout: number;
+  readonly heartbeatInterval: number;
+  readonly rebalanceTimeout: number;
+  /** Long-poll time of an idle fetch; also how late an idle member notices a rebalance. */
+  readonly maxWaitTime: number;
+  /** The same for readers, which are stopped right after recovery: keep it short. */
+  readonly readerMaxWaitTime: number;
+}
+
+type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** kafkajs starts one worker per batch it may run at once; batches of one fetch run together. */
+const CONCURRENT_BATCHES = 64;
+
+/**
+ * A processor's membership in its consumer group, on kafkajs (classic protocol, eager
+ * rebalancing: every member gives up everything and rejoins).
+ *
+ * The handoff of a partition during a rebalance. kafkajs has no "partitions revoked" callback
+ * and rejoins as soon as a heartbeat reports the rebalance, which it checks after each batch;
+ * afterwards a commit of the old generation is rejected. So the work is made finished *before*
+ * kafkajs can rejoin: `eachBatch` hands the batch to the handler, then waits for
+ * `handler.drain(partition)` — every effect of the batch acknowledged and its offsets
+ * committed — before it returns. kafkajs runs the batches of one fetch together and rejoins
+ * only once all of them returned (the fetcher awaits its whole worker queue first), so when it
+ * rejoins, everything this member processed is committed, still with its valid generation
+ * (the coordinator accepts commits of the current generation while it waits for members to
+ * rejoin). The next owner starts exactly where this one stopped. The revocation itself is
+ * then reported to the handler after the join, from the assignment diff; by then there is
+ * nothing left to finish.
+ *
+ * A partition that arrives is paused until `handler.ready(partition)` (its table recovered):
+ * recovery may take long, and an `eachBatch` blocked on it would also block heartbeats and the
+ * next rebalance. Long batches send heartbeats themselves, since kafkajs only sends them
+ * between batches.
+ */
+export class KafkaGroupConsumer implements GroupConsumer {
+  private consumer: Consumer | undefined;
+  private state: State = 'idle';
+  /** What the handler was told it owns (assigned and not revoked), as of the latest join. */
+  private owned = new Set<number>();
+  /** handler.assigned/revoked, strictly in the order the group dictated them. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly batches = new Set<Promise<void>>();
+  /** Per partition, which assignment resumed it last: a late readiness must not resume a newer one. */
+  private readonly epochs = new Map<number, number>();
+  private epoch = 0;
+  private readonly joined: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
+  private stopping: Promise<void> | undefined;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: GroupConsumerOptions,
+    private readonly settings: ConsumerSettings,
+    logger: Logger,
+  ) {
+    this.logger = logger.child({ consumerGroup: options.group });
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => undefined);
+    this.joined = { promise, resolve, reject };
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`group ${this.options.group}: consumer started twice`);
+    this.state = 'starting';
+    const consumer = this.kafka.consumer({
+      groupId: this.options.group,
+      partitionAssigners: [coPartitionedAssigner],
+      sessionTimeout: this.settings.sessionTimeout,
+      heartbeatInterval: this.settings.heartbeatInterval,
+      rebalanceTimeout: this.settings.rebalanceTimeout,
+      maxWaitTimeInMs: this.settings.maxWaitTime,
+      allowAutoTopicCreation: false,
+      // Retriable crashes (broker gone, coordinator moved) restart the consumer, as a new member.
+      retry: { restartOnFailure: async () => this.active },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: CONCURRENT_BATCHES,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (error) {
+      this.fail(asError(error));
+    }
+    if (this.state === 'starting') this.state = 'running';
+    await this.joined.promise;
+  }
+
+  /** Runs synchronously inside kafkajs' join, before the generation's first fetch. */
+  private onJoin(memberAssignment: Record<string, number[]>): void {
+    const next = new Set<number>();
+    for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
+    if (!this.active) {
+      this.pauseAll();
+      return;
+    }
+    const revoked = [...this.owned].filter((p) => !next.has(p)).sort((a, b) => a - b);
+    const added = [...next].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
+    this.owned = next;
+    const { handler } = this.options;
+    if (added.length > 0 && handler.ready) this.pause(added);
+    for (const p of added) this.epochs.set(p, ++this.epoch);
+    this.logger.debug({ partitions: [...next], added, revoked }, 'joined the group');
+    this.chain = this.chain
+      .then(async () => {
+        if (revoked.length > 0) await handler.revoked(revoked);
+        if (added.length > 0) await handler.assigned(added);
+        this.joined.resolve();
+        for (const p of added) this.resumeWhenReady(p, this.epochs.get(p)!);
+      })
+      .catch((error: unknown) => this.fail(asError(error)));
+  }
+
+  private resumeWhenReady(partition: number, epoch: number): void {
+    const ready = this.options.handler.ready;
+    if (!ready) return;
+    ready(partition).then(
+      () => {
+        if (this.epochs.get(partition) !== epoch || !this.owned.has(partition) || !this.active) return;
+        try {
+          this.consumer?.resume(this.options.topics.map((topic) => ({ topic, partitions: [partition] })));
+        } catch {
+          // kafkajs is between incarnations (crash restart); the next join pauses and resumes anew
+        }
+      },
+      () => undefined, // a partition that cannot get ready fails the processor through its own path
+    );
+  }
+
+  /**
+   * kafkajs crashed. With `restart` it rebuilds its consumer and joins as a new member: what
+   * this member owned is lost (its uncommitted work will be processed again by the next owner,
+   * which may be this member). Without, it gave up: the processor fails visibly.
+   */
+  private onCrash(error: Error, restart: boolean): void {
+    if (!this.active) return;
+    if (!restart) {
+      this.fail(error);
+      return;
+    }
+    this.logger.warn({ err: error }, 'kafka consumer crashed; it rejoins the group as a new member');
+    const lost = [...this.owned].sort((a, b) => a - b);
+    this.owned = new Set();
+    if (lost.length === 0) return;
+    this.chain = this.chain
+      .then(() => this.options.handler.revoked(lost))
+      .catch((err: unknown) => this.fail(asError(err)));
+  }
+
+  private eachBatch(payload: EachBatchPayload): Promise<void> {
+    if (!this.accepts(payload.batch.partition)) return Promise.resolve();
+    const work = this.deliver(payload);
+    this.batches.add(work);
+    return work.finally(() => this.batches.delete(work));
+  }
+
+  private accepts(partition: number): boolean {
+    return this.active && this.owned.has(partition);
+  }
+
+  private get active(): boolean {
+    return this.state === 'running' || this.state === 'starting';
+  }
+
+  private async deliver({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    const { partition } = batch;
+    const keepAlive = setInterval(() => {
+      heartbeat().catch(() => undefined); // a rebalance is noticed again by kafkajs after the batch
+    }, this.settings.heartbeatInterval);
+    try {
+      await this.chain; // the handler knows about the partition
+      // Returning without resolving leaves the records to be fetched again by the next owner.
+      if (!this.accepts(partition)) return;
+      const records = batch.messages.map((m) => toConsumedRecord(batch.topic, partition, m));
+      const { handler } = this.options;
+      await handler.batch(partition, records);
+      resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      await handler.drain?.(partition);
+    } catch (error) {
+      // Never rethrow into kafkajs: it retries the batch, crashes, restarts on the same record
+      // and loops forever. A failing handler fails the processor instead (its error policy
+      // already decided that this error stops it).
+      this.fail(asError(error));
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  async commit(offsets: readonly CommitOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const consumer = this.consumer;
+    if (!consumer) throw new Error(`group ${this.options.group}: not started`);
+    await consumer.commitOffsets(
+      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
+    );
+  }
+
+  private fail(error: Error): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    const stopping = this.state === 'stopping';
+    this.state = 'failed';
+    this.pauseAll();
+    this.joined.reject(error);
+    if (!stopping) {
+      this.logger.error({ err: error }, 'group consumer failed');
+      this.options.handler.crashed(error);
+    }
+  }
+
+  private pause(partitions: readonly number[]): void {
+    try {
+      this.consumer?.pause(this.options.topics.map((topic) => ({ topic, partitions: [...partitions] })));
+    } catch {
+      // not running (yet): nothing to pause
+    }
+  }
+
+  private pauseAll(): void {
+    try {
+      this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
+    } catch {
+      // not running (yet): nothing to pause
+    }
+  }
+
+  /**
+   * Finishes what is delivered, lets the handler close its partitions and commit while this
+   * member still belongs to the group, then leaves the group.
+   */
+  stop(): Promise<void> {
+    if (!this.stopping) this.stopping = this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      return;
+    }
+    const failed = this.state === 'failed';
+    if (!failed) this.state = 'stopping';
+    this.pauseAll();
+    this.joined.reject(new Error(`group ${this.options.group}: stopped before joining`));
+    await Promise.allSettled([...this.batches]);
+    await this.chain;
+    const owned = [...this.owned].sort((a, b) => a - b);
+    this.owned = new Set();
+    if (owned.length > 0) {
+      await this.options.handler.revoked(owned).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'closing partitions failed');
+      });
+    }
+    await this.consumer?.disconnect().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'consumer did not leave the group cleanly');
+    });
+    this.state = failed || (this.state as State) === 'failed' ? 'failed' : 'stopped';
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,198 @@
+import { Kafka, type RetryOptions } from 'kafkajs';
+import { defaultLogger, type Logger } from '../../logger.ts';
+import type {
+  Cluster,
+  ClusterProducer,
+  GroupConsumer,
+  GroupConsumerOptions,
+  PartitionOffsets,
+  PartitionReader,
+  ReaderOptions,
+  TopicSpec,
+} from '../cluster.ts';
+import { TopicAdmin } from './admin.ts';
+import { type ConsumerSettings, KafkaGroupConsumer } from './group-consumer.ts';
+import { kafkajsLevel, kafkajsLogCreator } from './kafkajs-logger.ts';
+import { KafkaPartitionReader } from './partition-reader.ts';
+import { KafkaProducer } from './producer.ts';
+
+export interface KafkaClusterOptions {
+  /** Bootstrap addresses, e.g. `['127.0.0.1:9092']`. */
+  readonly brokers: readonly string[];
+  /** Default `goka`; prefixes the private group ids of readers. */
+  readonly clientId?: string;
+  /** Create emitter and output topics on first use. Default false: topics are deliberate on Kafka. */
+  readonly autoCreateTopics?: boolean;
+  /** Partition count of topics created on first use. Default 1. */
+  readonly defaultPartitions?: number;
+  readonly logger?: Logger;
+  /**
+   * How long a silent member stays in its group (kafkajs/Kafka `session.timeout.ms`), i.e. how
+   * long the partitions of a crashed instance wait for a new owner. Default 10 000; the broker
+   * accepts 6 000 and more by default.
+   */
+  readonly sessionTimeoutMs?: number;
+  /** Default a third of the session timeout, at most 3 000. */
+  readonly heartbeatIntervalMs?: number;
+  /** How long a rebalance waits for members to finish their batches and rejoin. Default 60 000. */
+  readonly rebalanceTimeoutMs?: number;
+  /**
+   * Retries of a produce request before it fails (and with it the processor, or the emit).
+   * The default rides out a broker restart of about two minutes.
+   */
+  readonly produceRetry?: RetryOptions;
+  /**
+   * Bytes of one partition in one produce request. kafkajs sends a partition's records as one
+   * batch, which must stay under the broker's `message.max.bytes` (1 MiB by default).
+   * Default 900 000.
+   */
+  readonly maxPartitionBatchBytes?: number;
+}
+
+/**
+ * The `Cluster` seam on Apache Kafka through kafkajs: one kafkajs client and one admin per
+ * cluster object, a kafkajs producer per `producer()`, a consumer per group member and per
+ * reader (kafkajs binds a consumer to one group). `close()` disconnects everything it made.
+ */
+export class KafkaCluster implements Cluster {
+  readonly description: string;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  private readonly kafka: Kafka;
+  private readonly admin: TopicAdmin;
+  private readonly logger: Logger;
+  private readonly clientId: string;
+  private readonly brokers: readonly string[];
+  private readonly settings: ConsumerSettings;
+  private readonly produceRetry: RetryOptions;
+  private readonly maxPartitionBatchBytes: number;
+  private readonly open = new Set<{ stop(): Promise<void> }>();
+  private closed = false;
+
+  constructor(options: KafkaClusterOptions) {
+    if (options.brokers.length === 0) throw new Error('kafkaCluster: no brokers given');
+    this.clientId = options.clientId ?? 'goka';
+    this.brokers = [...options.brokers];
+    this.description = `kafka ${options.brokers.join(',')}`;
+    this.autoCreateTopics = options.autoCreateTopics ?? false;
+    this.defaultPartitions = options.defaultPartitions ?? 1;
+    this.logger = (options.logger ?? defaultLogger('goka')).child({ cluster: this.description });
+    const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+    this.settings = {
+      sessionTimeout,
+      heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+      maxWaitTime: 500,
+      readerMaxWaitTime: 250,
+    };
+    // 0.2 + 0.4 + … + 5 s steps: about two minutes before a produce gives up.
+    this.produceRetry = options.produceRetry ?? {
+      retries: 30,
+      initialRetryTime: 200,
+      maxRetryTime: 5_000,
+    };
+    this.maxPartitionBatchBytes = options.maxPartitionBatchBytes ?? 900_000;
+    this.kafka = new Kafka({
+      clientId: this.clientId,
+      brokers: [...this.brokers],
+      connectionTimeout: 3_000,
+      logLevel: kafkajsLevel(this.logger),
+      logCreator: kafkajsLogCreator(this.logger),
+    });
+    this.admin = new TopicAdmin(this.kafka);
+  }
+
+  partitionCount(topic: string): Promise<number | undefined> {
+    return this.admin.partitionCount(topic);
+  }
+
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    return this.admin.ensureTopics(specs);
+  }
+
+  offsets(topic: string): Promise<PartitionOffsets[]> {
+    return this.admin.offsets(topic);
+  }
+
+  producer(): ClusterProducer {
+    this.assertOpen();
+    const producer = new KafkaProducer(this.kafka, this.produceRetry, this.maxPartitionBatchBytes);
+    const handle = { stop: () => producer.close() };
+    this.open.add(handle);
+    return {
+      send: (records) => producer.send(records),
+      close: async () => {
+        this.open.delete(handle);
+        await producer.close();
+      },
+    };
+  }
+
+  reader(options: ReaderOptions): PartitionReader {
+    this.assertOpen();
+    const reader = new KafkaPartitionReader(
+      this.kafka,
+      this.admin,
+      options,
+      this.settings,
+      this.clientId,
+      this.logger,
+    );
+    const handle = { stop: () => reader.stop() };
+    return {
+      start: () => {
+        this.open.add(handle);
+        return reader.start();
+      },
+      stop: async () => {
+        this.open.delete(handle);
+        await reader.stop();
+      },
+    };
+  }
+
+  groupConsumer(options: GroupConsumerOptions): GroupConsumer {
+    this.assertOpen();
+    // A kafkajs client caches committed offsets per group id and shares that cache between its
+    // consumers; two members of one group in one process (tests, several processors of a group)
+    // would clear each other's. A client per member keeps them apart; it is only a factory.
+    const kafka = new Kafka({
+      clientId: this.clientId,
+      brokers: [...this.brokers],
+      connectionTimeout: 3_000,
+      logLevel: kafkajsLevel(this.logger),
+      logCreator: kafkajsLogCreator(this.logger),
+    });
+    const consumer = new KafkaGroupConsumer(kafka, options, this.settings, this.logger);
+    const handle = { stop: () => consumer.stop() };
+    return {
+      start: () => {
+        this.open.add(handle);
+        return consumer.start();
+      },
+      commit: (offsets) => consumer.commit(offsets),
+      stop: async () => {
+        this.open.delete(handle);
+        await consumer.stop();
+      },
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`${this.description}: cluster is closed`);
+  }
+
+  /** Stops what is still open (consumers leave their groups), then the admin connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const open = [...this.open];
+    this.open.clear();
+    await Promise.allSettled(open.map((o) => o.stop()));
+    await this.admin.close();
+  }
+}
+
+export function kafkaCluster(options: KafkaClusterOptions): KafkaCluster {
+  return new KafkaCluster(options);
+}

@@ -1,0 +1,31 @@
+import { type logCreator, logLevel } from 'kafkajs';
+import type { Logger } from '../../logger.ts';
+
+/** The kafkajs level that lets through what the pino logger would print anyway. */
+export function kafkajsLevel(logger: Logger): logLevel {
+  const level = logger.levelVal;
+  if (level <= 20) return logLevel.DEBUG;
+  if (level <= 30) return logLevel.INFO;
+  if (level <= 40) return logLevel.WARN;
+  if (level <= 50) return logLevel.ERROR;
+  return logLevel.NOTHING;
+}
+
+/**
+ * Bridges kafkajs' logs into pino, so one logger configures both. kafkajs logs every protocol
+ * error response of a connection at ERROR (e.g. "This server does not host this
+ * topic-partition" for a metadata probe of a missing topic), although the request's caller
+ * handles it; those go to debug, the caller reports what really matters.
+ */
+export function kafkajsLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
+      const entry = { kafkajs: namespace, ...fields };
+      const msg = `kafkajs: ${message}`;
+      if (level === logLevel.ERROR && namespace !== 'Connection') logger.error(entry, msg);
+      else if (level === logLevel.ERROR || level === logLevel.DEBUG) logger.debug(entry, msg);
+      else if (level === logLevel.WARN) logger.warn(entry, msg);
+      else logger.info(entry, msg);
+    };
+}
