@@ -1,0 +1,271 @@
+/**
+ * `npm run bench [-- --quick] [--json] [--only a,b] [--reps n] [--cpu-prof[=dir]]`
+ *
+ * Starts a throwaway broker through infra/kafka (or uses KAFKA_BROKERS), runs every scenario —
+ * each fixture and each repetition of each variant in its own child process — and prints a
+ * table (stdout), or with --json one JSON document (stdout; the table then goes to stderr).
+ * Progress lines go to stderr. The broker and every child are stopped at the end, on failure,
+ * on Ctrl-C and on SIGTERM.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KAFKA_VERSION, type ProvidedKafka, provideKafka } from '@showcase/kafka-infra';
+import type { ChildTask, VariantReply } from './child.ts';
+import { rawKafka, withAdmin } from './kafka.ts';
+import { newRunId } from './naming.ts';
+import { runTask, stopAllChildren } from './processes.ts';
+import {
+  formatNumber,
+  formatTable,
+  type Report,
+  type Row,
+  type Runs,
+  scenarioRows,
+  skippedRow,
+} from './report.ts';
+import type { Measurements, Scenario, TaskContext } from './scenario.ts';
+import { SCENARIOS } from './scenarios/index.ts';
+import { type Mode, SIZES } from './sizes.ts';
+
+const CHILD = resolve(import.meta.dirname, 'child.ts');
+
+interface Options {
+  mode: Mode;
+  json: boolean;
+  only: string[] | undefined;
+  repetitions: number | undefined;
+  cpuProf: string | undefined;
+}
+
+const usage = `usage: npm run bench -- [--quick] [--json] [--only name,name] [--reps n] [--cpu-prof[=dir]]
+  --quick      every scenario small (about 2 minutes in all); the full run takes up to 15
+  --json       one JSON document on stdout (the table goes to stderr)
+  --only       scenarios to run: ${SCENARIOS.map((s) => s.name).join(', ')}
+  --reps       repetitions per figure (at least 3, the default)
+  --cpu-prof   write a .cpuprofile of every repetition's process (default dir bench/.profiles);
+               summarise with: npx tsx bench/src/profile-summary.ts <dir or files>
+env: KAFKA_BROKERS=host:port uses that cluster instead of starting a broker`;
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = {
+    mode: 'full',
+    json: false,
+    only: undefined,
+    repetitions: undefined,
+    cpuProf: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') o.mode = 'quick';
+    else if (arg === '--full') o.mode = 'full';
+    else if (arg === '--json') o.json = true;
+    else if (arg === '--only' || arg.startsWith('--only=')) o.only = value().split(',').filter(Boolean);
+    else if (arg === '--reps' || arg.startsWith('--reps=')) o.repetitions = Number(value());
+    else if (arg === '--cpu-prof') o.cpuProf = resolve(import.meta.dirname, '..', '.profiles');
+    else if (arg.startsWith('--cpu-prof=')) o.cpuProf = resolve(arg.slice('--cpu-prof='.length));
+    else if (arg === '--help' || arg === '-h') {
+      console.log(usage);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}\n${usage}`);
+  }
+  if (o.repetitions !== undefined && !(Number.isInteger(o.repetitions) && o.repetitions >= 3)) {
+    throw new Error('--reps must be an integer of at least 3: every figure is a median of 3 or more');
+  }
+  for (const name of o.only ?? []) {
+    if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`unknown scenario ${name}\n${usage}`);
+  }
+  return o;
+}
+
+const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function summary(m: Measurements): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k}=${formatNumber(v)}`)
+    .join(' ');
+}
+
+async function runScenario(
+  scenario: Scenario,
+  ctx: TaskContext,
+  options: Options,
+  earlier: readonly Row[],
+): Promise<Row[]> {
+  const parameters = { ...scenario.parameters(ctx.sizes), repetitions: ctx.sizes.repetitions };
+  const reason = await scenario.unavailable?.();
+  if (reason) {
+    say(`${scenario.number} ${scenario.name}: skipped (${reason})`);
+    return [skippedRow(scenario, parameters, `skipped: ${reason}`)];
+  }
+  const timeoutMs = scenario.timeoutMs(ctx.sizes);
+  const notes = new Map<string, string>();
+  const variants: Scenario['variants'][number][] = [];
+  for (const v of scenario.variants) {
+    const why = await v.unavailable?.();
+    if (why) notes.set(v.name, `skipped: ${why}`);
+    else variants.push(v);
+  }
+  try {
+    const fixtures: Record<string, unknown> = {};
+    if (variants.length > 0) {
+      for (const f of scenario.fixtures) {
+        say(`${scenario.number} ${scenario.name}: fixture ${f.name}`);
+        const task: ChildTask = { kind: 'fixture', ctx, scenario: scenario.name, fixture: f.name };
+        fixtures[f.name] = await runTask(CHILD, task, { timeoutMs });
+      }
+    }
+    const runs: Runs = new Map();
+    for (let rep = 1; rep <= ctx.sizes.repetitions; rep++) {
+      // Alternate the order so that drift (page cache, broker log growth) hits every side alike.
+      const order = rep % 2 === 1 ? variants : [...variants].reverse();
+      for (const v of order) {
+        if (notes.has(v.name)) continue;
+        const began = Date.now();
+        const task: ChildTask = {
+          kind: 'variant',
+          ctx,
+          scenario: scenario.name,
+          variant: v.name,
+          rep,
+          fixtures,
+        };
+        const execArgv = options.cpuProf
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${options.cpuProf}`,
+              `--cpu-prof-name=${scenario.name}-${v.name}-${rep}-${ctx.runId}.cpuprofile`,
+            ]
+          : [];
+        try {
+          const reply = await runTask<VariantReply>(CHILD, task, { timeoutMs, execArgv });
+          const m = { ...reply.measurements, peakRssMiB: reply.peakRssMiB };
+          runs.set(v.name, [...(runs.get(v.name) ?? []), m]);
+          say(
+            `${scenario.number} ${scenario.name} ${v.name} #${rep}/${ctx.sizes.repetitions}: ${summary(m)} (${seconds(Date.now() - began)})`,
+          );
+        } catch (error) {
+          const message = firstLine(error);
+          say(`${scenario.number} ${scenario.name} ${v.name} #${rep}: failed: ${message}`);
+          notes.set(v.name, `failed: ${message}`);
+        }
+      }
+    }
+    return scenarioRows(scenario, runs, parameters, earlier, notes);
+  } catch (error) {
+    const message = firstLine(error);
+    say(`${scenario.number} ${scenario.name}: failed: ${message}`);
+    return [skippedRow(scenario, parameters, `failed: ${message}`)];
+  }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]!;
+}
+
+async function deleteRunTopics(brokers: string[], runId: string): Promise<void> {
+  const kafka = rawKafka(brokers, 'bench-cleanup');
+  await withAdmin(kafka, async (admin) => {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`bench-${runId}-`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  });
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const sizes = {
+    ...SIZES[options.mode],
+    repetitions: options.repetitions ?? SIZES[options.mode].repetitions,
+  };
+  let kafka: ProvidedKafka | undefined;
+  let workDir: string | undefined;
+  let stopping = false;
+  const cleanUp = async () => {
+    await stopAllChildren();
+    await kafka?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      say(`${sig}: stopping the children and the broker`);
+      void cleanUp().finally(() => process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[sig]));
+    });
+  }
+
+  try {
+    if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
+    say(
+      process.env.KAFKA_BROKERS
+        ? `using the Kafka cluster at KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`
+        : 'starting a Kafka broker for this run (set KAFKA_BROKERS to use another cluster)',
+    );
+    kafka = await provideKafka({ log: say });
+    if (kafka.broker) say(`broker ready at ${kafka.brokers.join(',')} in ${seconds(kafka.broker.startupMs)}`);
+    workDir = mkdtempSync(join(tmpdir(), 'goka-bench-'));
+    const ctx: TaskContext = {
+      brokers: kafka.brokers,
+      runId: newRunId(),
+      mode: options.mode,
+      sizes,
+      workDir,
+    };
+    say(`run ${ctx.runId}, ${options.mode} mode, ${sizes.repetitions} repetitions per figure`);
+
+    const rows: Row[] = [];
+    const selected = SCENARIOS.filter((s) => !options.only || options.only.includes(s.name));
+    for (const scenario of selected) {
+      if (stopping) break;
+      const began = Date.now();
+      say(`${scenario.number} ${scenario.title}`);
+      rows.push(...(await runScenario(scenario, ctx, options, rows)));
+      say(`${scenario.number} ${scenario.name}: done in ${seconds(Date.now() - began)}`);
+    }
+    if (!kafka.broker) await deleteRunTopics(kafka.brokers, ctx.runId).catch(() => undefined);
+
+    const report: Report = {
+      mode: options.mode,
+      startedAt: new Date(started).toISOString(),
+      wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      scenarios: rows,
+      machine: {
+        cores: availableParallelism(),
+        cpu: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        kafka: KAFKA_VERSION,
+        brokers: kafka.broker ? 'started by the benchmark' : 'KAFKA_BROKERS',
+      },
+    };
+    const table = formatTable(rows);
+    if (options.json) {
+      process.stderr.write(`${table}\n`);
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        `${table}\n\n${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}, Kafka ${report.machine.kafka}; ${options.mode} mode in ${report.wallSeconds} s\n`,
+      );
+    }
+    say(`finished in ${seconds(Date.now() - started)}`);
+    return rows.some((r) => r.note?.startsWith('failed')) ? 1 : 0;
+  } finally {
+    if (!stopping) await cleanUp();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);

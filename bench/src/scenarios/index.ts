@@ -1,0 +1,13 @@
+import type { Scenario } from '../scenario.ts';
+import { consume } from './consume.ts';
+import { produce } from './produce.ts';
+
+/** In run order: later scenarios may use earlier figures as baselines (3 uses 2's raw rate). */
+export const SCENARIOS: readonly Scenario[] = [produce, consume];
+
+export function scenarioByName(name: string): Scenario {
+  const scenario = SCENARIOS.find((s) => s.name === name);
+  if (!scenario)
+    throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  return scenario;
+}
