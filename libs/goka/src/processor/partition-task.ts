@@ -7,6 +7,9 @@ import { RecoveryAborted, TableReplica } from '../table-replica.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { Overlay } from './overlay.ts';
 import type { ProcessorRuntime } from './runtime.ts';
+import { ValueCache } from './value-cache.ts';
+
+const NO_JOINS: ReadonlyMap<string, unknown> = new Map();
 
 export type PartitionState = 'recovering' | 'running' | 'closing' | 'closed' | 'failed';
 
@@ -33,16 +36,21 @@ export class PartitionTask {
   private readonly joinStores = new Map<string, Store>();
   private readonly replicas: TableReplica[] = [];
   private readonly overlay = new Overlay();
+  private readonly cache: ValueCache;
   private readonly trackers = new Map<string, OffsetTracker>();
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Messages whose effects are not all acknowledged yet. */
+  private inFlight = 0;
+  private settled: (() => void) | undefined;
   private readonly progress: RecoveryProgress;
   private halted: Error | undefined;
   private processing: Promise<void> = Promise.resolve();
-  // Store writes wait for changelog acks and leave in batches, one batch at a time.
+  private draining: Promise<void> = Promise.resolve();
+  // Store writes wait for changelog acks and leave in batches, one batch at a time: while one
+  // is being written, the acks that arrive meanwhile gather into the next.
   private storeOps: StoreOp[] = [];
   private storeKeys: string[] = [];
   private storeOffset = 0;
-  private storeChain: Promise<void> = Promise.resolve();
+  private storeWriting: Promise<void> | undefined;
   private storeFlushScheduled = false;
   private processed = 0;
   private deadLettered = 0;
@@ -53,6 +61,7 @@ export class PartitionTask {
     readonly partition: number,
   ) {
     this.progress = new RecoveryProgress(`${rt.group.name}/${partition}`, rt.logger);
+    this.cache = new ValueCache(rt.cacheSize);
     this.ready = this.recover();
     this.ready.catch(() => undefined);
   }
@@ -113,6 +122,7 @@ export class PartitionTask {
   process(records: readonly ConsumedRecord[]): Promise<void> {
     const run = this.processing.then(async () => {
       await this.ready;
+      await this.prefetch(records);
       for (const record of records) {
         if (this.halted) throw this.halted;
         if (this._state !== 'running') throw new Error(`partition ${this.partition} is ${this._state}`);
@@ -170,22 +180,41 @@ export class PartitionTask {
 
   private apply(key: string, effects: Effects, finish: () => void): void {
     const { group, producer } = this.rt;
-    const sends: Promise<unknown>[] = [];
-    if (effects.table !== undefined) {
-      const value = effects.table;
-      this.overlay.put(key, value);
-      sends.push(
-        producer
-          .send({ topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value })
-          .then((meta) => this.tableAcked(key, value, meta.offset)),
-      );
-    }
-    for (const record of effects.records) sends.push(producer.send(record));
-    if (sends.length === 0) {
+    const table = effects.table !== undefined;
+    let pending = effects.records.length + (table ? 1 : 0);
+    if (pending === 0) {
       finish();
       return;
     }
-    this.track(Promise.all(sends).then(finish));
+    this.inFlight++;
+    let failed = false;
+    const acked = (error: Error | undefined) => {
+      if (failed) return;
+      if (error) {
+        failed = true;
+        this.inFlight--;
+        this.effectsFailed(error);
+        return;
+      }
+      if (--pending === 0) {
+        this.inFlight--;
+        finish();
+        if (this.inFlight === 0) this.settled?.();
+      }
+    };
+    if (table) {
+      const value = effects.table as Buffer | null;
+      this.overlay.put(key, value);
+      this.cache.set(key, value);
+      producer.enqueue(
+        { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
+        (error, meta) => {
+          if (!error) this.tableAcked(key, value, meta!.offset);
+          acked(error);
+        },
+      );
+    }
+    for (const record of effects.records) producer.enqueue(record, acked);
   }
 
   private async handleFailure(record: ConsumedRecord, error: unknown, finish: () => void): Promise<void> {
@@ -196,23 +225,28 @@ export class PartitionTask {
     if (policy === 'dead-letter') {
       this.deadLettered++;
       logger.warn({ err: cause, record: where }, 'message sent to the dead-letter topic');
-      this.track(
-        producer
-          .send({
-            topic: group.deadLetterTopic,
-            partition: this.partition,
-            key: record.key,
-            value: record.value,
-            headers: {
-              ...record.headers,
-              'goka-error': message,
-              'goka-error-kind': error instanceof DecodeError ? 'decode' : 'callback',
-              'goka-topic': record.topic,
-              'goka-partition': String(record.partition),
-              'goka-offset': String(record.offset),
-            },
-          })
-          .then(finish),
+      this.inFlight++;
+      producer.enqueue(
+        {
+          topic: group.deadLetterTopic,
+          partition: this.partition,
+          key: record.key,
+          value: record.value,
+          headers: {
+            ...record.headers,
+            'goka-error': message,
+            'goka-error-kind': error instanceof DecodeError ? 'decode' : 'callback',
+            'goka-topic': record.topic,
+            'goka-partition': String(record.partition),
+            'goka-offset': String(record.offset),
+          },
+        },
+        (error) => {
+          this.inFlight--;
+          if (error) this.effectsFailed(error);
+          else finish();
+          if (this.inFlight === 0) this.settled?.();
+        },
       );
       return;
     }
@@ -228,16 +262,23 @@ export class PartitionTask {
     throw failure;
   }
 
-  private track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => {
-      this.rt.fail(
-        new Error(`group "${this.rt.group.name}": writing effects of partition ${this.partition} failed`, {
-          cause: error,
-        }),
-      );
-    });
-    this.inFlight.add(tracked);
-    tracked.finally(() => this.inFlight.delete(tracked));
+  private effectsFailed(error: Error): void {
+    this.rt.fail(
+      new Error(`group "${this.rt.group.name}": writing effects of partition ${this.partition} failed`, {
+        cause: error,
+      }),
+    );
+    if (this.inFlight === 0) this.settled?.();
+  }
+
+  /** Resolves once no message has effects in flight. */
+  private async allSettled(): Promise<void> {
+    while (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.settled = resolve;
+      });
+      this.settled = undefined;
+    }
   }
 
   private finished(topic: string, tracker: OffsetTracker, slot: number): void {
@@ -254,12 +295,30 @@ export class PartitionTask {
     return tracker;
   }
 
+  /** Reads the batch's keys that are neither pending nor cached in one store request. */
+  private async prefetch(records: readonly ConsumedRecord[]): Promise<void> {
+    if (!this.store || records.length < 2) return;
+    const keys = new Set<string>();
+    for (const r of records) {
+      const key = r.key?.toString('utf8') ?? '';
+      if (this.overlay.get(key) === undefined && !this.cache.has(key)) keys.add(key);
+    }
+    if (keys.size === 0) return;
+    const list = [...keys];
+    const values = await this.store.getMany(list);
+    for (let i = 0; i < list.length; i++) this.cache.fill(list[i]!, values[i] ?? null);
+  }
+
   private async readValue(key: string): Promise<unknown> {
     const codec = this.rt.scope.tableCodec;
     if (!codec || !this.store) return undefined;
-    const pending = this.overlay.get(key);
-    const raw = pending !== undefined ? pending : await this.store.get(key);
-    if (raw === null || raw === undefined) return undefined;
+    let raw = this.overlay.get(key);
+    if (raw === undefined) raw = this.cache.get(key);
+    if (raw === undefined) {
+      raw = (await this.store.get(key)) ?? null;
+      this.cache.fill(key, raw);
+    }
+    if (raw === null) return undefined;
     try {
       return codec.decode(raw);
     } catch (error) {
@@ -267,7 +326,8 @@ export class PartitionTask {
     }
   }
 
-  private async readJoins(key: string): Promise<Map<string, unknown>> {
+  private async readJoins(key: string): Promise<ReadonlyMap<string, unknown>> {
+    if (this.rt.group.joins.length === 0) return NO_JOINS;
     const joined = new Map<string, unknown>();
     for (const j of this.rt.group.joins) {
       const raw = await this.joinStores.get(j.table)!.get(key);
@@ -285,33 +345,47 @@ export class PartitionTask {
     this.storeOps.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
     this.storeKeys.push(key);
     this.storeOffset = Math.max(this.storeOffset, offset + 1);
-    if (this.storeFlushScheduled) return;
+    if (this.storeFlushScheduled || this.storeWriting) return;
     this.storeFlushScheduled = true;
-    // Acks of one produce request resolve together; gather them into one store batch.
+    // Acks of one produce request arrive together; gather them into one store batch.
     queueMicrotask(() => {
       this.storeFlushScheduled = false;
-      this.flushStore();
+      void this.flushStore();
     });
   }
 
-  private flushStore(): Promise<void> {
+  /** Writes what was acknowledged; one write at a time, the next takes all that arrived since. */
+  private async flushStore(): Promise<void> {
+    while (this.storeWriting) await this.storeWriting;
+    if (this.storeOps.length === 0) return;
     const ops = this.storeOps;
     const keys = this.storeKeys;
-    const offset = this.storeOffset;
-    if (ops.length === 0) return this.storeChain;
     this.storeOps = [];
     this.storeKeys = [];
-    const store = this.store!;
-    this.storeChain = this.storeChain.then(async () => {
-      try {
-        await store.write(ops, offset);
-      } catch (error) {
+    this.storeWriting = this.store!.write(ops, this.storeOffset).then(
+      () => {
+        for (const key of keys) this.overlay.release(key);
+      },
+      (error: unknown) => {
         this.rt.fail(new Error(`group "${this.rt.group.name}": store write failed`, { cause: error }));
-        return;
-      }
-      for (const key of keys) this.overlay.release(key);
+      },
+    );
+    await this.storeWriting;
+    this.storeWriting = undefined;
+    if (this.storeOps.length > 0) await this.flushStore();
+  }
+
+  /**
+   * Resolves once every batch handed to `process` so far is processed and all its effects are
+   * acknowledged (the offsets are then committable). Drains run one at a time.
+   */
+  drain(): Promise<void> {
+    const run = this.draining.then(async () => {
+      await this.processing;
+      await this.allSettled();
     });
-    return this.storeChain;
+    this.draining = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -326,7 +400,7 @@ export class PartitionTask {
     if (recovering) await Promise.all(this.replicas.map((r) => r.stop()));
     await this.ready.catch(() => undefined);
     await this.processing;
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.allSettled();
     await this.flushStore();
     await this.rt.commitNow();
     await Promise.all(this.replicas.map((r) => r.stop()));
@@ -335,15 +409,15 @@ export class PartitionTask {
   }
 
   stats(): PartitionStats {
-    let inFlight = 0;
-    for (const t of this.trackers.values()) inFlight += t.open;
+    let open = 0;
+    for (const t of this.trackers.values()) open += t.open;
     return {
       partition: this.partition,
       state: this._state,
       processed: this.processed,
       deadLettered: this.deadLettered,
       skippedTombstones: this.skippedTombstones,
-      inFlight,
+      inFlight: open,
       recovery: this.progress.snapshot(),
     };
   }

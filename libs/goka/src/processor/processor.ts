@@ -13,6 +13,7 @@ import type { Storage } from '../storage/storage.ts';
 import { View } from '../view.ts';
 import { type PartitionStats, PartitionTask } from './partition-task.ts';
 import type { ErrorPolicy, ProcessorRuntime } from './runtime.ts';
+import { StandbyReplicas } from './standby.ts';
 
 export interface ProcessorOptions {
   readonly cluster: Cluster;
@@ -21,6 +22,17 @@ export interface ProcessorOptions {
   /** What a throwing callback or an undecodable record does. Default `'fail'`. */
   readonly onError?: ErrorPolicy;
   readonly logger?: Logger;
+  /**
+   * Hot standby: also keep the table partitions (group table, joined tables) this instance does
+   * not own warm in local stores, so a partition that moves here recovers only the changelog's
+   * tail. Costs a changelog reader per table and non-owned partition. Default false.
+   */
+  readonly standby?: boolean;
+  /**
+   * Table values each partition keeps in memory (LRU), so hot keys need no store read.
+   * Default 10,000; 0 disables the cache.
+   */
+  readonly cacheSize?: number;
 }
 
 export type ProcessorState =
@@ -56,6 +68,7 @@ export class Processor<V = unknown, L = unknown> {
   private commitInFlight: Promise<void> | undefined;
   private consumer: GroupConsumer | undefined;
   private producer: BatchingProducer | undefined;
+  private standby: StandbyReplicas | undefined;
   private lifecycle: ProcessorState = 'idle';
   private started: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -223,6 +236,16 @@ export class Processor<V = unknown, L = unknown> {
       lookup: (table, key) => this.lookupViews.get(table)!.get(key),
     };
     this.producer = new BatchingProducer(cluster.producer({ name: `processor ${g.name}` }));
+    const tables = [...(g.persist ? [g.table] : []), ...g.joins.map((j) => j.table)];
+    if (this.options.standby && tables.length > 0) {
+      this.standby = new StandbyReplicas({
+        cluster,
+        storage: this.storage,
+        tables,
+        partitions: n,
+        logger: this.logger,
+      });
+    }
     return {
       group: g as Group<unknown, unknown>,
       cluster,
@@ -230,6 +253,7 @@ export class Processor<V = unknown, L = unknown> {
       producer: this.producer,
       logger: this.logger,
       policy: this.policy,
+      cacheSize: this.options.cacheSize ?? 10_000,
       scope,
       inputs: new Map(g.inputs.map((i) => [i.topic, i as InputEdge<unknown, unknown, unknown>])),
       committable: (topic, partition, offset) => {
@@ -246,6 +270,8 @@ export class Processor<V = unknown, L = unknown> {
     return {
       assigned: async (partitions) => {
         this.logger.info({ partitions }, 'partitions assigned');
+        // Standby stores of these partitions are closed before their tasks open them.
+        await this.standby?.reconcile(new Set([...this.tasks.keys(), ...partitions]));
         for (const p of partitions) {
           const task = new PartitionTask(rt, p);
           this.tasks.set(p, task);
@@ -265,11 +291,17 @@ export class Processor<V = unknown, L = unknown> {
         for (const key of [...this.toCommit.keys()]) {
           if (partitions.includes(Number(key.slice(key.lastIndexOf('/') + 1)))) this.toCommit.delete(key);
         }
+        await this.standby?.reconcile(new Set(this.tasks.keys()));
       },
       batch: async (partition, records) => {
         const task = this.tasks.get(partition);
         if (!task) throw new Error(`group "${this.group.name}": batch for unowned partition ${partition}`);
         await task.process(records);
+      },
+      ready: (partition) => this.tasks.get(partition)?.ready ?? Promise.resolve(),
+      drain: async (partition) => {
+        await this.tasks.get(partition)?.drain();
+        await this.commitNow();
       },
       crashed: (error) => this.fail(error),
     };
@@ -347,6 +379,7 @@ export class Processor<V = unknown, L = unknown> {
     if (!failed) await this.started?.catch(() => undefined);
     try {
       await this.consumer?.stop();
+      await this.standby?.stop();
       await this.producer?.close().catch(() => undefined);
       await Promise.all([...this.lookupViews.values()].map((v) => v.stop()));
     } catch (error) {

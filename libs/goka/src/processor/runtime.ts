@@ -16,6 +16,8 @@ export interface ProcessorRuntime {
   readonly producer: BatchingProducer;
   readonly logger: Logger;
   readonly policy: ErrorPolicy;
+  /** Table values kept in memory per partition, to spare the store reads. */
+  readonly cacheSize: number;
   readonly scope: ContextScope;
   readonly inputs: ReadonlyMap<string, InputEdge<unknown, unknown, unknown>>;
   /** The offset after a finished prefix of a topic-partition may now be committed. */

@@ -1,9 +1,11 @@
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster/cluster.ts';
 
+/** Called once per record: with its metadata when acknowledged, or with the error. */
+export type SendCallback = (error: Error | undefined, meta: RecordMetadata | undefined) => void;
+
 interface Pending {
   readonly record: OutgoingRecord;
-  resolve(meta: RecordMetadata): void;
-  reject(error: Error): void;
+  readonly done: SendCallback;
 }
 
 /**
@@ -24,11 +26,19 @@ export class BatchingProducer {
   ) {}
 
   send(record: OutgoingRecord): Promise<RecordMetadata> {
-    if (this.closed) return Promise.reject(new Error('producer is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      this.schedule();
+      this.enqueue(record, (error, meta) => (error ? reject(error) : resolve(meta!)));
     });
+  }
+
+  /** Callback form of `send`, for hot paths that would otherwise allocate a promise per record. */
+  enqueue(record: OutgoingRecord, done: SendCallback): void {
+    if (this.closed) {
+      done(new Error('producer is closed'), undefined);
+      return;
+    }
+    this.queue.push({ record, done });
+    this.schedule();
   }
 
   /** Records queued or in flight. */
@@ -51,14 +61,17 @@ export class BatchingProducer {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
+      const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
+      this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+      let metas: RecordMetadata[];
       try {
-        const metas = await this.producer.send(batch.map((p) => p.record));
-        for (const [i, p] of batch.entries()) p.resolve(metas[i]!);
+        metas = await this.producer.send(batch.map((p) => p.record));
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
-        for (const p of batch) p.reject(err);
+        for (const p of batch) p.done(err, undefined);
+        continue;
       }
+      for (let i = 0; i < batch.length; i++) batch[i]!.done(undefined, metas[i]);
     }
   }
 
