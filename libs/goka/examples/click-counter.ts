@@ -8,13 +8,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as goka from '../src/index.ts';
 import {
   defineGroup,
   Emitter,
   input,
   json,
+  kafkaCluster,
   levelStorage,
+  memoryCluster,
   memoryStorage,
   Processor,
   persist,
@@ -27,9 +28,8 @@ interface Click {
 
 const brokers = process.env.KAFKA_BROKERS?.split(',');
 const cluster = brokers
-  ? // kafkaCluster is part 2 of the library; the example uses it when it is there.
-    (goka as unknown as { kafkaCluster(o: { brokers: string[] }): goka.Cluster }).kafkaCluster({ brokers })
-  : goka.memoryCluster({ partitions: 3 });
+  ? kafkaCluster({ brokers, clientId: 'click-counter-example' })
+  : memoryCluster({ partitions: 3 });
 if (brokers) await cluster.ensureTopics([{ name: 'user-clicks', partitions: 3 }]);
 
 const counter = defineGroup(
