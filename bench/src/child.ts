@@ -8,7 +8,13 @@ import type { Measurements, TaskContext } from './scenario.ts';
 import { scenarioByName } from './scenarios/index.ts';
 
 export type ChildTask =
-  | { kind: 'fixture'; ctx: TaskContext; scenario: string; fixture: string }
+  | {
+      kind: 'fixture';
+      ctx: TaskContext;
+      scenario: string;
+      fixture: string;
+      fixtures: Record<string, unknown>;
+    }
   | {
       kind: 'variant';
       ctx: TaskContext;
@@ -36,7 +42,7 @@ serveTask(async () => {
   if (task.kind === 'fixture') {
     const fixture = scenario.fixtures.find((f) => f.name === task.fixture);
     if (!fixture) throw new Error(`no fixture ${task.fixture} in ${task.scenario}`);
-    return fixture.create(task.ctx, log);
+    return fixture.create(task.ctx, log, task.fixtures);
   }
   const variant = scenario.variants.find((v) => v.name === task.variant);
   if (!variant) throw new Error(`no variant ${task.variant} in ${task.scenario}`);

@@ -38,3 +38,44 @@ export function filledTopic(
     },
   };
 }
+
+export interface TableFixture {
+  /** A group whose table is the changelog below (for a processor that recovers it). */
+  readonly group: string;
+  readonly table: string;
+  /** An empty input topic of that group. */
+  readonly input: string;
+  readonly records: number;
+  readonly partitions: number;
+}
+
+/**
+ * A compacted changelog with `tableKeys` distinct keys (each written once, a 100-byte JSON
+ * value), named as the table of a group so that both a View and a Processor can recover it.
+ * Shared by scenarios 4 and 5.
+ */
+export const tableChangelog: Fixture = {
+  name: 'table-changelog',
+  async create(ctx, log): Promise<TableFixture> {
+    const kafka = rawKafka(ctx.brokers, 'bench-fixture-table');
+    const group = uniqueName(ctx, 'table');
+    const table = `${group}-table`;
+    const input = `${group}-input`;
+    const records = ctx.sizes.tableKeys;
+    const { partitions } = ctx.sizes;
+    await createTopics(kafka, [
+      { name: table, partitions, compacted: true },
+      { name: input, partitions },
+    ]);
+    const started = nowMs();
+    await fillTopic(kafka, {
+      topic: table,
+      count: records,
+      keys: records,
+      partitions,
+      progress: (written) => log(`${written}/${records} records written`),
+    });
+    log(`${records} keys in ${table} (${((nowMs() - started) / 1000).toFixed(1)} s)`);
+    return { group, table, input, records, partitions };
+  },
+};

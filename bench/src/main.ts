@@ -97,6 +97,7 @@ async function runScenario(
   ctx: TaskContext,
   options: Options,
   earlier: readonly Row[],
+  fixtureCache: Map<string, unknown>,
 ): Promise<Row[]> {
   const parameters = { ...scenario.parameters(ctx.sizes), repetitions: ctx.sizes.repetitions };
   const reason = await scenario.unavailable?.();
@@ -116,9 +117,18 @@ async function runScenario(
     const fixtures: Record<string, unknown> = {};
     if (variants.length > 0) {
       for (const f of scenario.fixtures) {
-        say(`${scenario.number} ${scenario.name}: fixture ${f.name}`);
-        const task: ChildTask = { kind: 'fixture', ctx, scenario: scenario.name, fixture: f.name };
-        fixtures[f.name] = await runTask(CHILD, task, { timeoutMs });
+        if (!fixtureCache.has(f.name)) {
+          say(`${scenario.number} ${scenario.name}: fixture ${f.name}`);
+          const task: ChildTask = {
+            kind: 'fixture',
+            ctx,
+            scenario: scenario.name,
+            fixture: f.name,
+            fixtures: { ...fixtures },
+          };
+          fixtureCache.set(f.name, await runTask(CHILD, task, { timeoutMs }));
+        }
+        fixtures[f.name] = fixtureCache.get(f.name);
       }
     }
     const runs: Runs = new Map();
@@ -222,12 +232,13 @@ async function main(): Promise<number> {
     say(`run ${ctx.runId}, ${options.mode} mode, ${sizes.repetitions} repetitions per figure`);
 
     const rows: Row[] = [];
+    const fixtureCache = new Map<string, unknown>();
     const selected = SCENARIOS.filter((s) => !options.only || options.only.includes(s.name));
     for (const scenario of selected) {
       if (stopping) break;
       const began = Date.now();
       say(`${scenario.number} ${scenario.title}`);
-      rows.push(...(await runScenario(scenario, ctx, options, rows)));
+      rows.push(...(await runScenario(scenario, ctx, options, rows, fixtureCache)));
       say(`${scenario.number} ${scenario.name}: done in ${seconds(Date.now() - began)}`);
     }
     if (!kafka.broker) await deleteRunTopics(kafka.brokers, ctx.runId).catch(() => undefined);

@@ -21,8 +21,12 @@ export type Measurements = Record<string, number>;
 
 export interface Fixture {
   readonly name: string;
-  /** Creates topics/data shared by the repetitions; returns a JSON description of it. */
-  create(ctx: TaskContext, log: (line: string) => void): Promise<unknown>;
+  /**
+   * Creates topics/data shared by the repetitions; returns a JSON description of it. A fixture
+   * with the same name in two scenarios is created once per run. `fixtures` holds the ones
+   * listed before it.
+   */
+  create(ctx: TaskContext, log: (line: string) => void, fixtures: Record<string, unknown>): Promise<unknown>;
 }
 
 export interface Variant {

@@ -49,28 +49,33 @@ export class Countdown {
   }
 }
 
-/** Reads a whole topic through a raw kafkajs consumer group; returns ms from first to last record. */
-export async function rawConsume(
-  brokers: string[],
-  group: string,
-  topic: string,
-  records: number,
-  log: (line: string) => void,
-  decode: boolean,
-): Promise<number> {
-  const kafka = rawKafka(brokers, 'bench-consume-raw');
-  const consumer = kafka.consumer({ groupId: group });
-  const countdown = new Countdown(records, log);
+/**
+ * Reads a whole topic through a raw kafkajs consumer group. Returns ms from the first record to
+ * the last one, and from `connect()` to the last one.
+ */
+export async function rawConsume(o: {
+  brokers: string[];
+  group: string;
+  topic: string;
+  records: number;
+  log: (line: string) => void;
+  decode: boolean;
+}): Promise<{ fromFirstMs: number; fromStartMs: number }> {
+  const kafka = rawKafka(o.brokers, 'bench-consume-raw');
+  const consumer = kafka.consumer({ groupId: o.group });
+  const countdown = new Countdown(o.records, o.log);
+  const started = nowMs();
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
-        if (decode) for (const m of batch.messages) if (m.value) JSON.parse(m.value.toString('utf8'));
+        if (o.decode) for (const m of batch.messages) if (m.value) JSON.parse(m.value.toString('utf8'));
         countdown.add(batch.messages.length);
       },
     });
-    return await countdown.done;
+    const fromFirstMs = await countdown.done;
+    return { fromFirstMs, fromStartMs: nowMs() - started };
   } finally {
     await consumer.disconnect();
   }
@@ -92,15 +97,15 @@ export const consume: Scenario = {
       name: 'raw',
       async run(ctx, fixtures, rep, log) {
         const source = fixtures['consume-input'] as FilledTopic;
-        const elapsed = await rawConsume(
-          ctx.brokers,
-          uniqueName(ctx, 'consume', 'raw', rep),
-          source.topic,
-          source.records,
+        const { fromFirstMs } = await rawConsume({
+          brokers: ctx.brokers,
+          group: uniqueName(ctx, 'consume', 'raw', rep),
+          topic: source.topic,
+          records: source.records,
           log,
-          true,
-        );
-        return { rate: (source.records * 1000) / elapsed };
+          decode: true,
+        });
+        return { rate: (source.records * 1000) / fromFirstMs };
       },
     },
     {
