@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProcessorStats } from '../../src/index.ts';
+
+const script = resolve(import.meta.dirname, 'tally-instance.ts');
+const packageDir = resolve(import.meta.dirname, '..', '..');
+
+export interface InstanceStats extends ProcessorStats {
+  readonly instance: string;
+  readonly pid: number;
+  readonly at: number;
+  readonly owned: number[];
+  readonly error?: string;
+  readonly started?: boolean;
+  readonly exited?: number;
+}
+
+export interface InstanceConfig {
+  readonly brokers: readonly string[];
+  readonly group: string;
+  readonly topic: string;
+  /** Working dir of the test: stores and stats files live below it. */
+  readonly dir: string;
+  readonly standby?: boolean;
+  readonly sessionTimeoutMs?: number;
+}
+
+/**
+ * A tally processor instance running as a child process (support/tally-instance.ts): it can be
+ * SIGKILLed and started again on the same store dir. Every start is a new incarnation with a
+ * name of its own (`b#3`), which the instance writes into the values it produces.
+ */
+export class Instance {
+  private child: ChildProcess | undefined;
+  private exit: Promise<void> | undefined;
+  private incarnation = 0;
+  readonly store: string;
+  private output = '';
+
+  constructor(
+    readonly name: string,
+    private readonly config: InstanceConfig,
+  ) {
+    this.store = join(config.dir, `store-${name}`);
+    mkdirSync(config.dir, { recursive: true });
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  get current(): string {
+    return `${this.name}#${this.incarnation}`;
+  }
+
+  private get statsFile(): string {
+    return join(this.config.dir, `stats-${this.name}.json`);
+  }
+
+  start(): void {
+    if (this.child) throw new Error(`instance ${this.name} is running`);
+    this.incarnation++;
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: packageDir,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: {
+        ...process.env,
+        GOKA_BROKERS: this.config.brokers.join(','),
+        GOKA_GROUP: this.config.group,
+        GOKA_TOPIC: this.config.topic,
+        GOKA_STORE: this.store,
+        GOKA_INSTANCE: this.current,
+        GOKA_STATS: this.statsFile,
+        GOKA_STANDBY: this.config.standby ? '1' : '0',
+        GOKA_SESSION_MS: String(this.config.sessionTimeoutMs ?? 6_000),
+      },
+    });
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-4_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('error', () => undefined); // the IPC channel errors when the child is killed
+    this.child = child;
+    this.exit = new Promise((done) => child.once('exit', () => done()));
+  }
+
+  /** Stats the instance wrote last (stale by up to 100 ms), undefined before its first write. */
+  stats(): InstanceStats | undefined {
+    try {
+      const stats = JSON.parse(readFileSync(this.statsFile, 'utf8')) as InstanceStats;
+      return stats.instance === this.current ? stats : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The tail of what the child printed, for failure messages. */
+  get log(): string {
+    return this.output;
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGKILL');
+    await this.exit;
+    this.child = undefined;
+  }
+
+  /** SIGTERM: the instance drains, commits and leaves the group; SIGKILL if it takes too long. */
+  async stop(graceMs = 60_000): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGTERM');
+    const exited = await Promise.race([this.exit!.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!exited) await this.kill();
+    this.child = undefined;
+  }
+
+  /** Waits until this incarnation runs with its partitions recovered. */
+  async whenRunning(timeoutMs = 60_000): Promise<InstanceStats> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const stats = this.stats();
+      if (stats?.exited !== undefined || stats?.state === 'failed') {
+        throw new Error(`instance ${this.current} ${stats.state}: ${stats.error}\n${this.log}`);
+      }
+      if (stats?.state === 'running') return stats;
+      if (Date.now() > deadline) throw new Error(`instance ${this.current} not running\n${this.log}`);
+      await sleep(100);
+    }
+  }
+}

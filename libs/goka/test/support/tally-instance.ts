@@ -1,0 +1,72 @@
+/**
+ * One processor instance of the tally group as a process of its own, so fault tests can
+ * SIGKILL it. Run with `node --import tsx tally-instance.ts`; configured through env:
+ *   GOKA_BROKERS, GOKA_GROUP, GOKA_TOPIC, GOKA_STORE (levelStorage dir), GOKA_INSTANCE (this
+ *   incarnation's name), GOKA_STATS (file the instance rewrites with its stats every 100 ms),
+ *   GOKA_STANDBY=1 (hot standby), GOKA_SESSION_MS.
+ * SIGTERM stops the processor gracefully (drain, commit, leave the group) and exits 0; a
+ * failed processor exits 1. Either way the stats file says why.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { kafkaCluster, levelStorage, Processor } from '../../src/index.ts';
+import { tallyGroup, testLogger } from './kafka.ts';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const instance = env('GOKA_INSTANCE');
+const statsFile = env('GOKA_STATS');
+const cluster = kafkaCluster({
+  brokers: env('GOKA_BROKERS').split(','),
+  clientId: `goka-test-${instance}`,
+  sessionTimeoutMs: Number(process.env.GOKA_SESSION_MS ?? 6_000),
+  heartbeatIntervalMs: 1_000,
+  logger: testLogger(instance),
+});
+const processor = new Processor(tallyGroup(env('GOKA_GROUP'), env('GOKA_TOPIC'), instance), {
+  cluster,
+  storage: levelStorage({ path: env('GOKA_STORE') }),
+  standby: process.env.GOKA_STANDBY === '1',
+  logger: testLogger(instance),
+});
+
+function writeStats(extra: Record<string, unknown> = {}): void {
+  const stats = {
+    instance,
+    pid: process.pid,
+    at: Date.now(),
+    ...processor.stats(),
+    owned: processor.partitions,
+    error: processor.error?.message,
+    ...extra,
+  };
+  // Atomic, so the parent never reads half a file.
+  writeFileSync(`${statsFile}.tmp`, JSON.stringify(stats));
+  renameSync(`${statsFile}.tmp`, statsFile);
+}
+
+const timer = setInterval(() => writeStats(), 100);
+processor.on('state', () => writeStats());
+
+let exiting = false;
+async function exit(code: number): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  clearInterval(timer);
+  await processor.stop().catch(() => undefined);
+  await cluster.close().catch(() => undefined);
+  writeStats({ exited: code });
+  process.exit(code);
+}
+
+process.on('SIGTERM', () => void exit(0));
+// Started with an IPC channel: it closes when the parent dies, even by SIGKILL. No orphans.
+process.on('disconnect', () => void exit(0));
+processor.done().catch(() => void exit(1));
+processor.start().then(
+  () => writeStats({ started: true }),
+  () => void exit(1),
+);
