@@ -1,3 +1,4 @@
+export type { Logger } from 'pino';
 export { type Auth, type AuthUser, installAuth, tokenOf } from './auth.ts';
 export { type Component, processorComponent, viewComponent } from './components.ts';
 export {
@@ -20,11 +21,12 @@ export {
   unavailable,
 } from './errors.ts';
 export { ServiceMetrics } from './metrics.ts';
-export { ErrorSchema } from './schemas.ts';
+export { ErrorSchema, newId, Type } from './schemas.ts';
 export {
   type App,
   type BaseConfig,
   baseEnvSpec,
+  createLogger,
   createService,
   type MeteredEmitter,
   Service,

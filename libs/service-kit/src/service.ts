@@ -105,6 +105,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
   private readonly components: Component[] = [];
   private readonly emitters: { close(): Promise<void> }[] = [];
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
+  private readonly startHooks: (() => Promise<void> | void)[] = [];
   private readonly storages = new Map<string, Storage>();
   private readonly reported = new Set<Component>();
   private _state: ServiceState = 'created';
@@ -193,6 +194,11 @@ export class Service<S extends EnvSpec = EnvSpec> {
     };
   }
 
+  /** Runs at the beginning of start(), before any component starts (e.g. creating topics). */
+  onStart(hook: () => Promise<void> | void): void {
+    this.startHooks.push(hook);
+  }
+
   /** Runs after processors, views and emitters stopped (e.g. closing the cluster). */
   onStop(hook: () => Promise<void> | void): void {
     this.stopHooks.push(hook);
@@ -222,6 +228,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
     if (this._state !== 'created')
       throw new Error(`service ${this.name}: cannot start in state ${this._state}`);
     this._state = 'starting';
+    for (const hook of this.startHooks) await hook();
     for (const c of this.components) {
       c.start().catch((error: unknown) => this.failed(c, error));
     }
@@ -359,6 +366,11 @@ export class Service<S extends EnvSpec = EnvSpec> {
   }
 }
 
+/** The pino logger services use (JSON lines, authorization headers redacted). */
+export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ name, level, redact: ['req.headers.authorization', 'headers.authorization'] });
+}
+
 /** Removes the token from URLs before they reach a log line. */
 const redactUrl = (url: string) => url.replace(/([?&]token=)[^&]*/i, '$1[redacted]');
 
@@ -373,13 +385,7 @@ export async function createService<S extends EnvSpec = Record<never, never>>(
   const spec = { ...baseEnvSpec(options.port), ...(options.config ?? ({} as S)) };
   const loaded = loadConfig(spec, source) as ConfigOf<ReturnType<typeof baseEnvSpec>> & ConfigOf<S>;
   let secret = loaded.AUTH_SECRET;
-  const logger =
-    options.logger ??
-    pino({
-      name: options.name,
-      level: loaded.LOG_LEVEL,
-      redact: ['req.headers.authorization', 'headers.authorization'],
-    });
+  const logger = options.logger ?? createLogger(options.name, loaded.LOG_LEVEL);
   if (!secret) {
     if (loaded.NODE_ENV !== 'development') {
       throw new ConfigError([
@@ -422,11 +428,24 @@ export async function createService<S extends EnvSpec = Record<never, never>>(
     else if (status >= 400) request.log.info(line, 'request completed');
     else request.log.debug(line, 'request completed');
   });
-  // Bodies reject unknown fields unless a schema says otherwise explicitly.
+  // Bodies reject unknown fields unless a schema says otherwise explicitly; a body whose fields
+  // are all optional may be left out entirely (POST /users/:id/unblock with no body).
   app.addHook('onRoute', (route) => {
     const body = route.schema?.body as Record<string, unknown> | undefined;
-    if (body && body.type === 'object' && body.additionalProperties === undefined) {
+    if (body?.type !== 'object') return;
+    if (body.additionalProperties === undefined) {
       route.schema = { ...route.schema, body: { ...body, additionalProperties: false } };
+    }
+    const required = body.required as unknown[] | undefined;
+    if (!required || required.length === 0) {
+      const emptyBody = async (request: { body: unknown }) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      };
+      const existing = route.preValidation;
+      route.preValidation = [
+        emptyBody,
+        ...(existing ? (Array.isArray(existing) ? existing : [existing]) : []),
+      ];
     }
   });
 

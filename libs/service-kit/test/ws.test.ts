@@ -124,6 +124,7 @@ async function listening() {
 
 function connect(url: string, headers: Record<string, string> = {}) {
   const ws = new WebSocket(url, { headers });
+  ws.on('error', () => undefined); // refused upgrades are asserted through `opened`
   sockets.push(ws);
   const messages: unknown[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(String(data))));

@@ -1,0 +1,145 @@
+import type { DetectorState, Features, RecentMessage } from './model.ts';
+
+/**
+ * The spam features and the score. Pure functions of the detector's row, so they can be tested
+ * and tuned without Kafka. What separates spammers from people in the simulator and in real
+ * chat: spammers write to many strangers (fan-out, cold messages), hardly anyone writes back
+ * (no reply), their texts are templates (near-duplicates) carrying a URL or phone number, and
+ * they send fast. Each feature is scaled to 0..1; the score is their weighted sum.
+ */
+export interface DetectorConfig {
+  /** Score at which a user is blocked. */
+  readonly threshold: number;
+  /** No automatic block before this many messages (evidence first). */
+  readonly minMessages: number;
+  /** Fan-out feature is 0 up to `fanoutLow` distinct recipients and 1 from `fanoutHigh`. */
+  readonly fanoutLow: number;
+  readonly fanoutHigh: number;
+  /** Messages per minute at which the rate feature is 1. */
+  readonly rateHighPerMinute: number;
+  /** Half-life of the decayed message rate, seconds. */
+  readonly rateHalfLifeSeconds: number;
+  /** Messages kept per user for the duplicate/link/cold ratios. */
+  readonly window: number;
+  /** Distinct reporters that block a user (source `report`). */
+  readonly reportThreshold: number;
+  /** Recipients and senders remembered per user for reply tracking. */
+  readonly maxPeers: number;
+}
+
+export const defaultDetectorConfig: DetectorConfig = {
+  threshold: 0.55,
+  minMessages: 5,
+  fanoutLow: 5,
+  fanoutHigh: 20,
+  rateHighPerMinute: 20,
+  rateHalfLifeSeconds: 300,
+  window: 20,
+  reportThreshold: 3,
+  maxPeers: 300,
+};
+
+/** Weights of the features in the score; they sum to 1 without reports. */
+export const WEIGHTS: Readonly<Features> = {
+  fanout: 0.25,
+  noReply: 0.2,
+  duplicate: 0.2,
+  links: 0.15,
+  cold: 0.1,
+  rate: 0.1,
+  reports: 0.3,
+};
+
+/** Texts shorter than this (in distinct tokens) never count as duplicates: "hi", "ok :)". */
+const MIN_TOKENS = 4;
+/** Jaccard similarity of token sets from which two messages are near-duplicates. */
+const NEAR_DUPLICATE = 0.6;
+
+const URL =
+  /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|ru|xyz|info|biz|top|club|site|online|me|ly|co|link|click)\b(?:\/\S*)?/gi;
+const EMAIL = /\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g;
+const PHONE = /(?:\+?\d[\s().-]{0,2}){7,}/g;
+
+export function hasLink(text: string): boolean {
+  return (
+    new RegExp(URL.source, 'i').test(text) ||
+    new RegExp(EMAIL.source).test(text) ||
+    new RegExp(PHONE.source).test(text)
+  );
+}
+
+/** Lower-cased words with links, addresses and numbers replaced by placeholders; unique, sorted. */
+export function tokens(text: string): string[] {
+  const normalised = text
+    .toLowerCase()
+    .replace(EMAIL, ' xemail ')
+    .replace(URL, ' xurl ')
+    .replace(PHONE, ' xphone ')
+    .replace(/\d+/g, ' xnum ')
+    .replace(/[^\p{L}\s]+/gu, ' ');
+  return [...new Set(normalised.split(/\s+/).filter(Boolean))].sort();
+}
+
+export function jaccard(a: readonly string[], b: readonly string[]): number {
+  if (a.length === 0 || b.length === 0) return 0;
+  const set = new Set(a);
+  let common = 0;
+  for (const t of b) if (set.has(t)) common++;
+  return common / (a.length + b.length - common);
+}
+
+/** Classifies a new message against the sender's recent window. */
+export function classify(text: string, recent: readonly RecentMessage[], cold: boolean): RecentMessage {
+  const t = tokens(text);
+  const long = t.length >= MIN_TOKENS;
+  const dup =
+    long && recent.some((r) => r.tokens !== '' && jaccard(t, r.tokens.split(' ')) >= NEAR_DUPLICATE);
+  return { tokens: long ? t.join(' ') : '', dup, link: hasLink(text), cold };
+}
+
+/** Decayed count: halves every `halfLife` seconds, +1 per message. */
+export function decay(rate: { count: number; at: number }, now: number, halfLifeSeconds: number): number {
+  const dt = Math.max(0, now - rate.at) / 1000;
+  return rate.count * 2 ** (-dt / halfLifeSeconds);
+}
+
+/** Messages per minute from a decayed count (steady state: count = rate · halfLife / ln 2). */
+export function perMinute(count: number, halfLifeSeconds: number): number {
+  return ((count * Math.LN2) / halfLifeSeconds) * 60;
+}
+
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+const ratio = (recent: readonly RecentMessage[], pick: (r: RecentMessage) => boolean) =>
+  recent.length === 0 ? 0 : recent.filter(pick).length / recent.length;
+
+export function features(state: DetectorState, now: number, config: DetectorConfig): Features {
+  const rate = perMinute(decay(state.rate, now, config.rateHalfLifeSeconds), config.rateHalfLifeSeconds);
+  return {
+    fanout: clamp01((state.distinct - config.fanoutLow) / (config.fanoutHigh - config.fanoutLow)),
+    // Too few recipients say nothing about replies yet.
+    noReply: state.distinct >= 3 ? 1 - state.replied / state.distinct : 0,
+    duplicate: ratio(state.recent, (r) => r.dup),
+    links: ratio(state.recent, (r) => r.link),
+    cold: ratio(state.recent, (r) => r.cold),
+    rate: clamp01(rate / config.rateHighPerMinute),
+    reports: clamp01(state.reporters.length / config.reportThreshold),
+  };
+}
+
+export function score(f: Features): number {
+  let s = 0;
+  for (const k of Object.keys(WEIGHTS) as (keyof Features)[]) s += WEIGHTS[k] * f[k];
+  return Math.round(clamp01(s) * 1000) / 1000;
+}
+
+/** A short human explanation of an automatic block: the strongest features. */
+export function explain(state: DetectorState, f: Features, s: number): string {
+  const parts = [
+    `${state.distinct} recipients`,
+    `${Math.round((1 - f.noReply) * 100)}% replied`,
+    `${Math.round(f.duplicate * 100)}% near-duplicate texts`,
+    `${Math.round(f.links * 100)}% with links/phone numbers`,
+  ];
+  if (state.reporters.length > 0) parts.push(`${state.reporters.length} reports`);
+  return `spam score ${s.toFixed(2)}: ${parts.join(', ')}`;
+}

@@ -1,0 +1,84 @@
+/** Values of the anti-spam group tables. */
+
+/** One message of the recent window the detector keeps per sender. */
+export interface RecentMessage {
+  /** Normalised, de-duplicated, sorted tokens (space separated); '' for very short texts. */
+  readonly tokens: string;
+  /** Near-duplicate of an earlier message in the window. */
+  readonly dup: boolean;
+  /** Contains a URL, an e-mail address or a phone number. */
+  readonly link: boolean;
+  /** Sent to someone who had never written to the sender. */
+  readonly cold: boolean;
+}
+
+export interface Features {
+  readonly fanout: number;
+  readonly noReply: number;
+  readonly duplicate: number;
+  readonly links: number;
+  readonly cold: number;
+  readonly rate: number;
+  readonly reports: number;
+}
+
+/** The detector's per-user row. */
+export interface DetectorState {
+  readonly user: string;
+  readonly sent: number;
+  readonly received: number;
+  /** Exponentially decayed message count and the time it was last updated. */
+  readonly rate: { readonly count: number; readonly at: number };
+  /** Distinct recipients ever written to (since the last unblock). */
+  readonly distinct: number;
+  /** Of those, how many wrote back. */
+  readonly replied: number;
+  /** Recent recipients: id -> 1 when they replied. Bounded; the oldest are forgotten. */
+  readonly recipients: Record<string, 0 | 1>;
+  /** Recent senders to this user: id -> 1 once this user replied to them. Bounded. */
+  readonly senders: Record<string, 0 | 1>;
+  readonly recent: readonly RecentMessage[];
+  readonly reporters: readonly string[];
+  readonly score: number;
+  readonly features: Features;
+  /** Set once the detector emitted a block for the current episode. */
+  readonly flagged: {
+    readonly at: number;
+    readonly score: number;
+    readonly source: 'detector' | 'report';
+  } | null;
+  readonly verified: boolean;
+  readonly updatedAt: number;
+}
+
+/** What the detector sends to another user's row through its loopback. */
+export type DetectorLoop =
+  | { readonly type: 'received'; readonly from: string; readonly at: number }
+  | { readonly type: 'replied'; readonly by: string; readonly at: number };
+
+/** The filter's per-sender row. */
+export interface FilterStats {
+  readonly delivered: number;
+  readonly dropped: number;
+  /** Messages delivered before the current block took effect (set on the first drop). */
+  readonly deliveredBeforeBlock: number | null;
+  /** `since` of the block the drops belong to (a new block starts a new count). */
+  readonly blockedSince: number | null;
+  readonly lastDeliveredAt: number | null;
+  readonly lastDroppedAt: number | null;
+}
+
+export interface InboxMessage {
+  readonly id: string;
+  readonly from: string;
+  readonly text: string;
+  readonly sentAt: number;
+  /** Position in the user's inbox since the beginning (1, 2, …): lets clients find new ones. */
+  readonly seq: number;
+}
+
+/** The collector's per-recipient row: the last N delivered messages, newest last. */
+export interface Inbox {
+  readonly messages: readonly InboxMessage[];
+  readonly total: number;
+}

@@ -1,0 +1,64 @@
+import { messagesSent, spamBlockEvents, spamBlockTable } from '@showcase/contracts';
+import { json, type TopicSpec, tableTopic } from '@showcase/goka';
+import type { FilterStats, Inbox } from './model.ts';
+
+/**
+ * Topics internal to anti-spam (cross-service ones live in libs/contracts). Group names carry
+ * the service prefix: consumer groups and `<group>-table` topics share one Kafka namespace with
+ * the other services.
+ */
+export const groups = {
+  detector: 'anti-spam-detector',
+  blocker: 'anti-spam-blocker',
+  filter: 'anti-spam-filter',
+  collector: 'anti-spam-collector',
+} as const;
+
+/** A user's report about another user; key = the reported user. */
+export interface Report {
+  readonly id: string;
+  readonly user: string;
+  readonly by: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+export const reports = {
+  name: 'anti-spam-reports',
+  key: 'reported user id',
+  codec: json<Report>(),
+} as const;
+
+/** Messages that passed the filter, re-keyed by recipient; key = recipient. */
+export const deliveries = {
+  name: 'anti-spam-deliveries',
+  key: 'recipient user id',
+  codec: messagesSent.codec,
+} as const;
+
+export const tables = {
+  inbox: { name: tableTopic(groups.collector), codec: json<Inbox>() },
+  filter: { name: tableTopic(groups.filter), codec: json<FilterStats>() },
+  blocker: spamBlockTable,
+} as const;
+
+if (tables.blocker.name !== tableTopic(groups.blocker)) {
+  throw new Error(`contract ${spamBlockTable.name} must be the table of group ${groups.blocker}`);
+}
+
+/**
+ * Every topic the service reads, so that a broker without auto-creation gets them up front
+ * with one partition count (co-partitioning: inputs, joined tables and loops must agree).
+ */
+export function topicSpecs(partitions: number): TopicSpec[] {
+  const stream = (name: string): TopicSpec => ({ name, partitions });
+  const table = (name: string): TopicSpec => ({ name, partitions, compacted: true });
+  return [
+    stream(messagesSent.name),
+    stream(spamBlockEvents.name),
+    stream(reports.name),
+    stream(deliveries.name),
+    stream(`${groups.detector}-loop`),
+    ...Object.values(groups).map((g) => table(tableTopic(g))),
+  ];
+}

@@ -1,0 +1,240 @@
+import { type BlockEvent, type MessageSent, messagesSent, spamBlockEvents } from '@showcase/contracts';
+import { createTester, type Tester } from '@showcase/goka';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultDetectorConfig } from '../src/features.ts';
+import type { DetectorState, FilterStats, Inbox } from '../src/model.ts';
+import { blockerGroup } from '../src/processors/blocker.ts';
+import { collectorGroup } from '../src/processors/collector.ts';
+import { detectorGroup } from '../src/processors/detector.ts';
+import { filterGroup } from '../src/processors/filter.ts';
+import { deliveries, reports } from '../src/topics.ts';
+
+let tester: Tester;
+afterEach(async () => {
+  await tester?.stop();
+});
+
+let clock = 1_700_000_000_000;
+let seq = 0;
+const tick = () => {
+  clock += 1000;
+  return clock;
+};
+const nextId = (prefix: string) => {
+  seq++;
+  return `${prefix}${seq}`;
+};
+const message = (from: string, to: string, text: string): MessageSent => ({
+  id: nextId('m'),
+  from,
+  to,
+  text,
+  sentAt: tick(),
+});
+const send = (t: Tester, from: string, to: string, text: string) =>
+  t.consume(messagesSent.name, from, message(from, to, text));
+const blockEvent = (user: string, e: Partial<BlockEvent> & Pick<BlockEvent, 'type'>): BlockEvent =>
+  ({ id: nextId('e'), user, by: 'admin', at: tick(), ...e }) as BlockEvent;
+
+describe('collector', () => {
+  it('keeps the last N delivered messages per recipient with running seq, ignoring redeliveries', async () => {
+    tester = createTester();
+    const g = collectorGroup(3);
+    await tester.processor(g);
+    const msgs = [1, 2, 3, 4].map((i) => message('a', 'b', `hello ${i}`));
+    for (const m of msgs) await tester.consume(deliveries.name, 'b', m);
+    await tester.consume(deliveries.name, 'b', msgs[3]!);
+    const inbox = tester.tableValue(g, 'b') as Inbox;
+    expect(inbox.total).toBe(4);
+    expect(inbox.messages.map((m) => [m.text, m.seq])).toEqual([
+      ['hello 2', 2],
+      ['hello 3', 3],
+      ['hello 4', 4],
+    ]);
+  });
+});
+
+describe('blocker', () => {
+  it('applies block, unblock and verify with manual blocks taking precedence', async () => {
+    tester = createTester();
+    const g = blockerGroup();
+    await tester.processor(g);
+    const apply = (user: string, e: Partial<BlockEvent> & Pick<BlockEvent, 'type'>) =>
+      tester.consume(spamBlockEvents.name, user, blockEvent(user, e));
+
+    await apply('s', { type: 'block', source: 'detector', reason: 'score 0.9', score: 0.9 });
+    expect(tester.tableValue(g, 's')).toMatchObject({ blocked: true, source: 'detector', score: 0.9 });
+    // Verification lifts a detector block and exempts from later automatic ones.
+    await apply('s', { type: 'verify' });
+    expect(tester.tableValue(g, 's')).toMatchObject({ blocked: false, verified: true, source: null });
+    await apply('s', { type: 'block', source: 'report', reason: 'reported' });
+    expect(tester.tableValue(g, 's')).toMatchObject({ blocked: false });
+    // ...but not from a manual block, which verification does not lift either.
+    await apply('s', { type: 'block', source: 'manual', reason: 'abuse' });
+    await apply('s', { type: 'verify' });
+    expect(tester.tableValue(g, 's')).toMatchObject({ blocked: true, source: 'manual', reason: 'abuse' });
+    await apply('m', { type: 'block', source: 'manual', reason: 'abuse' });
+    await apply('m', { type: 'block', source: 'detector', reason: 'score' });
+    expect(tester.tableValue(g, 'm')).toMatchObject({ source: 'manual' });
+    await apply('m', { type: 'unblock' });
+    expect(tester.tableValue(g, 'm')).toMatchObject({ blocked: false, source: null, since: null });
+  });
+});
+
+describe('filter', () => {
+  it('re-keys messages to the recipient, drops those of blocked senders and counts spam before the block', async () => {
+    tester = createTester();
+    const blocker = blockerGroup();
+    const filter = filterGroup();
+    await tester.processor(blocker);
+    await tester.processor(filter);
+    const out = tester.track(deliveries.name, deliveries.codec);
+    await send(tester, 'spammer', 'v1', 'buy now');
+    await send(tester, 'spammer', 'v2', 'buy now');
+    const delivered = out.all();
+    expect(delivered.map((d) => [d.key, d.value?.to])).toEqual([
+      ['v1', 'v1'],
+      ['v2', 'v2'],
+    ]);
+    await tester.consume(
+      spamBlockEvents.name,
+      'spammer',
+      blockEvent('spammer', { type: 'block', source: 'detector', reason: 'x' }),
+    );
+    await send(tester, 'spammer', 'v3', 'buy now');
+    await send(tester, 'spammer', 'v4', 'buy now');
+    expect(out.all()).toEqual([]);
+    expect(tester.tableValue(filter, 'spammer')).toMatchObject({
+      delivered: 2,
+      dropped: 2,
+      deliveredBeforeBlock: 2,
+    } satisfies Partial<FilterStats>);
+  });
+});
+
+describe('detector', () => {
+  const config = defaultDetectorConfig;
+
+  async function start() {
+    tester = createTester();
+    const g = detectorGroup(config);
+    await tester.processor(g);
+    const blocks = tester.track(spamBlockEvents.name, spamBlockEvents.codec);
+    return { g, blocks, row: (user: string) => tester.tableValue(g, user) as DetectorState };
+  }
+
+  it('blocks a templated URL spammer writing to strangers after a handful of messages', async () => {
+    const { blocks, row } = await start();
+    let sentBeforeBlock = 0;
+    for (let i = 0; i < 30 && blocks.hwm().every((h) => h === 0); i++) {
+      await send(
+        tester,
+        'spam1',
+        `victim${i}`,
+        `Hi victim${i}! Hot singles near you, see http://hot-${i}.xyz/p?id=${i}`,
+      );
+      sentBeforeBlock++;
+    }
+    const events = blocks.all();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.value).toMatchObject({
+      type: 'block',
+      user: 'spam1',
+      source: 'detector',
+      by: 'detector',
+    });
+    expect(sentBeforeBlock).toBeLessThanOrEqual(8);
+    expect(row('spam1').features.duplicate).toBeGreaterThan(0.5);
+    expect(row('spam1').flagged).not.toBeNull();
+    // Flagged once per episode: more spam does not emit more block events.
+    await send(tester, 'spam1', 'victimX', 'Hi victimX! Hot singles near you, see http://hot.xyz');
+    expect(blocks.all()).toEqual([]);
+  });
+
+  it('tracks replies through the loopback and leaves a chatty normal user alone', async () => {
+    const { blocks, row } = await start();
+    const friends = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6'];
+    const lines = [
+      'are we still on for dinner tonight',
+      'haha that movie was so bad',
+      'did you see what happened at work today',
+      'can you send me the photos from saturday',
+      'I think the train leaves at seven',
+    ];
+    for (let round = 0; round < 5; round++) {
+      for (const [i, f] of friends.entries()) {
+        await send(tester, 'normal', f, lines[(round + i) % lines.length]!);
+        await send(tester, f, 'normal', `${lines[(round + i + 2) % lines.length]} ${f}`);
+      }
+    }
+    const r = row('normal');
+    expect(r.sent).toBe(30);
+    expect(r.received).toBe(30);
+    expect(r.distinct).toBe(6);
+    expect(r.replied).toBe(6);
+    expect(r.features.noReply).toBe(0);
+    expect(r.score).toBeLessThan(config.threshold);
+    expect(blocks.all()).toEqual([]);
+    // The friends replied to "normal", which they count as warm (not cold) messages.
+    expect(row('f1').features.cold).toBe(0);
+  });
+
+  it('blocks with source report once enough distinct users reported, never a verified user', async () => {
+    const { blocks, row } = await start();
+    const report = (user: string, by: string) =>
+      tester.consume(reports.name, user, { id: nextId('r'), user, by, reason: 'scam', at: tick() });
+    await report('x', 'a');
+    await report('x', 'a');
+    await report('x', 'x');
+    await report('x', 'b');
+    expect(blocks.all()).toEqual([]);
+    await report('x', 'c');
+    expect(blocks.all().map((b) => b.value)).toEqual([
+      expect.objectContaining({ type: 'block', source: 'report', user: 'x' }),
+    ]);
+    await tester.consume(spamBlockEvents.name, 'v', blockEvent('v', { type: 'verify' }));
+    for (const by of ['a', 'b', 'c', 'd']) await report('v', by);
+    expect(row('v').verified).toBe(true);
+    expect(blocks.all().filter((b) => b.value?.type === 'block')).toEqual([]);
+  });
+
+  it('an unblock starts a new episode: old evidence is forgotten', async () => {
+    const { blocks, row } = await start();
+    for (let i = 0; i < 10; i++)
+      await send(tester, 's', `v${i}`, `Win money now at http://cash.biz/${i} call +1 555 0100 ${i}`);
+    expect(blocks.all().filter((b) => b.value?.type === 'block')).toHaveLength(1);
+    await tester.consume(spamBlockEvents.name, 's', blockEvent('s', { type: 'unblock' }));
+    expect(row('s')).toMatchObject({ flagged: null, distinct: 0, recent: [] });
+  });
+});
+
+describe('the four groups together', () => {
+  it("a spammer's later messages never reach inboxes; normal messages do", async () => {
+    tester = createTester();
+    const collector = collectorGroup(50);
+    await tester.processor(blockerGroup());
+    await tester.processor(filterGroup());
+    await tester.processor(collector);
+    await tester.processor(detectorGroup(defaultDetectorConfig));
+    await send(tester, 'alice', 'bob', 'hey bob how are you doing');
+    await send(tester, 'bob', 'alice', 'great thanks, and you?');
+    for (let i = 0; i < 20; i++) {
+      await send(tester, 'spammer', `user${i}`, `Dear user${i}, claim your prize at http://prize.top/${i}`);
+    }
+    const spamIn = (user: string) =>
+      ((tester.tableValue(collector, user) as Inbox | undefined)?.messages ?? []).filter(
+        (m) => m.from === 'spammer',
+      );
+    const reached = Array.from({ length: 20 }, (_, i) => spamIn(`user${i}`).length).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    expect(reached).toBeGreaterThan(0);
+    expect(reached).toBeLessThanOrEqual(8);
+    // Everything after the first dropped message stayed out.
+    const firstMissing = Array.from({ length: 20 }, (_, i) => spamIn(`user${i}`).length).indexOf(0);
+    for (let i = firstMissing; i < 20; i++) expect(spamIn(`user${i}`)).toEqual([]);
+    expect((tester.tableValue(collector, 'bob') as Inbox).messages[0]).toMatchObject({ from: 'alice' });
+    expect((tester.tableValue(collector, 'alice') as Inbox).messages[0]).toMatchObject({ from: 'bob' });
+  });
+});
