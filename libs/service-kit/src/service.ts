@@ -371,6 +371,8 @@ export function createLogger(name: string, level: string = process.env.LOG_LEVEL
   return pino({ name, level, redact: ['req.headers.authorization', 'headers.authorization'] });
 }
 
+const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Removes the token from URLs before they reach a log line. */
 const redactUrl = (url: string) => url.replace(/([?&]token=)[^&]*/i, '$1[redacted]');
 
@@ -424,8 +426,9 @@ export async function createService<S extends EnvSpec = Record<never, never>>(
       status,
       ms: Math.round(reply.elapsedTime),
     };
-    if (status >= 500) request.log.error(line, 'request completed');
-    else if (status >= 400) request.log.info(line, 'request completed');
+    // Probes and scrapes are routine, 503 from /readyz included; 500s are logged with the error.
+    const routine = OPS_ROUTES.has(request.routeOptions.url ?? '');
+    if (status >= 400 && !routine) request.log.info(line, 'request completed');
     else request.log.debug(line, 'request completed');
   });
   // Bodies reject unknown fields unless a schema says otherwise explicitly; a body whose fields

@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+/**
+ * Starts a service of this repository as its own process, the way `npm start` runs it
+ * (`node --import tsx services/<name>/src/main.ts`), waits for /readyz, and stops it with
+ * SIGTERM (SIGKILL after a deadline). Generic: any service folder with src/main.ts.
+ *
+ * Every process started here is also killed when the test process exits, whatever happened.
+ */
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+export interface StartOptions {
+  /** Extra/overriding environment (PORT, KAFKA_BROKERS, AUTH_SECRET, DATA_DIR, …). */
+  readonly env?: Record<string, string | undefined>;
+  /** Default: a free port. */
+  readonly port?: number;
+  /** Default 120 s: the first start recovers tables and joins consumer groups. */
+  readonly readyTimeoutMs?: number;
+  /** Print the service's output as it comes (also with E2E_VERBOSE=1). */
+  readonly verbose?: boolean;
+}
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly port: number;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  /** ws://127.0.0.1:<port> */
+  readonly wsUrl: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly pid: number | undefined;
+  /** The last lines the service printed (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code (null when killed). */
+  stop(timeoutMs?: number): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startService(name: string, options: StartOptions = {}): Promise<ServiceProcess> {
+  const entry = resolve(repoRoot, 'services', name, 'src', 'main.ts');
+  if (!existsSync(entry)) throw new Error(`no service "${name}": ${entry} does not exist`);
+  const port = options.port ?? (await freePort());
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ...options.env,
+  })) {
+    if (v !== undefined) env[k] = v;
+  }
+  const verbose = options.verbose ?? process.env.E2E_VERBOSE === '1';
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const lines: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream | null, where: NodeJS.WriteStream) => {
+    let partial = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      if (verbose) where.write(`[${name}] ${chunk}`);
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts);
+      if (lines.length > 400) lines.splice(0, lines.length - 400);
+    });
+  };
+  collect(child.stdout, process.stdout);
+  collect(child.stderr, process.stderr);
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolveExit(code);
+    });
+    child.once('error', () => {
+      running.delete(child);
+      resolveExit(null);
+    });
+  });
+  const output = () => lines.join('\n');
+  const url = `http://127.0.0.1:${port}`;
+
+  const stop = async (timeoutMs = 30_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const service: ServiceProcess = {
+    name,
+    port,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    env,
+    pid: child.pid,
+    output,
+    stop,
+    exited,
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  let last = 'no answer yet';
+  while (true) {
+    if (gone) {
+      throw new Error(`${name} exited with code ${child.exitCode} before it was ready:\n${output()}`);
+    }
+    if (Date.now() > deadline) {
+      await stop(5_000);
+      throw new Error(
+        `${name} not ready after ${options.readyTimeoutMs ?? 120_000} ms (${last}):\n${output()}`,
+      );
+    }
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return service;
+      last = `readyz ${res.status}: ${(await res.text()).slice(0, 300)}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
