@@ -5,7 +5,7 @@
  */
 import { serveTask } from './processes.ts';
 import type { Measurements, TaskContext } from './scenario.ts';
-import { scenarioByName } from './scenarios/index.ts';
+import { loadScenario } from './scenarios/index.ts';
 
 export type ChildTask =
   | {
@@ -31,7 +31,6 @@ export interface VariantReply {
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}') as ChildTask;
-const scenario = scenarioByName(task.scenario);
 const prefix =
   task.kind === 'fixture'
     ? `[${task.scenario}: fixture ${task.fixture}]`
@@ -39,6 +38,7 @@ const prefix =
 const log = (line: string) => process.stderr.write(`${prefix} ${line}\n`);
 
 serveTask(async () => {
+  const scenario = await loadScenario(task.scenario);
   if (task.kind === 'fixture') {
     const fixture = scenario.fixtures.find((f) => f.name === task.fixture);
     if (!fixture) throw new Error(`no fixture ${task.fixture} in ${task.scenario}`);

@@ -1,6 +1,9 @@
 /** Sizes of every scenario, full and quick. Full follows issue 6; quick only proves the plumbing. */
 export type Mode = 'full' | 'quick';
 
+/** 6 end-to-end: offered rates, the same in both modes (only the duration differs). */
+export const E2E_RATES = [1_000, 10_000] as const;
+
 export interface Sizes {
   readonly repetitions: number;
   readonly partitions: number;
@@ -21,8 +24,7 @@ export interface Sizes {
   /** 5 view reads: random gets per repetition, and entries read by the range iteration. */
   readonly viewGets: number;
   readonly viewRange: number;
-  /** 6 end-to-end: offered rates and how long each is offered. */
-  readonly e2eRates: readonly number[];
+  /** 6 end-to-end: how long each rate of E2E_RATES is offered. */
   readonly e2eMs: number;
   /** 7 http: autocannon duration and connections. */
   readonly httpMs: number;
@@ -43,7 +45,6 @@ export const SIZES: Record<Mode, Sizes> = {
     tableKeys: 1_000_000,
     viewGets: 100_000,
     viewRange: 1_000_000,
-    e2eRates: [1_000, 10_000],
     e2eMs: 10_000,
     httpMs: 10_000,
     httpConnections: 10,
@@ -61,7 +62,6 @@ export const SIZES: Record<Mode, Sizes> = {
     tableKeys: 20_000,
     viewGets: 5_000,
     viewRange: 20_000,
-    e2eRates: [1_000, 10_000],
     e2eMs: 1_000,
     httpMs: 1_000,
     httpConnections: 10,

@@ -1,16 +1,24 @@
 import type { Scenario } from '../scenario.ts';
-import { consume } from './consume.ts';
-import { produce } from './produce.ts';
-import { recovery } from './recovery.ts';
-import { stateful } from './stateful.ts';
-import { viewReads } from './view-reads.ts';
 
-/** In run order: later scenarios may use earlier figures as baselines (3 uses 2's raw rate). */
-export const SCENARIOS: readonly Scenario[] = [produce, consume, stateful, recovery, viewReads];
+/**
+ * In run order: later scenarios may use earlier figures as baselines (3 uses 2's raw rate).
+ * Loaded lazily, so that a child process loads only the scenario it runs (and, say, the consume
+ * scenario's processes never load Fastify).
+ */
+const MODULES: Record<string, () => Promise<Scenario>> = {
+  produce: async () => (await import('./produce.ts')).produce,
+  consume: async () => (await import('./consume.ts')).consume,
+  stateful: async () => (await import('./stateful.ts')).stateful,
+  recovery: async () => (await import('./recovery.ts')).recovery,
+  'view-reads': async () => (await import('./view-reads.ts')).viewReads,
+  'end-to-end': async () => (await import('./end-to-end.ts')).endToEnd,
+  http: async () => (await import('./http.ts')).http,
+};
 
-export function scenarioByName(name: string): Scenario {
-  const scenario = SCENARIOS.find((s) => s.name === name);
-  if (!scenario)
-    throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
-  return scenario;
+export const SCENARIO_NAMES: readonly string[] = Object.keys(MODULES);
+
+export async function loadScenario(name: string): Promise<Scenario> {
+  const load = MODULES[name];
+  if (!load) throw new Error(`unknown scenario "${name}" (known: ${SCENARIO_NAMES.join(', ')})`);
+  return load();
 }
