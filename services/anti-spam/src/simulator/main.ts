@@ -1,0 +1,450 @@
+/**
+ * The anti-spam simulator: drives the service over HTTP with a labelled, seeded population and
+ * reports how well blocks match the labels, how much spam got through before each block, how
+ * much ham was lost, and the latency of POST /messages until the message is visible in the
+ * recipient's GET inbox (and pushed on WS /ws/inbox). Run through `npm run simulate -- anti-spam`.
+ *
+ * Bounded by construction: a fixed number of rounds, a concurrency limit, timeouts on every
+ * request, a deadline for the final settling. Targets loopback addresses only.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { mintToken } from '@showcase/service-kit';
+import WebSocket from 'ws';
+import { buildPopulation, type PlannedMessage, type SimUser, Traffic } from './population.ts';
+import { Random } from './random.ts';
+import { classification, summary } from './stats.ts';
+
+export const usage = `npm run simulate -- anti-spam [options]
+  --users <n>          population size (default 500)
+  --spam-ratio <r>     share of spammers (default 0.06)
+  --rounds <n>         rounds of traffic (default 30)
+  --round-ms <ms>      minimum duration of a round (default 300)
+  --concurrency <n>    parallel HTTP requests (default 24)
+  --seed <n>           PRNG seed (default 42)
+  --probes <n>         latency probes, spread over the run (default 200)
+  --json <file>        also write the report as JSON`;
+
+export interface Target {
+  readonly url: string;
+  readonly secret: string;
+}
+
+interface Options {
+  users: number;
+  spamRatio: number;
+  rounds: number;
+  roundMs: number;
+  concurrency: number;
+  seed: number;
+  probes: number;
+  json: string | undefined;
+}
+
+export function parseOptions(args: string[]): Options {
+  const { values } = parseArgs({
+    args,
+    options: {
+      users: { type: 'string', default: '500' },
+      'spam-ratio': { type: 'string', default: '0.06' },
+      rounds: { type: 'string', default: '30' },
+      'round-ms': { type: 'string', default: '300' },
+      concurrency: { type: 'string', default: '24' },
+      seed: { type: 'string', default: '42' },
+      probes: { type: 'string', default: '200' },
+      json: { type: 'string' },
+    },
+    allowPositionals: false,
+  });
+  const num = (name: string, raw: string | undefined, min: number, max: number) => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new Error(`--${name} must be a number in [${min}, ${max}] (got "${raw}")`);
+    return n;
+  };
+  return {
+    users: Math.round(num('users', values.users, 10, 100_000)),
+    spamRatio: num('spam-ratio', values['spam-ratio'], 0.001, 0.9),
+    rounds: Math.round(num('rounds', values.rounds, 1, 10_000)),
+    roundMs: num('round-ms', values['round-ms'], 0, 60_000),
+    concurrency: Math.round(num('concurrency', values.concurrency, 1, 512)),
+    seed: Math.round(num('seed', values.seed, 0, 2 ** 32 - 1)),
+    probes: Math.round(num('probes', values.probes, 0, 100_000)),
+    json: values.json,
+  };
+}
+
+/** Refuses anything but this machine: a load generator must not leave the host. */
+export function assertLoopback(url: string): void {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) {
+    throw new Error(`refusing to target ${host}: the simulator only drives services on loopback addresses`);
+  }
+}
+
+class Http {
+  private readonly tokens = new Map<string, string>();
+  constructor(
+    readonly base: string,
+    private readonly secret: string,
+  ) {}
+
+  token(user: string, admin = false): string {
+    const key = `${admin ? '!' : ''}${user}`;
+    let t = this.tokens.get(key);
+    if (!t) {
+      t = mintToken({ secret: this.secret, user, admin, ttlSeconds: 6 * 3600 });
+      this.tokens.set(key, t);
+    }
+    return t;
+  }
+
+  async call<T>(
+    method: string,
+    path: string,
+    as: string,
+    body?: unknown,
+    admin = false,
+  ): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token(as, admin)}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(15_000),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+interface SpamStatus {
+  blocked: boolean;
+  source: string | null;
+  sent: number;
+  delivered: number;
+  dropped: number;
+  deliveredBeforeBlock: number | null;
+  score: number;
+}
+
+interface InboxReply {
+  messages: { id: string; from: string; seq: number }[];
+  total: number;
+}
+
+export async function simulate(target: Target, args: string[], log: (line: string) => void = console.log) {
+  const options = parseOptions(args);
+  assertLoopback(target.url);
+  const http = new Http(target.url.replace(/\/$/, ''), target.secret);
+  const rand = new Random(options.seed);
+  const prefix = `s${options.seed}-${Date.now().toString(36)}-`;
+  const users = buildPopulation(rand, { users: options.users, spamRatio: options.spamRatio, prefix });
+  const label = new Map(users.map((u) => [u.id, u]));
+  const traffic = new Traffic(rand, users);
+  const sentBy = new Map<string, number>();
+  const sentIds = new Map<string, PlannedMessage>();
+  const postLatency: number[] = [];
+  let failures = 0;
+  const admin = `${prefix}sim-admin`;
+  const spammers = users.filter((u) => u.spammer);
+  log(
+    `simulating ${users.length} users (${spammers.length} spammers: ${count(spammers, 'link')} link, ${count(spammers, 'scam')} scam, ${count(spammers, 'slow')} slow) against ${target.url}, seed ${options.seed}, ${options.rounds} rounds`,
+  );
+
+  // Latency probes run alongside the traffic: two extra users who only talk to each other.
+  const probeA = `${prefix}probe-a`;
+  const probeB = `${prefix}probe-b`;
+  const visible: number[] = [];
+  const pushed: number[] = [];
+  const probeDone = runProbes();
+
+  const started = Date.now();
+  let sent = 0;
+  for (let round = 1; round <= options.rounds; round++) {
+    const roundStart = Date.now();
+    const planned = traffic.round();
+    const results = await pool(planned, options.concurrency, async (m) => {
+      const t0 = performance.now();
+      try {
+        const res = await http.call<{ id: string }>('POST', '/messages', m.from, { to: m.to, text: m.text });
+        postLatency.push(performance.now() - t0);
+        if (res.status !== 202) {
+          failures++;
+          return undefined;
+        }
+        sentIds.set(res.body.id, m);
+        sentBy.set(m.from, (sentBy.get(m.from) ?? 0) + 1);
+        return m;
+      } catch {
+        failures++;
+        return undefined;
+      }
+    });
+    const ok = results.filter((m): m is PlannedMessage => m !== undefined);
+    traffic.delivered(ok);
+    sent += ok.length;
+    const elapsed = (Date.now() - started) / 1000;
+    log(
+      `round ${String(round).padStart(3)}/${options.rounds}: ${String(ok.length).padStart(4)} messages (${ok.filter((m) => m.spam).length} spam), ${sent} total, ${fmt(sent / elapsed, 0)} msg/s${failures ? `, ${failures} failed requests` : ''}`,
+    );
+    const rest = options.roundMs - (Date.now() - roundStart);
+    if (rest > 0) await sleep(rest);
+  }
+  const sendSeconds = (Date.now() - started) / 1000;
+  await probeDone;
+
+  // Settle: every message processed by the detector and the filter (or give up after 120 s).
+  log('waiting for the pipeline to settle…');
+  const everyone = users.map((u) => u.id);
+  const deadline = Date.now() + 120_000;
+  let statuses = new Map<string, SpamStatus>();
+  while (true) {
+    const fetched = await pool(everyone, options.concurrency, (id) =>
+      http.call<SpamStatus>('GET', `/users/${id}/spam`, admin, undefined, true).then((r) => r.body),
+    );
+    statuses = new Map(everyone.map((id, i) => [id, fetched[i]!]));
+    const behind = everyone.filter((id) => {
+      const s = statuses.get(id)!;
+      const n = sentBy.get(id) ?? 0;
+      return s.sent !== n || s.delivered + s.dropped !== n;
+    });
+    if (behind.length === 0) break;
+    if (Date.now() > deadline) {
+      log(`not settled after 120 s: ${behind.length} users still behind; reporting what is there`);
+      break;
+    }
+    await sleep(500);
+  }
+  // Inboxes, read independently of the service's counters: which messages arrived.
+  const inboxes = await pool(everyone, options.concurrency, (id) =>
+    http.call<InboxReply>('GET', `/users/${id}/inbox`, id).then((r) => r.body),
+  );
+
+  const report = buildReport(users, label, statuses, inboxes, everyone, sentIds, {
+    sent,
+    failures,
+    sendSeconds,
+    postLatency,
+    visible,
+    pushed,
+    options,
+  });
+  printReport(report, log);
+  if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+
+  async function runProbes(): Promise<void> {
+    if (options.probes === 0) return;
+    const ws = new WebSocket(`${http.base.replace(/^http/, 'ws')}/ws/inbox?token=${http.token(probeB)}`);
+    ws.on('error', () => undefined);
+    const arrivals = new Map<string, number>();
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { type: string; id?: string };
+      if (m.type === 'message' && m.id) arrivals.set(m.id, performance.now());
+    });
+    await new Promise<void>((resolve) => {
+      ws.once('open', () => resolve());
+      ws.once('close', () => resolve());
+    });
+    // Spread the probes over the expected run time.
+    const expectedMs = Math.max(options.rounds * options.roundMs, 5_000);
+    const gap = Math.max(20, expectedMs / options.probes);
+    let seq = 0;
+    const probeRand = new Random(options.seed ^ 0x5eed);
+    for (let i = 0; i < options.probes; i++) {
+      const t0 = performance.now();
+      try {
+        const res = await http.call<{ id: string }>('POST', '/messages', probeA, {
+          to: probeB,
+          text: `${probeRand.pick(['latency', 'timing', 'probe', 'check'])} ${probeRand.pick(['one', 'two', 'red', 'blue', 'fast'])} ${i}`,
+        });
+        const id = res.body.id;
+        const until = performance.now() + 15_000;
+        while (performance.now() < until) {
+          const box = await http.call<InboxReply>('GET', `/users/${probeB}/inbox?after=${seq}`, probeB);
+          const found = box.body.messages.find((m) => m.id === id);
+          if (found) {
+            visible.push(performance.now() - t0);
+            seq = found.seq;
+            break;
+          }
+          await sleep(2);
+        }
+        const deadlinePush = performance.now() + 2_000;
+        while (!arrivals.has(id) && performance.now() < deadlinePush) await sleep(2);
+        const at = arrivals.get(id);
+        if (at !== undefined) pushed.push(at - t0);
+      } catch {
+        // a failed probe is simply not counted
+      }
+      const rest = gap - (performance.now() - t0);
+      if (rest > 0) await sleep(rest);
+    }
+    ws.close();
+  }
+}
+
+function count(users: readonly SimUser[], kind: SimUser['kind']): number {
+  return users.filter((u) => u.kind === kind).length;
+}
+
+function buildReport(
+  users: readonly SimUser[],
+  label: Map<string, SimUser>,
+  statuses: Map<string, SpamStatus>,
+  inboxes: InboxReply[],
+  everyone: string[],
+  sentIds: Map<string, PlannedMessage>,
+  run: {
+    sent: number;
+    failures: number;
+    sendSeconds: number;
+    postLatency: number[];
+    visible: number[];
+    pushed: number[];
+    options: Options;
+  },
+) {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  const before: number[] = [];
+  const byKind: Record<string, { total: number; blocked: number }> = {};
+  let spamSent = 0;
+  let spamDelivered = 0;
+  let hamSent = 0;
+  let hamDropped = 0;
+  const falsePositives: { user: string; kind: string; score: number; source: string | null }[] = [];
+  for (const u of users) {
+    const s = statuses.get(u.id);
+    if (!s) continue;
+    const kind = byKind[u.kind] ?? { total: 0, blocked: 0 };
+    byKind[u.kind] = kind;
+    kind.total++;
+    if (s.blocked) kind.blocked++;
+    if (u.spammer) {
+      spamSent += s.sent;
+      spamDelivered += s.delivered;
+      if (s.blocked) {
+        tp++;
+        before.push(s.deliveredBeforeBlock ?? s.delivered);
+      } else fn++;
+    } else {
+      hamSent += s.sent;
+      hamDropped += s.dropped;
+      if (s.blocked) {
+        fp++;
+        falsePositives.push({ user: u.id, kind: u.kind, score: s.score, source: s.source });
+      }
+    }
+  }
+  // Independent check from the inboxes: spam that arrived, ham that is missing.
+  let spamInInboxes = 0;
+  let hamInInboxes = 0;
+  let hamMissing = 0;
+  const seen = new Set<string>();
+  for (const [i, inbox] of inboxes.entries()) {
+    for (const m of inbox.messages) {
+      seen.add(m.id);
+      const sender = label.get(m.from);
+      if (sender?.spammer) spamInInboxes++;
+      else if (sender) hamInInboxes++;
+    }
+    void everyone[i];
+  }
+  const complete = new Set(everyone.filter((_, i) => inboxes[i]!.total <= inboxes[i]!.messages.length));
+  for (const [id, m] of sentIds) {
+    if (!m.spam && label.has(m.from) && complete.has(m.to) && !seen.has(id)) hamMissing++;
+  }
+  return {
+    population: {
+      users: users.length,
+      spammers: users.filter((u) => u.spammer).length,
+      seed: run.options.seed,
+      rounds: run.options.rounds,
+    },
+    traffic: {
+      messages: run.sent,
+      failedRequests: run.failures,
+      seconds: run.sendSeconds,
+      messagesPerSecond: run.sent / run.sendSeconds,
+    },
+    detection: classification(tp, fp, fn),
+    byKind,
+    falsePositives,
+    spam: {
+      sent: spamSent,
+      delivered: spamDelivered,
+      deliveredBeforeBlock: summary(before),
+      inInboxes: spamInInboxes,
+    },
+    ham: {
+      sent: hamSent,
+      droppedByFilter: hamDropped,
+      droppedShare: hamSent ? hamDropped / hamSent : 0,
+      missingFromCompleteInboxes: hamMissing,
+      inInboxes: hamInInboxes,
+    },
+    latencyMs: {
+      postAccepted: summary(run.postLatency),
+      postToInboxVisible: summary(run.visible),
+      postToWsPush: summary(run.pushed),
+    },
+  };
+}
+
+type Report = ReturnType<typeof buildReport>;
+
+function printReport(r: Report, log: (line: string) => void): void {
+  const d = r.detection;
+  const l = r.latencyMs;
+  const lat = (s: ReturnType<typeof summary>) =>
+    `p50 ${fmt(s.p50)} ms, p95 ${fmt(s.p95)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms (n=${s.count})`;
+  log('');
+  log('=== anti-spam simulation ===');
+  log(
+    `population        ${r.population.users} users, ${r.population.spammers} spammers, seed ${r.population.seed}`,
+  );
+  log(
+    `traffic           ${r.traffic.messages} messages in ${fmt(r.traffic.seconds)} s (${fmt(r.traffic.messagesPerSecond, 0)} msg/s), ${r.traffic.failedRequests} failed requests`,
+  );
+  log(
+    `detection         precision ${fmt(d.precision, 3)}  recall ${fmt(d.recall, 3)}  F1 ${fmt(d.f1, 3)}  (TP ${d.tp}, FP ${d.fp}, FN ${d.fn})`,
+  );
+  log(
+    `by kind           ${Object.entries(r.byKind)
+      .map(([k, v]) => `${k} ${v.blocked}/${v.total} blocked`)
+      .join(', ')}`,
+  );
+  const b = r.spam.deliveredBeforeBlock;
+  log(
+    `spam before block median ${fmt(b.p50)}, p95 ${fmt(b.p95)}, max ${fmt(b.max, 0)} messages per blocked spammer; spam delivered ${r.spam.delivered} of ${r.spam.sent} sent (${r.spam.inInboxes} found in inboxes)`,
+  );
+  log(
+    `ham               ${r.ham.droppedByFilter} of ${r.ham.sent} wrongly dropped (${fmt(r.ham.droppedShare * 100, 2)}%); ${r.ham.missingFromCompleteInboxes} missing from inboxes`,
+  );
+  log(`POST /messages    202 after ${lat(l.postAccepted)}`);
+  log(`POST -> GET inbox ${lat(l.postToInboxVisible)}`);
+  log(`POST -> WS push   ${lat(l.postToWsPush)}`);
+  for (const f of r.falsePositives.slice(0, 10))
+    log(`false positive    ${f.user} (${f.kind}) score ${f.score} source ${f.source}`);
+}
