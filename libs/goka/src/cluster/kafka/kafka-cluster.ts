@@ -37,10 +37,12 @@ export interface KafkaClusterOptions {
   /** How long a rebalance waits for members to finish their batches and rejoin. Default 60 000. */
   readonly rebalanceTimeoutMs?: number;
   /**
-   * Retries of a produce request before it fails (and with it the processor, or the emit).
-   * The default rides out a broker restart of about two minutes.
+   * kafkajs' retries (every client: connecting, produce, admin, consumer restarts). kafkajs
+   * retries a lost connection inside one attempt of the outer operation and turns running out
+   * into a non-retriable error, so this budget is how long a broker may be away before emits
+   * fail and processors stop. The default rides out about two minutes.
    */
-  readonly produceRetry?: RetryOptions;
+  readonly retry?: RetryOptions;
   /**
    * Bytes of one partition in one produce request. kafkajs sends a partition's records as one
    * batch, which must stay under the broker's `message.max.bytes` (1 MiB by default).
@@ -64,8 +66,8 @@ export class KafkaCluster implements Cluster {
   private readonly clientId: string;
   private readonly brokers: readonly string[];
   private readonly settings: ConsumerSettings;
-  private readonly produceRetry: RetryOptions;
   private readonly maxPartitionBatchBytes: number;
+  private readonly retry: RetryOptions;
   private readonly open = new Set<{ stop(): Promise<void> }>();
   private closed = false;
 
@@ -85,17 +87,14 @@ export class KafkaCluster implements Cluster {
       maxWaitTime: 500,
       readerMaxWaitTime: 250,
     };
-    // 0.2 + 0.4 + … + 5 s steps: about two minutes before a produce gives up.
-    this.produceRetry = options.produceRetry ?? {
-      retries: 30,
-      initialRetryTime: 200,
-      maxRetryTime: 5_000,
-    };
     this.maxPartitionBatchBytes = options.maxPartitionBatchBytes ?? 900_000;
+    // 0.3, 0.6, 1.2, 2.4, 4.8 s, then 5 s steps: about two and a half minutes in all.
+    this.retry = options.retry ?? { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 };
     this.kafka = new Kafka({
       clientId: this.clientId,
       brokers: [...this.brokers],
       connectionTimeout: 3_000,
+      retry: this.retry,
       logLevel: kafkajsLevel(this.logger),
       logCreator: kafkajsLogCreator(this.logger),
     });
@@ -116,7 +115,7 @@ export class KafkaCluster implements Cluster {
 
   producer(): ClusterProducer {
     this.assertOpen();
-    const producer = new KafkaProducer(this.kafka, this.produceRetry, this.maxPartitionBatchBytes);
+    const producer = new KafkaProducer(this.kafka, this.maxPartitionBatchBytes);
     const handle = { stop: () => producer.close() };
     this.open.add(handle);
     return {
@@ -160,6 +159,7 @@ export class KafkaCluster implements Cluster {
       clientId: this.clientId,
       brokers: [...this.brokers],
       connectionTimeout: 3_000,
+      retry: this.retry,
       logLevel: kafkajsLevel(this.logger),
       logCreator: kafkajsLogCreator(this.logger),
     });

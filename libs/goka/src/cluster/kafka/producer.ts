@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer, RetryOptions, TopicMessages } from 'kafkajs';
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster.ts';
 
 /**
@@ -23,14 +23,12 @@ export class KafkaProducer implements ClusterProducer {
 
   constructor(
     kafka: Kafka,
-    retry: RetryOptions,
     private readonly maxPartitionBytes: number,
   ) {
     this.producer = kafka.producer({
       createPartitioner: explicitPartitioner,
       // Topics are created deliberately (ensureTopics); a typo must not create one.
       allowAutoTopicCreation: false,
-      retry,
     });
   }
 
