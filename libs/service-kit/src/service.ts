@@ -130,6 +130,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
     this.metrics = parts.metrics;
     this.auth = parts.auth;
     this.ws = new WsBridge(this.logger.child({ component: 'ws' }), this.metrics);
+    this.app.addHook('preClose', async () => this.ws.closeAll());
   }
 
   get state(): ServiceState {
@@ -271,7 +272,8 @@ export class Service<S extends EnvSpec = EnvSpec> {
     const started = Date.now();
     this._state = 'stopping';
     this.logger.info(`${this.name} stopping`);
-    this.ws.closeAll();
+    // app.close(): new requests get 503, the preClose hook closes the sockets (1001), the server
+    // stops listening and in-flight requests finish.
     await this.app
       .close()
       .catch((error: unknown) => this.logger.error({ err: error }, 'closing HTTP failed'));
@@ -468,7 +470,7 @@ export async function createService<S extends EnvSpec = Record<never, never>>(
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: 4096 },
-    // Sockets are closed by the service (1001) before the server closes.
+    // Sockets are closed by the service's own preClose hook (1001, with the bridge's bookkeeping).
     preClose: (done) => done(),
   });
   const auth = await installAuth(app, secret);

@@ -13,7 +13,7 @@ import { mintToken } from '@showcase/service-kit';
 import WebSocket from 'ws';
 import { buildPopulation, type PlannedMessage, type SimUser, Traffic } from './population.ts';
 import { Random } from './random.ts';
-import { classification, summary } from './stats.ts';
+import { classification, quantile, summary } from './stats.ts';
 
 export const usage = `npm run simulate -- anti-spam [options]
   --users <n>          population size (default 500)
@@ -334,6 +334,8 @@ function buildReport(
   let hamSent = 0;
   let hamDropped = 0;
   const falsePositives: { user: string; kind: string; score: number; source: string | null }[] = [];
+  const normalScores: number[] = [];
+  const spammerScores: number[] = [];
   for (const u of users) {
     const s = statuses.get(u.id);
     if (!s) continue;
@@ -341,6 +343,7 @@ function buildReport(
     byKind[u.kind] = kind;
     kind.total++;
     if (s.blocked) kind.blocked++;
+    (u.spammer ? spammerScores : normalScores).push(s.score);
     if (u.spammer) {
       spamSent += s.sent;
       spamDelivered += s.delivered;
@@ -391,6 +394,15 @@ function buildReport(
     detection: classification(tp, fp, fn),
     byKind,
     falsePositives,
+    /** Final scores: how far the two populations are from the threshold. */
+    scores: {
+      normal: {
+        p50: quantile(normalScores, 0.5),
+        p99: quantile(normalScores, 0.99),
+        max: Math.max(...normalScores),
+      },
+      spammer: { min: Math.min(...spammerScores), p50: quantile(spammerScores, 0.5) },
+    },
     spam: {
       sent: spamSent,
       delivered: spamDelivered,
@@ -434,6 +446,9 @@ function printReport(r: Report, log: (line: string) => void): void {
     `by kind           ${Object.entries(r.byKind)
       .map(([k, v]) => `${k} ${v.blocked}/${v.total} blocked`)
       .join(', ')}`,
+  );
+  log(
+    `final scores      normal p50 ${fmt(r.scores.normal.p50, 2)}, p99 ${fmt(r.scores.normal.p99, 2)}, max ${fmt(r.scores.normal.max, 2)}; spammer min ${fmt(r.scores.spammer.min, 2)}, p50 ${fmt(r.scores.spammer.p50, 2)}`,
   );
   const b = r.spam.deliveredBeforeBlock;
   log(
