@@ -22,7 +22,21 @@ async function start(env: Record<string, string> = {}, listen = false) {
     (await app.inject({ method: 'GET', url: `/users/${user}/spam`, headers: auth('mod', true) })).json();
   const admin = (path: string, payload?: object) =>
     app.inject({ method: 'POST', url: path, headers: auth('mod', true), ...(payload ? { payload } : {}) });
-  return { ...running, app, send, inbox, spam, admin };
+  /** Sends throw-away messages until the filter's copy of the blocker table acts on a (un)block. */
+  const untilFiltered = async (sender: string, dropped: boolean) => {
+    for (let i = 0; i < 50; i++) {
+      const before = await spam(sender);
+      await send(sender, `throwaway-${i}`, 'throw-away probe');
+      const after = await vi.waitFor(async () => {
+        const s = await spam(sender);
+        expect(s.delivered + s.dropped).toBe(before.delivered + before.dropped + 1);
+        return s;
+      });
+      if (after.dropped > before.dropped === dropped) return after;
+    }
+    throw new Error(`the filter never acted on the ${dropped ? 'block' : 'unblock'} of ${sender}`);
+  };
+  return { ...running, app, send, inbox, spam, admin, untilFiltered };
 }
 
 describe('anti-spam API', () => {
@@ -70,18 +84,20 @@ describe('anti-spam API', () => {
   });
 
   it('manual block drops later messages; unblock lets them through; verify lifts detector blocks only', async () => {
-    const { send, inbox, spam, admin } = await start();
+    const { send, inbox, spam, admin, untilFiltered } = await start();
     expect((await admin('/users/eve/block', { reason: 'abuse' })).statusCode).toBe(202);
     await vi.waitFor(async () =>
       expect(await spam('eve')).toMatchObject({ blocked: true, source: 'manual', reason: 'abuse' }),
     );
+    const blocked = await untilFiltered('eve', true);
     await send('eve', 'bob', 'you will not see this');
-    await vi.waitFor(async () => expect((await spam('eve')).dropped).toBe(1));
+    await vi.waitFor(async () => expect((await spam('eve')).dropped).toBe(blocked.dropped + 1));
     expect((await admin('/users/eve/verify')).statusCode).toBe(202);
     await vi.waitFor(async () => expect((await spam('eve')).verified).toBe(true));
     expect(await spam('eve')).toMatchObject({ blocked: true, source: 'manual' });
     expect((await admin('/users/eve/unblock')).statusCode).toBe(202);
     await vi.waitFor(async () => expect((await spam('eve')).blocked).toBe(false));
+    await untilFiltered('eve', false);
     await send('eve', 'bob', 'now you do');
     await vi.waitFor(async () =>
       expect((await inbox('bob')).messages.map((m: { text: string }) => m.text)).toEqual(['now you do']),
@@ -89,7 +105,7 @@ describe('anti-spam API', () => {
   });
 
   it('the detector blocks a spammer; later spam never reaches inboxes; verification unblocks', async () => {
-    const { send, inbox, spam, admin } = await start();
+    const { send, inbox, spam, admin, untilFiltered } = await start();
     for (let i = 0; i < 15; i++) {
       expect(
         (await send('spammer', `v${i}`, `Hello v${i}, cheap pills at http://pills-${i}.xyz !!`)).statusCode,
@@ -102,9 +118,15 @@ describe('anti-spam API', () => {
     const s = await spam('spammer');
     expect(s.score).toBeGreaterThanOrEqual(0.55);
     expect(s.reason).toMatch(/spam score/);
+    await vi.waitFor(async () => {
+      const now = await spam('spammer');
+      expect(now.delivered + now.dropped).toBe(15);
+    });
+    const settled = await untilFiltered('spammer', true);
     await send('spammer', 'late', 'Hello late, cheap pills at http://pills.xyz !!');
-    await vi.waitFor(async () => expect((await spam('spammer')).dropped).toBeGreaterThan(0));
+    await vi.waitFor(async () => expect((await spam('spammer')).dropped).toBe(settled.dropped + 1));
     expect((await inbox('late')).messages).toEqual([]);
+    expect((await spam('spammer')).delivered).toBe(settled.delivered);
     await admin('/users/spammer/verify');
     await vi.waitFor(async () =>
       expect(await spam('spammer')).toMatchObject({ blocked: false, verified: true }),
