@@ -7,8 +7,9 @@
  * Progress lines go to stderr. The broker and every child are stopped at the end, on failure,
  * on Ctrl-C and on SIGTERM.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KAFKA_VERSION, type ProvidedKafka, provideKafka } from '@showcase/kafka-infra';
 import type { ChildTask, VariantReply } from './child.ts';
@@ -180,6 +181,22 @@ function firstLine(error: unknown): string {
   return text.split('\n')[0]!;
 }
 
+function revision(): Report['revision'] {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: import.meta.dirname,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    const commit = git('rev-parse', 'HEAD').trim();
+    const gokaUncommitted = git('status', '--porcelain', '--', '../../libs/goka').trim() !== '';
+    return { commit, gokaUncommitted };
+  } catch {
+    return null; // not a git checkout
+  }
+}
+
 async function deleteRunTopics(brokers: string[], runId: string): Promise<void> {
   const kafka = rawKafka(brokers, 'bench-cleanup');
   await withAdmin(kafka, async (admin) => {
@@ -191,6 +208,7 @@ async function deleteRunTopics(brokers: string[], runId: string): Promise<void> 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  const loadAtStart = loadavg()[0]!;
   const sizes = {
     ...SIZES[options.mode],
     repetitions: options.repetitions ?? SIZES[options.mode].repetitions,
@@ -246,6 +264,7 @@ async function main(): Promise<number> {
 
     const report: Report = {
       mode: options.mode,
+      revision: revision(),
       startedAt: new Date(started).toISOString(),
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
       scenarios: rows,
@@ -256,6 +275,7 @@ async function main(): Promise<number> {
         node: process.version,
         kafka: KAFKA_VERSION,
         brokers: kafka.broker ? 'started by the benchmark' : 'KAFKA_BROKERS',
+        loadAverage: { start: loadAtStart, end: loadavg()[0]! },
       },
     };
     const table = formatTable(rows);
@@ -264,7 +284,10 @@ async function main(): Promise<number> {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       process.stdout.write(
-        `${table}\n\n${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}, Kafka ${report.machine.kafka}; ${options.mode} mode in ${report.wallSeconds} s\n`,
+        `${table}\n\n${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}, Kafka ${report.machine.kafka}; ${options.mode} mode in ${report.wallSeconds} s; load average ${report.machine.loadAverage.start.toFixed(1)} at start, ${report.machine.loadAverage.end.toFixed(1)} at end\n` +
+          (report.revision
+            ? `revision ${report.revision.commit.slice(0, 10)}${report.revision.gokaUncommitted ? ' with uncommitted changes in libs/goka' : ''}\n`
+            : ''),
       );
     }
     say(`finished in ${seconds(Date.now() - started)}`);

@@ -27,10 +27,14 @@ export interface Machine {
   readonly node: string;
   readonly kafka: string;
   readonly brokers: 'started by the benchmark' | 'KAFKA_BROKERS';
+  /** 1-minute load average at start and end: other work on the machine skews every figure. */
+  readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
 export interface Report {
   readonly mode: 'full' | 'quick';
+  /** The code measured: HEAD, and whether libs/goka had uncommitted changes. */
+  readonly revision: { readonly commit: string; readonly gokaUncommitted: boolean } | null;
   readonly startedAt: string;
   readonly wallSeconds: number;
   readonly scenarios: Row[];

@@ -1,0 +1,98 @@
+/**
+ * Summarises V8 .cpuprofile files (from `npm run bench -- --cpu-prof`): top functions by self
+ * time, and self time by area (library file, kafkajs, LevelDB, Node internals, GC), as a share
+ * of the busy (non-idle) time.
+ *
+ *   npx tsx bench/src/profile-summary.ts bench/.profiles/stateful-*.cpuprofile [--top 25]
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+function files(args: string[]): string[] {
+  return args.flatMap((a) =>
+    statSync(a).isDirectory()
+      ? readdirSync(a)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => join(a, f))
+      : [a],
+  );
+}
+
+function where(url: string): string {
+  const path = url.replace(/^file:\/\//, '');
+  if (!path) return '';
+  const nm = path.lastIndexOf('node_modules/');
+  if (nm >= 0) return path.slice(nm + 'node_modules/'.length);
+  return path.startsWith('/') ? relative(ROOT, path) : path;
+}
+
+function area(url: string, name: string): string {
+  if (name === '(garbage collector)') return 'GC';
+  if (name === '(program)') return '(program: V8/native outside JS)';
+  const w = where(url);
+  if (!w) return name.startsWith('(') ? name : 'native';
+  if (w.startsWith('node:')) return `node:${w.slice(5).split('/')[0]}`;
+  if (w.startsWith('libs/goka/src/')) return w;
+  const pkg = w.split('/')[0]!.startsWith('@') ? w.split('/').slice(0, 2).join('/') : w.split('/')[0]!;
+  return w.includes('/') ? pkg : w;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const topAt = args.indexOf('--top');
+  const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
+  const list = files(args);
+  if (list.length === 0) {
+    console.error('usage: profile-summary.ts <dir or .cpuprofile files> [--top n]');
+    process.exit(2);
+  }
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  let idle = 0;
+  let busy = 0;
+  for (const file of list) {
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+    const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    for (let i = 0; i < profile.samples.length; i++) {
+      const node = nodes.get(profile.samples[i]!)!;
+      const dt = profile.timeDeltas[i] ?? 0;
+      const { functionName, url, lineNumber } = node.callFrame;
+      if (functionName === '(idle)') {
+        idle += dt;
+        continue;
+      }
+      busy += dt;
+      const name = `${functionName || '(anonymous)'}  ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+      byFunction.set(name, (byFunction.get(name) ?? 0) + dt);
+      const a = area(url, functionName);
+      byArea.set(a, (byArea.get(a) ?? 0) + dt);
+    }
+  }
+  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`;
+  const ms = (t: number) => `${(t / 1000).toFixed(0).padStart(7)} ms`;
+  console.log(
+    `${list.length} profile(s); busy ${(busy / 1e6).toFixed(1)} s, idle ${(idle / 1e6).toFixed(1)} s (idle = waiting on I/O)`,
+  );
+  console.log(`\ntop ${top} functions by self time (% of busy):`);
+  for (const [name, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${pct(t)} ${ms(t)}  ${name}`);
+  }
+  console.log('\nself time by area (% of busy):');
+  for (const [name, t] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${pct(t)} ${ms(t)}  ${name}`);
+  }
+}
+
+main();
