@@ -22,7 +22,8 @@ export const usage = `npm run simulate -- anti-spam [options]
   --round-ms <ms>      minimum duration of a round (default 300)
   --concurrency <n>    parallel HTTP requests (default 24)
   --seed <n>           PRNG seed (default 42)
-  --probes <n>         latency probes, spread over the run (default 200)
+  --probes <n>         latency probes at most during the traffic (default 200), and as many
+                       again on the idle service afterwards
   --json <file>        also write the report as JSON`;
 
 export interface Target {
@@ -170,12 +171,15 @@ export async function simulate(target: Target, args: string[], log: (line: strin
     `simulating ${users.length} users (${spammers.length} spammers: ${count(spammers, 'link')} link, ${count(spammers, 'scam')} scam, ${count(spammers, 'slow')} slow) against ${target.url}, seed ${options.seed}, ${options.rounds} rounds`,
   );
 
-  // Latency probes run alongside the traffic: two extra users who only talk to each other.
+  // Latency probes: two extra users who only talk to each other, first alongside the traffic,
+  // then on the idle service.
   const probeA = `${prefix}probe-a`;
   const probeB = `${prefix}probe-b`;
-  const visible: number[] = [];
-  const pushed: number[] = [];
-  const probeDone = runProbes();
+  let probeSeq = 0;
+  const loaded = { visible: [] as number[], pushed: [] as number[] };
+  const idle = { visible: [] as number[], pushed: [] as number[] };
+  let trafficDone = false;
+  const probeDone = runProbes(loaded, 100, () => trafficDone);
 
   const started = Date.now();
   let sent = 0;
@@ -210,6 +214,7 @@ export async function simulate(target: Target, args: string[], log: (line: strin
     if (rest > 0) await sleep(rest);
   }
   const sendSeconds = (Date.now() - started) / 1000;
+  trafficDone = true;
   await probeDone;
 
   // Settle: every message processed by the detector and the filter (or give up after 120 s).
@@ -238,21 +243,28 @@ export async function simulate(target: Target, args: string[], log: (line: strin
   const inboxes = await pool(everyone, options.concurrency, (id) =>
     http.call<InboxReply>('GET', `/users/${id}/inbox`, id).then((r) => r.body),
   );
+  log('measuring latency on the idle service…');
+  await runProbes(idle, 20, () => false);
 
   const report = buildReport(users, label, statuses, inboxes, everyone, sentIds, {
     sent,
     failures,
     sendSeconds,
     postLatency,
-    visible,
-    pushed,
+    loaded,
+    idle,
     options,
   });
   printReport(report, log);
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   return report;
 
-  async function runProbes(): Promise<void> {
+  /** Probes until `done()` or `options.probes` probes; one at a time, `gapMs` apart. */
+  async function runProbes(
+    into: { visible: number[]; pushed: number[] },
+    gapMs: number,
+    done: () => boolean,
+  ): Promise<void> {
     if (options.probes === 0) return;
     const ws = new WebSocket(`${http.base.replace(/^http/, 'ws')}/ws/inbox?token=${http.token(probeB)}`);
     ws.on('error', () => undefined);
@@ -262,15 +274,13 @@ export async function simulate(target: Target, args: string[], log: (line: strin
       if (m.type === 'message' && m.id) arrivals.set(m.id, performance.now());
     });
     await new Promise<void>((resolve) => {
-      ws.once('open', () => resolve());
+      ws.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'subscribed') resolve();
+      });
       ws.once('close', () => resolve());
     });
-    // Spread the probes over the expected run time.
-    const expectedMs = Math.max(options.rounds * options.roundMs, 5_000);
-    const gap = Math.max(20, expectedMs / options.probes);
-    let seq = 0;
     const probeRand = new Random(options.seed ^ 0x5eed);
-    for (let i = 0; i < options.probes; i++) {
+    for (let i = 0; i < options.probes && !done(); i++) {
       const t0 = performance.now();
       try {
         const res = await http.call<{ id: string }>('POST', '/messages', probeA, {
@@ -280,11 +290,11 @@ export async function simulate(target: Target, args: string[], log: (line: strin
         const id = res.body.id;
         const until = performance.now() + 15_000;
         while (performance.now() < until) {
-          const box = await http.call<InboxReply>('GET', `/users/${probeB}/inbox?after=${seq}`, probeB);
+          const box = await http.call<InboxReply>('GET', `/users/${probeB}/inbox?after=${probeSeq}`, probeB);
           const found = box.body.messages.find((m) => m.id === id);
           if (found) {
-            visible.push(performance.now() - t0);
-            seq = found.seq;
+            into.visible.push(performance.now() - t0);
+            probeSeq = found.seq;
             break;
           }
           await sleep(2);
@@ -292,11 +302,11 @@ export async function simulate(target: Target, args: string[], log: (line: strin
         const deadlinePush = performance.now() + 2_000;
         while (!arrivals.has(id) && performance.now() < deadlinePush) await sleep(2);
         const at = arrivals.get(id);
-        if (at !== undefined) pushed.push(at - t0);
+        if (at !== undefined) into.pushed.push(at - t0);
       } catch {
         // a failed probe is simply not counted
       }
-      const rest = gap - (performance.now() - t0);
+      const rest = gapMs - (performance.now() - t0);
       if (rest > 0) await sleep(rest);
     }
     ws.close();
@@ -319,8 +329,8 @@ function buildReport(
     failures: number;
     sendSeconds: number;
     postLatency: number[];
-    visible: number[];
-    pushed: number[];
+    loaded: { visible: number[]; pushed: number[] };
+    idle: { visible: number[]; pushed: number[] };
     options: Options;
   },
 ) {
@@ -418,8 +428,11 @@ function buildReport(
     },
     latencyMs: {
       postAccepted: summary(run.postLatency),
-      postToInboxVisible: summary(run.visible),
-      postToWsPush: summary(run.pushed),
+      /** POST /messages until the message is in GET inbox, while the traffic runs. */
+      postToInboxVisible: summary(run.loaded.visible),
+      postToWsPush: summary(run.loaded.pushed),
+      idlePostToInboxVisible: summary(run.idle.visible),
+      idlePostToWsPush: summary(run.idle.pushed),
     },
   };
 }
@@ -458,8 +471,10 @@ function printReport(r: Report, log: (line: string) => void): void {
     `ham               ${r.ham.droppedByFilter} of ${r.ham.sent} wrongly dropped (${fmt(r.ham.droppedShare * 100, 2)}%); ${r.ham.missingFromCompleteInboxes} missing from inboxes`,
   );
   log(`POST /messages    202 after ${lat(l.postAccepted)}`);
-  log(`POST -> GET inbox ${lat(l.postToInboxVisible)}`);
-  log(`POST -> WS push   ${lat(l.postToWsPush)}`);
+  log(`POST -> GET inbox ${lat(l.postToInboxVisible)} under load`);
+  log(`POST -> WS push   ${lat(l.postToWsPush)} under load`);
+  log(`POST -> GET inbox ${lat(l.idlePostToInboxVisible)} idle`);
+  log(`POST -> WS push   ${lat(l.idlePostToWsPush)} idle`);
   for (const f of r.falsePositives.slice(0, 10))
     log(`false positive    ${f.user} (${f.kind}) score ${f.score} source ${f.source}`);
 }
