@@ -41,6 +41,7 @@ export {
   type TokenClaims,
   verifyToken,
 } from './token.ts';
+export { ensureTopicsReady } from './topics.ts';
 export {
   type BridgeOptions,
   type BridgeSocket,

@@ -240,3 +240,25 @@ describe('lifecycle', () => {
     expect(service.ready).toBe(false);
   });
 });
+
+describe('ensureTopicsReady', () => {
+  it('creates topics and retries offsets until the broker answers', async () => {
+    const { ensureTopicsReady } = await import('../src/index.ts');
+    const cluster = memoryCluster({ partitions: 2 });
+    let failures = 2;
+    const flaky = Object.create(cluster) as typeof cluster;
+    flaky.offsets = async (topic: string) => {
+      if (failures-- > 0) throw new Error('This server is not the leader for that topic-partition');
+      return cluster.offsets(topic);
+    };
+    await ensureTopicsReady(flaky, [{ name: 'ready-a', partitions: 2 }]);
+    expect(await cluster.partitionCount('ready-a')).toBe(2);
+    expect(failures).toBe(-1);
+    flaky.offsets = async () => {
+      throw new Error('never');
+    };
+    await expect(
+      ensureTopicsReady(flaky, [{ name: 'ready-b', partitions: 2 }], { timeoutMs: 200 }),
+    ).rejects.toThrow(/ready-b is not ready: never/);
+  });
+});

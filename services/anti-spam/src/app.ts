@@ -1,6 +1,6 @@
 import { messagesSent, spamBlockEvents } from '@showcase/contracts';
 import { type Cluster, json, type Storage, tableTopic } from '@showcase/goka';
-import { createService, type Logger, type Service } from '@showcase/service-kit';
+import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
 import { type AntiSpamEmitters, type AntiSpamViews, registerRoutes } from './api.ts';
 import { antiSpamEnv, DEFAULT_PORT, detectorConfig } from './config.ts';
 import type { DetectorState } from './model.ts';
@@ -39,7 +39,7 @@ export async function createAntiSpam(options: AntiSpamOptions): Promise<AntiSpam
   const config = service.config;
   const detector = detectorConfig(config);
   // Topics first: on a broker without auto-creation every group needs its inputs and tables.
-  service.onStart(() => options.cluster.ensureTopics(topicSpecs(config.PARTITIONS)));
+  service.onStart(() => ensureTopicsReady(options.cluster, topicSpecs(config.PARTITIONS)));
 
   service.processor(blockerGroup());
   service.processor(filterGroup());
