@@ -71,7 +71,7 @@ export async function fillTopic(kafka: Kafka, o: FillOptions): Promise<void> {
   await producer.connect();
   try {
     const partitionOf = partitionTable(o.keys, o.partitions);
-    const batch = 5_000;
+    const batch = 2_000; // see RAW_BATCH in scenarios/produce.ts
     const window = 4;
     let next = 0;
     let written = 0;

@@ -148,10 +148,10 @@ async function runScenario(
           fixtures,
         };
         const execArgv = options.cpuProf
-          ? [
+          ? // One directory per repetition: the main thread and tsx's loader thread each write a profile.
+            [
               '--cpu-prof',
-              `--cpu-prof-dir=${options.cpuProf}`,
-              `--cpu-prof-name=${scenario.name}-${v.name}-${rep}-${ctx.runId}.cpuprofile`,
+              `--cpu-prof-dir=${join(options.cpuProf, ctx.runId, `${scenario.name}-${v.name}-${rep}`)}`,
             ]
           : [];
         try {

@@ -3,7 +3,7 @@
  * time, and self time by area (library file, kafkajs, LevelDB, Node internals, GC), as a share
  * of the busy (non-idle) time.
  *
- *   npx tsx bench/src/profile-summary.ts bench/.profiles/stateful-*.cpuprofile [--top 25]
+ *   npx tsx bench/src/profile-summary.ts bench/.profiles/<run>/stateful-* [--top 25]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -20,12 +20,11 @@ interface Profile {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
+/** The .cpuprofile files given, or found (recursively) in the directories given. */
 function files(args: string[]): string[] {
   return args.flatMap((a) =>
     statSync(a).isDirectory()
-      ? readdirSync(a)
-          .filter((f) => f.endsWith('.cpuprofile'))
-          .map((f) => join(a, f))
+      ? files(readdirSync(a).map((f) => join(a, f))).filter((f) => f.endsWith('.cpuprofile'))
       : [a],
   );
 }
@@ -74,7 +73,9 @@ function main(): void {
         continue;
       }
       busy += dt;
-      const name = `${functionName || '(anonymous)'}  ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+      // tsx-transpiled .ts files have no useful line numbers in a profile.
+      const line = url && !url.endsWith('.ts') ? `:${lineNumber + 1}` : '';
+      const name = `${functionName || '(anonymous)'}  ${where(url)}${line}`;
       byFunction.set(name, (byFunction.get(name) ?? 0) + dt);
       const a = area(url, functionName);
       byArea.set(a, (byArea.get(a) ?? 0) + dt);

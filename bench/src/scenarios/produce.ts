@@ -15,8 +15,10 @@ import { uniqueName } from '../naming.ts';
 import type { Scenario, TaskContext } from '../scenario.ts';
 import { nowMs } from '../stats.ts';
 
-const RAW_BATCH = 10_000;
-const RAW_IN_FLIGHT = 3;
+// Tuned on this machine: kafkajs groups a batch per partition in O(n²) (groupMessagesPerPartition),
+// so 2,000-record batches with 4 in flight beat 10,000-record ones (≈ 90k vs 75k msgs/s).
+const RAW_BATCH = 2_000;
+const RAW_IN_FLIGHT = 4;
 
 async function freshTopic(ctx: TaskContext, side: string, rep: number): Promise<string> {
   const topic = uniqueName(ctx, 'produce', side, rep);
