@@ -84,6 +84,9 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
+/** Set on SIGINT/SIGTERM/SIGHUP: no new child is started, cleanup runs, the process exits. */
+let stopping = false;
+
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -118,6 +121,7 @@ async function runScenario(
     const fixtures: Record<string, unknown> = {};
     if (variants.length > 0) {
       for (const f of scenario.fixtures) {
+        if (stopping) throw new Error('interrupted');
         if (!fixtureCache.has(f.name)) {
           say(`${scenario.number} ${scenario.name}: fixture ${f.name}`);
           const task: ChildTask = {
@@ -137,7 +141,7 @@ async function runScenario(
       // Alternate the order so that drift (page cache, broker log growth) hits every side alike.
       const order = rep % 2 === 1 ? variants : [...variants].reverse();
       for (const v of order) {
-        if (notes.has(v.name)) continue;
+        if (notes.has(v.name) || stopping) continue;
         const began = Date.now();
         const task: ChildTask = {
           kind: 'variant',
@@ -215,7 +219,6 @@ async function main(): Promise<number> {
   };
   let kafka: ProvidedKafka | undefined;
   let workDir: string | undefined;
-  let stopping = false;
   const cleanUp = async () => {
     await stopAllChildren();
     await kafka?.stop();
@@ -260,6 +263,7 @@ async function main(): Promise<number> {
       rows.push(...(await runScenario(scenario, ctx, options, rows, fixtureCache)));
       say(`${scenario.number} ${scenario.name}: done in ${seconds(Date.now() - began)}`);
     }
+    if (stopping) return 130; // interrupted: no report of half a run
     if (!kafka.broker) await deleteRunTopics(kafka.brokers, ctx.runId).catch(() => undefined);
 
     const report: Report = {
@@ -297,10 +301,13 @@ async function main(): Promise<number> {
   }
 }
 
+// After a signal the handler cleans up and exits; main() finishing meanwhile must not cut that short.
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    if (!stopping) process.exit(code);
+  },
   (error: unknown) => {
     say(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
+    if (!stopping) process.exit(1);
   },
 );
