@@ -40,9 +40,20 @@ export interface ServiceProcess {
 }
 
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+const killAll = () => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
+process.once('exit', killAll);
+// A test run that is itself stopped by a signal does not reach 'exit' on its own.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    // Someone else handles the signal (e.g. simulate.ts stops its broker): let them exit.
+    if (process.listenerCount(signal) === 0) {
+      process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+    }
+  });
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { ApiClient } from './client.ts';
 import { type ServiceProcess, type StartOptions, startService } from './harness.ts';
 
@@ -24,11 +23,14 @@ export interface UsedService {
   readonly dataDir: string;
   /** Graceful stop (expects exit 0) and start again; `freshDataDir` drops the local state. */
   restart(options?: { freshDataDir?: boolean }): Promise<{ exitCode: number | null }>;
+  /** Stops the process and removes the data dirs; return it from `beforeAll`. */
+  close(): Promise<void>;
 }
 
 /**
- * For a test file: starts the service once (its own data dir, a random AUTH_SECRET, the
- * setup's broker) and stops it in afterAll, also when tests failed. Call inside `beforeAll`.
+ * For a test file: starts the service (its own data dir, a random AUTH_SECRET, the setup's
+ * broker). Use as `beforeAll(async () => { svc = await useService('x'); return svc.close; })`:
+ * vitest runs the returned teardown after the file's tests, also when they failed.
  */
 export async function useService(name: string, options: StartOptions = {}): Promise<UsedService> {
   const secret = randomBytes(24).toString('base64url');
@@ -46,11 +48,16 @@ export async function useService(name: string, options: StartOptions = {}): Prom
       env: { KAFKA_BROKERS: brokers(), AUTH_SECRET: secret, DATA_DIR: dataDir, ...options.env },
     });
   let current: ServiceProcess | undefined;
-  afterAll(async () => {
+  const close = async () => {
     await current?.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-  current = await launch();
+  };
+  try {
+    current = await launch();
+  } catch (error) {
+    await close();
+    throw error;
+  }
   const api = new ApiClient(current.url, secret);
   return {
     get current() {
@@ -61,6 +68,7 @@ export async function useService(name: string, options: StartOptions = {}): Prom
     get dataDir() {
       return dataDir;
     },
+    close,
     async restart(restartOptions = {}) {
       const exitCode = await current!.stop();
       const port = current!.port;

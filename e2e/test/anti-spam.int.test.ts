@@ -28,6 +28,7 @@ interface SpamBody {
 let svc: UsedService;
 beforeAll(async () => {
   svc = await useService('anti-spam');
+  return svc.close;
 });
 
 const send = (from: string, to: string, text: string) =>

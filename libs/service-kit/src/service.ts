@@ -321,9 +321,12 @@ export class Service<S extends EnvSpec = EnvSpec> {
     };
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => {
+        // A process tree often delivers one stop twice (the terminal's SIGINT to the whole group
+        // plus the parent's SIGTERM, or tsx relaying it): the graceful stop goes on, bounded by
+        // SHUTDOWN_TIMEOUT_MS.
         if (exiting) {
-          this.logger.warn(`${signal} again: exiting now`);
-          process.exit(1);
+          this.logger.info(`${signal} while stopping: still stopping gracefully`);
+          return;
         }
         exit(0, signal);
       });
