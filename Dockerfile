@@ -18,5 +18,5 @@ ENV SERVICE=${SERVICE} \
 # Services keep local table state under .data/ (classic-level); it must be writable by the user.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
-EXPOSE 3000
+EXPOSE 4101-4105
 CMD ["sh", "-c", "exec npm start -w \"services/${SERVICE}\""]

@@ -22,13 +22,13 @@ import {
 const root = resolve(import.meta.dirname, '..');
 const say = (line: string) => console.log(`[npm start] ${line}`);
 
-/** Host ports, the same as in docker-compose.yml; a service not listed gets one from 3100 up. */
+/** The contract's ports (shared/SERVICES.md), as in docker-compose.yml; others get one from 4200 up. */
 const PORTS: Record<string, number> = {
-  'anti-spam': 3001,
-  'match-search': 3002,
-  'edge-set': 3003,
-  recommender: 3004,
-  segmentation: 3005,
+  'anti-spam': 4101,
+  'match-search': 4102,
+  'edge-set': 4103,
+  recommender: 4104,
+  segmentation: 4105,
 };
 
 function servicesWithStartScript(): string[] {
@@ -76,7 +76,8 @@ function startService(name: string, env: NodeJS.ProcessEnv): RunningService {
 }
 
 function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  // The group may outlive its leader (npm exits before the service below it): signal it anyway.
+  if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, sig);
   } catch {
@@ -84,14 +85,28 @@ function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   }
 }
 
-async function stopService(service: RunningService): Promise<void> {
-  signalGroup(service.child, 'SIGTERM');
-  const inTime = await Promise.race([service.exited.then(() => true), sleep(10_000).then(() => false)]);
-  if (!inTime) {
-    say(`${service.name} did not stop within 10 s: SIGKILL`);
-    signalGroup(service.child, 'SIGKILL');
-    await service.exited;
+/** True while any process of the service's group lives (npm exits before the node below it). */
+function groupAlive(child: ChildProcess): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+async function stopService(service: RunningService): Promise<void> {
+  // A service drains its processors and commits on SIGTERM (SHUTDOWN_TIMEOUT_MS, 30 s by default).
+  const graceMs = 35_000;
+  signalGroup(service.child, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(service.child) && Date.now() < deadline) await sleep(100);
+  if (groupAlive(service.child)) {
+    say(`${service.name} did not stop within ${graceMs / 1000} s: SIGKILL`);
+    signalGroup(service.child, 'SIGKILL');
+  }
+  await service.exited;
 }
 
 async function main(): Promise<number> {
@@ -145,7 +160,7 @@ async function main(): Promise<number> {
       'No services yet (no services/*/package.json with a "start" script). Kafka keeps running until Ctrl-C.',
     );
   } else {
-    let nextPort = 3100;
+    let nextPort = 4200;
     for (const name of names) {
       const port = PORTS[name] ?? nextPort++;
       say(`starting ${name} on http://127.0.0.1:${port}`);

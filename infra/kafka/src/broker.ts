@@ -174,7 +174,10 @@ async function launch(o: LaunchOptions): Promise<RunningBroker> {
     child = spawn(o.java, [...jvm, BROKER_MAIN, propertiesFile], {
       cwd: o.dataDir,
       stdio: ['ignore', logFd, logFd],
-      detached: o.detached ?? false,
+      // Always its own process group: a Ctrl-C in the terminal must not reach the JVM directly,
+      // or it shuts down while the services that use it are still stopping. Ownership (exit
+      // handlers, watchdog) is what ties a non-detached broker to this process.
+      detached: true,
     });
   } finally {
     closeSync(logFd);

@@ -86,9 +86,12 @@ function installExitHandlers(): void {
   process.once('exit', killOwnedNow);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
+      // Another listener (npm start, npm test) shuts down in order and stops the broker last;
+      // the 'exit' handler still catches whatever it leaves behind. Alone, keep the default
+      // meaning of the signal: stop what we own and exit.
+      if (process.listenerCount(sig) > 1) return;
       killOwnedNow();
-      // Without other listeners, keep the default meaning of the signal: exit.
-      if (process.listenerCount(sig) === 1) process.exit(128 + signalNumber(sig));
+      process.exit(128 + signalNumber(sig));
     };
     process.on(sig, onSignal);
   }
