@@ -20,7 +20,6 @@ const SERVICE_MAIN = join(ROOT, 'services', 'anti-spam', 'src', 'main.ts');
 const SERVICE_API = join(ROOT, 'services', 'anti-spam', 'src', 'api.ts');
 const BARE_SERVER = resolve(import.meta.dirname, '..', 'bare-server.ts');
 const SECRET = 'bench-only-auth-secret-0123456789';
-const READER = 'bench-reader';
 const INBOX_MESSAGES = 60;
 
 async function freePort(): Promise<number> {
@@ -152,47 +151,50 @@ export const http: Scenario = {
     {
       name: 'anti-spam-inbox',
       async create(ctx, log) {
+        // A reader of this run only: a reused broker may hold earlier runs' inboxes.
+        const reader = `bench-reader-${ctx.runId}`;
         const service = await startAntiSpam(ctx);
         try {
-          log(`anti-spam ready at ${service.base}; sending ${INBOX_MESSAGES} messages to ${READER}`);
+          log(`anti-spam ready at ${service.base}; sending ${INBOX_MESSAGES} messages to ${reader}`);
           for (let i = 0; i < INBOX_MESSAGES; i++) {
             const sender = `bench-sender-${i}`;
             const response = await fetch(`${service.base}/messages`, {
               method: 'POST',
               headers: { authorization: `Bearer ${token(sender)}`, 'content-type': 'application/json' },
               body: JSON.stringify({
-                to: READER,
-                text: `hello ${READER}, this is message ${i} from ${sender}`,
+                to: reader,
+                text: `hello ${reader}, this is message ${i} from ${sender}`,
               }),
             });
             if (response.status !== 202)
               throw new Error(`POST /messages: ${response.status} ${await response.text()}`);
           }
-          const auth = { authorization: `Bearer ${token(READER)}` };
+          const auth = { authorization: `Bearer ${token(reader)}` };
           let total = 0;
           const deadline = Date.now() + 60_000;
           while (total < INBOX_MESSAGES) {
             if (Date.now() > deadline)
-              throw new Error(`inbox of ${READER} has ${total} of ${INBOX_MESSAGES} messages`);
-            const response = await fetch(`${service.base}/users/${READER}/inbox`, { headers: auth });
+              throw new Error(`inbox of ${reader} has ${total} of ${INBOX_MESSAGES} messages`);
+            const response = await fetch(`${service.base}/users/${reader}/inbox`, { headers: auth });
             if (response.ok) total = ((await response.json()) as { total: number }).total;
             await new Promise((r) => setTimeout(r, 250));
           }
-          log(`inbox of ${READER} holds ${total} messages`);
+          log(`inbox of ${reader} holds ${total} messages`);
         } finally {
           await service.stop();
         }
-        return { user: READER };
+        return { user: reader };
       },
     },
   ],
   variants: [
     {
       name: 'bare',
-      async run(ctx) {
+      async run(ctx, fixtures) {
+        const { user: reader } = fixtures['anti-spam-inbox'] as { user: string };
         const server = await startBare();
         try {
-          return await autocannon(ctx, `${server.base}/users/${READER}/inbox`, {});
+          return await autocannon(ctx, `${server.base}/users/${reader}/inbox`, {});
         } finally {
           await server.stop();
         }
@@ -200,12 +202,13 @@ export const http: Scenario = {
     },
     {
       name: 'anti-spam',
-      async run(ctx, _fixtures, _rep, log) {
+      async run(ctx, fixtures, _rep, log) {
+        const { user: reader } = fixtures['anti-spam-inbox'] as { user: string };
         const service = await startAntiSpam(ctx);
         try {
           log('anti-spam ready; loading GET /users/:id/inbox');
-          return await autocannon(ctx, `${service.base}/users/${READER}/inbox`, {
-            authorization: `Bearer ${token(READER)}`,
+          return await autocannon(ctx, `${service.base}/users/${reader}/inbox`, {
+            authorization: `Bearer ${token(reader)}`,
           });
         } finally {
           await service.stop();
