@@ -12,6 +12,8 @@ export interface ConsumerSettings {
   readonly maxWaitTime: number;
   /** The same for readers, which are stopped right after recovery: keep it short. */
   readonly readerMaxWaitTime: number;
+  /** How long crashes without a successful join in between may last before a member fails. */
+  readonly giveUpAfter: number;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -54,6 +56,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private epoch = 0;
   private readonly joined: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
   private stopping: Promise<void> | undefined;
+  /** Since when kafkajs keeps crashing without a successful join in between. */
+  private failingSince: number | undefined;
+  private reopenTimer: NodeJS.Timeout | undefined;
   private readonly logger: Logger;
 
   constructor(
@@ -76,6 +81,17 @@ export class KafkaGroupConsumer implements GroupConsumer {
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`group ${this.options.group}: consumer started twice`);
     this.state = 'starting';
+    try {
+      await this.open();
+    } catch (error) {
+      this.fail(asError(error));
+    }
+    if (this.state === 'starting') this.state = 'running';
+    await this.joined.promise;
+  }
+
+  /** A kafkajs consumer in the group; a new one replaces it when kafkajs gave up. */
+  private async open(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.group,
       partitionAssigners: [coPartitionedAssigner],
@@ -88,22 +104,20 @@ export class KafkaGroupConsumer implements GroupConsumer {
       retry: { restartOnFailure: async () => this.active },
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: CONCURRENT_BATCHES,
-        eachBatch: (payload) => this.eachBatch(payload),
-      });
-    } catch (error) {
-      this.fail(asError(error));
-    }
-    if (this.state === 'starting') this.state = 'running';
-    await this.joined.promise;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (this.consumer === consumer) this.onJoin(payload.memberAssignment);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.consumer === consumer) this.onCrash(payload.error, payload.restart);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: CONCURRENT_BATCHES,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
   }
 
   /** Runs synchronously inside kafkajs' join, before the generation's first fetch. */
@@ -117,6 +131,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const revoked = [...this.owned].filter((p) => !next.has(p)).sort((a, b) => a - b);
     const added = [...next].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
     this.owned = next;
+    this.failingSince = undefined;
     const { handler } = this.options;
     if (added.length > 0 && handler.ready) this.pause(added);
     for (const p of added) this.epochs.set(p, ++this.epoch);
@@ -148,23 +163,45 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   /**
-   * kafkajs crashed. With `restart` it rebuilds its consumer and joins as a new member: what
-   * this member owned is lost (its uncommitted work will be processed again by the next owner,
-   * which may be this member). Without, it gave up: the processor fails visibly.
+   * kafkajs crashed. What this member owned is lost either way: its uncommitted work will be
+   * processed again by the next owner (maybe this member, as a new one). With `restart` kafkajs
+   * rebuilds its consumer and rejoins. Without, it gave up; most such errors come from the broker
+   * side and pass (a long outage, a coordinator not found right after a restart), so a new
+   * consumer takes over, until failures have lasted longer than `giveUpAfter`: then the
+   * processor fails, visibly.
    */
   private onCrash(error: Error, restart: boolean): void {
     if (!this.active) return;
-    if (!restart) {
+    const lost = [...this.owned].sort((a, b) => a - b);
+    this.owned = new Set();
+    if (lost.length > 0) {
+      this.chain = this.chain
+        .then(() => this.options.handler.revoked(lost))
+        .catch((err: unknown) => this.fail(asError(err)));
+    }
+    this.failingSince ??= Date.now();
+    if (restart) {
+      this.logger.warn({ err: error }, 'kafka consumer crashed; it rejoins the group as a new member');
+      return;
+    }
+    if (Date.now() - this.failingSince > this.settings.giveUpAfter) {
       this.fail(error);
       return;
     }
-    this.logger.warn({ err: error }, 'kafka consumer crashed; it rejoins the group as a new member');
-    const lost = [...this.owned].sort((a, b) => a - b);
-    this.owned = new Set();
-    if (lost.length === 0) return;
-    this.chain = this.chain
-      .then(() => this.options.handler.revoked(lost))
-      .catch((err: unknown) => this.fail(asError(err)));
+    this.logger.warn({ err: error }, 'kafka consumer gave up; a new one joins the group in 2 s');
+    const consumer = this.consumer;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      void (async () => {
+        await consumer?.disconnect().catch(() => undefined);
+        if (!this.active) return;
+        try {
+          await this.open();
+        } catch (err) {
+          this.onCrash(asError(err), false);
+        }
+      })();
+    }, 2_000);
   }
 
   private eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -259,6 +296,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     }
     const failed = this.state === 'failed';
     if (!failed) this.state = 'stopping';
+    clearTimeout(this.reopenTimer);
     this.pauseAll();
     this.joined.reject(new Error(`group ${this.options.group}: stopped before joining`));
     await Promise.allSettled([...this.batches]);

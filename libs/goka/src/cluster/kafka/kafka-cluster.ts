@@ -86,6 +86,7 @@ export class KafkaCluster implements Cluster {
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
       maxWaitTime: 500,
       readerMaxWaitTime: 250,
+      giveUpAfter: 150_000,
     };
     this.maxPartitionBatchBytes = options.maxPartitionBatchBytes ?? 900_000;
     // 0.3, 0.6, 1.2, 2.4, 4.8 s, then 5 s steps: about two and a half minutes in all.

@@ -86,19 +86,8 @@ export class KafkaPartitionReader implements PartitionReader {
       void this.deliver(payload.partition, [], Number(payload.lastOffset) + 1);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (this.stopped || payload.restart) return;
-      // kafkajs gives up only on errors it deems permanent; a reader must keep following, so
-      // it starts over with a fresh consumer (same positions) after a pause.
-      this.logger.error({ err: payload.error }, 'reader consumer crashed; reopening in 5 s');
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        if (this.stopped) return;
-        void consumer
-          .disconnect()
-          .catch(() => undefined)
-          .then(() => (this.stopped ? undefined : this.open()))
-          .catch((error: unknown) => this.logger.error({ err: error }, 'reader could not reopen'));
-      }, 5_000);
+      if (this.stopped || payload.restart || this.consumer !== consumer) return;
+      this.reopenLater(payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -108,6 +97,28 @@ export class KafkaPartitionReader implements PartitionReader {
       partitionsConsumedConcurrently: Math.max(1, partitions.length),
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /**
+   * kafkajs gives up on errors it deems permanent, yet most come from the broker side and pass
+   * (a coordinator not found right after a restart). A reader must keep following: it starts
+   * over with a fresh consumer (same positions), again and again while that fails.
+   */
+  private reopenLater(error: Error): void {
+    this.logger.error({ err: error }, 'reader consumer gave up; reopening in 2 s');
+    const consumer = this.consumer;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void (async () => {
+        await consumer?.disconnect().catch(() => undefined);
+        if (this.stopped) return;
+        try {
+          await this.open();
+        } catch (err) {
+          if (!this.stopped) this.reopenLater(err instanceof Error ? err : new Error(String(err)));
+        }
+      })();
+    }, 2_000);
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
