@@ -6,6 +6,7 @@ import {
   Emitter,
   input,
   json,
+  loopback,
   memoryStorage,
   Processor,
   partitionFor,
@@ -104,6 +105,43 @@ describe('kafkaCluster producer and reader', () => {
 });
 
 describe('kafkaCluster with processor, view and emitter', () => {
+  it('checks that inputs are co-partitioned and creates table and loop topics to match', async () => {
+    const [a, b] = [unique('seam-in-a'), unique('seam-in-b')];
+    await cluster.ensureTopics([
+      { name: a, partitions: 2 },
+      { name: b, partitions: 3 },
+    ]);
+    const skewed = defineGroup(
+      unique('seam-skewed'),
+      input(a, json<number>(), () => undefined),
+      input(b, json<number>(), () => undefined),
+    );
+    const p = new Processor(skewed, { cluster, logger: testLogger() });
+    await expect(p.start()).rejects.toThrow(`"${a}" has 2, "${b}" has 3`);
+    expect(p.state).toBe('failed');
+
+    const g = defineGroup(
+      unique('seam-looping'),
+      persist(json<number>()),
+      loopback(json<number>(), (ctx, n) => {
+        ctx.setValue(n);
+      }),
+      input(b, json<number>(), (ctx, n) => {
+        ctx.loopback(`${ctx.key}-copy`, n);
+      }),
+    );
+    const q = new Processor(g, { cluster, logger: testLogger() });
+    await q.start();
+    await q.stop();
+    expect(await cluster.partitionCount(g.table)).toBe(3);
+    expect(await cluster.partitionCount(g.loopTopic)).toBe(3);
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: g.table, configNames: ['cleanup.policy'] }],
+    });
+    expect(resources[0]?.configEntries[0]?.configValue).toBe('compact');
+  });
+
   it('creates emitter topics only when allowed, and a view waits for recovery on get', async () => {
     const topic = unique('seam-clicks');
     const strict = new Emitter({ cluster, topic, codec: json<number>() });
