@@ -186,3 +186,30 @@ test('broker restart beyond kafkajs retries: crashed consumers rejoin, the view 
   expect(processor.state).toBe('running');
   expect(view.state).toBe('running');
 }, 300_000);
+
+test('broker gone for good: the processor fails with the reason instead of hanging', async () => {
+  broker ??= await startBroker({ dataDir, keepData: true, log });
+  cluster = testCluster({
+    brokers: broker.brokers,
+    retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 500 },
+    rejoinTimeoutMs: 5_000,
+  });
+  const topic = unique('tally-events');
+  const group = unique('tally');
+  await cluster.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+  const processor = new Processor(tallyGroup(group, topic, 'only'), {
+    cluster,
+    storage: memoryStorage(),
+    logger: testLogger(),
+  });
+  closers.push(() => processor.stop());
+  await processor.start();
+  await broker.stop({ graceMs: 30_000 });
+  broker = undefined;
+  const failedAt = Date.now();
+  await expect(processor.done()).rejects.toThrow(/ECONNREFUSED|Connection|broker|coordinator/i);
+  expect(processor.state).toBe('failed');
+  expect(processor.error).toBeDefined();
+  // rejoinTimeoutMs plus the time kafkajs needs to give up once more.
+  expect(Date.now() - failedAt).toBeLessThan(60_000);
+}, 120_000);

@@ -100,8 +100,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
       rebalanceTimeout: this.settings.rebalanceTimeout,
       maxWaitTimeInMs: this.settings.maxWaitTime,
       allowAutoTopicCreation: false,
-      // Retriable crashes (broker gone, coordinator moved) restart the consumer, as a new member.
-      retry: { restartOnFailure: async () => this.active },
+      // Retriable crashes (broker gone, coordinator moved) restart the consumer, as a new member,
+      // until crashes have lasted longer than `giveUpAfter`.
+      retry: {
+        restartOnFailure: async () => {
+          this.failingSince ??= Date.now();
+          return this.active && !this.exhausted;
+        },
+      },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -167,8 +173,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
    * processed again by the next owner (maybe this member, as a new one). With `restart` kafkajs
    * rebuilds its consumer and rejoins. Without, it gave up; most such errors come from the broker
    * side and pass (a long outage, a coordinator not found right after a restart), so a new
-   * consumer takes over, until failures have lasted longer than `giveUpAfter`: then the
-   * processor fails, visibly.
+   * consumer takes over. Either way only until crashes have lasted longer than `giveUpAfter`
+   * without a successful join: then the processor fails, visibly.
    */
   private onCrash(error: Error, restart: boolean): void {
     if (!this.active) return;
@@ -184,7 +190,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.logger.warn({ err: error }, 'kafka consumer crashed; it rejoins the group as a new member');
       return;
     }
-    if (Date.now() - this.failingSince > this.settings.giveUpAfter) {
+    if (this.exhausted) {
       this.fail(error);
       return;
     }
@@ -213,6 +219,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   private accepts(partition: number): boolean {
     return this.active && this.owned.has(partition);
+  }
+
+  private get exhausted(): boolean {
+    return this.failingSince !== undefined && Date.now() - this.failingSince > this.settings.giveUpAfter;
   }
 
   private get active(): boolean {

@@ -44,6 +44,11 @@ export interface KafkaClusterOptions {
    */
   readonly retry?: RetryOptions;
   /**
+   * How long a processor's consumer may keep crashing (broker unreachable, coordinator lost)
+   * without rejoining its group before the processor fails with the error. Default 150 000.
+   */
+  readonly rejoinTimeoutMs?: number;
+  /**
    * Bytes of one partition in one produce request. kafkajs sends a partition's records as one
    * batch, which must stay under the broker's `message.max.bytes` (1 MiB by default).
    * Default 900 000.
@@ -86,7 +91,7 @@ export class KafkaCluster implements Cluster {
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
       maxWaitTime: 500,
       readerMaxWaitTime: 250,
-      giveUpAfter: 150_000,
+      giveUpAfter: options.rejoinTimeoutMs ?? 150_000,
     };
     this.maxPartitionBatchBytes = options.maxPartitionBatchBytes ?? 900_000;
     // 0.3, 0.6, 1.2, 2.4, 4.8 s, then 5 s steps: about two and a half minutes in all.
