@@ -3,6 +3,14 @@ import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster
 /** Called once per record: with its metadata when acknowledged, or with the error. */
 export type SendCallback = (error: Error | undefined, meta: RecordMetadata | undefined) => void;
 
+/**
+ * Records per produce request. kafkajs groups a request's records per partition by copying the
+ * partition's array for every record (quadratic), so very large requests cost more than they
+ * save. Measured with `npm run bench -- --only produce` (500k records, 6 partitions, one request
+ * in flight): 1,000 → 0.69x raw kafkajs, 2,000 → 0.95x, 4,000 → 0.80x, 10,000 → 0.63x.
+ */
+const MAX_BATCH = 2_000;
+
 interface Pending {
   readonly record: OutgoingRecord;
   readonly done: SendCallback;
@@ -22,7 +30,7 @@ export class BatchingProducer {
 
   constructor(
     private readonly producer: ClusterProducer,
-    private readonly maxBatch = 10_000,
+    private readonly maxBatch = MAX_BATCH,
   ) {}
 
   send(record: OutgoingRecord): Promise<RecordMetadata> {
