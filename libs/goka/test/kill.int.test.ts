@@ -40,8 +40,11 @@ const cluster = testCluster();
 const admin = rawAdmin();
 const dir = mkdtempSync(join(tmpdir(), 'goka-kill-'));
 const instances: Instance[] = [];
+/** Set once the test is over: background pollers of a failed run stop instead of lingering. */
+let over = false;
 
 afterAll(async () => {
+  over = true;
   await Promise.allSettled(instances.map((i) => i.kill()));
   await admin.disconnect().catch(() => undefined);
   await cluster.close();
@@ -97,6 +100,7 @@ test(
       emitDone = true;
       return Date.now() - emitStarted;
     })();
+    emitting.catch(() => undefined); // awaited below; a failure before that must not go unhandled
 
     const kills: Kill[] = [];
     const resumes: Promise<void>[] = [];
@@ -111,29 +115,30 @@ test(
       // after its session expired, and a new owner starts from exactly these offsets.
       const kill: Kill = { victim: name, at, owned, committed: await committed(admin, group, topic) };
       kills.push(kill);
-      resumes.push(
-        (async () => {
-          // Resumed: every partition the victim owned commits beyond where the victim stopped
-          // (events keep arriving on every partition while emitting; afterwards, one that had
-          // nothing left counts as resumed).
-          await eventually(
-            async () => {
-              const [now, high] = await Promise.all([committed(admin, group, topic), cluster.offsets(topic)]);
-              return owned.every((p) => {
-                const before = kill.committed.get(p) ?? -1;
-                const end = high.find((o) => o.partition === p)?.high ?? 0;
-                return (now.get(p) ?? -1) > before || (emitDone && before >= end);
-              });
-            },
-            {
-              timeoutMs: 90_000,
-              intervalMs: 50,
-              what: `partitions ${owned} to resume after killing ${name}`,
-            },
-          );
-          kill.resumeMs = Date.now() - at;
-        })(),
-      );
+      const resumed = (async () => {
+        // Resumed: every partition the victim owned commits beyond where the victim stopped
+        // (events keep arriving on every partition while emitting; afterwards, one that had
+        // nothing left counts as resumed).
+        await eventually(
+          async () => {
+            if (over) return true;
+            const [now, high] = await Promise.all([committed(admin, group, topic), cluster.offsets(topic)]);
+            return owned.every((p) => {
+              const before = kill.committed.get(p) ?? -1;
+              const end = high.find((o) => o.partition === p)?.high ?? 0;
+              return (now.get(p) ?? -1) > before || (emitDone && before >= end);
+            });
+          },
+          {
+            timeoutMs: 90_000,
+            intervalMs: 50,
+            what: `partitions ${owned} to resume after killing ${name}`,
+          },
+        );
+        kill.resumeMs = Date.now() - at;
+      })();
+      resumed.catch(() => undefined); // awaited below
+      resumes.push(resumed);
       await sleep(RESTART_AFTER_MS);
       victim.start();
     }

@@ -72,6 +72,7 @@ test('rebalance test: graceful joins and leaves under load apply every event exa
     }
     await emitter.close();
   })();
+  emitting.catch(() => undefined); // awaited below; a failure before that must not go unhandled
 
   // Joins and graceful leaves, each while events keep coming.
   const steps: [number, () => Promise<void> | void][] = [
