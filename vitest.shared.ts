@@ -8,8 +8,9 @@ import { defineConfig } from 'vitest/config';
  *   provides (the one `npm test` started, or `KAFKA_BROKERS`, or a fresh one for this run).
  * Each project also writes a JSON report that `npm test` sums into one closing line.
  */
-export function projectTestConfig(projectDir: string, name: string) {
-  const root = resolve(projectDir, '..', '..');
+export function projectTestConfig(name: string) {
+  // This file sits at the workspace root, wherever the project is nested.
+  const root = import.meta.dirname;
   const reportDir = resolve(process.env.SHOWCASE_TEST_REPORTS ?? resolve(root, '.test-results'));
   return defineConfig({
     test: {

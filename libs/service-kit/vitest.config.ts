@@ -1,3 +1,3 @@
 import { projectTestConfig } from '../../vitest.shared.ts';
 
-export default projectTestConfig(import.meta.dirname, 'service-kit');
+export default projectTestConfig('service-kit');
