@@ -70,6 +70,9 @@ describe('restart and recovery', () => {
     expect(second.stats().recovery.total).toBe(0);
     await emitVotes(e, 300, 350);
     await until(() => second.stats().processed === 50, '50 more processed');
+    // Positions continue from the first instance's commits: lag can be computed from them.
+    const positions = second.stats().partitions.map((p) => p.positions.votes?.consumed ?? 0);
+    expect(positions.reduce((a, b) => a + b, 0)).toBe(350);
     await second.stop();
     await e.close();
 

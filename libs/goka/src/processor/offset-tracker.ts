@@ -42,6 +42,12 @@ export class OffsetTracker {
     return this.offsets.length - this.head;
   }
 
+  /** The offset after the last message started. */
+  get nextOffset(): number | undefined {
+    const last = this.offsets[this.offsets.length - 1];
+    return last === undefined ? this.committable : last + 1;
+  }
+
   get committableOffset(): number | undefined {
     return this.committable;
   }

@@ -21,6 +21,12 @@ export interface PartitionStats {
   readonly skippedTombstones: number;
   /** Messages started whose effects are not all acknowledged yet. */
   readonly inFlight: number;
+  /**
+   * Per input (and loop) topic of this partition: `consumed`, the next offset to process, and
+   * `committable`, the next offset once everything before it is acknowledged. Lag is a topic's
+   * high-water mark (`cluster.offsets(topic)`) minus `consumed`.
+   */
+  readonly positions: Readonly<Record<string, { readonly consumed: number; readonly committable: number }>>;
   readonly recovery: ReturnType<RecoveryProgress['snapshot']>;
 }
 
@@ -410,7 +416,11 @@ export class PartitionTask {
 
   stats(): PartitionStats {
     let open = 0;
-    for (const t of this.trackers.values()) open += t.open;
+    const positions: Record<string, { consumed: number; committable: number }> = {};
+    for (const [topic, t] of this.trackers) {
+      open += t.open;
+      positions[topic] = { consumed: t.nextOffset ?? 0, committable: t.committableOffset ?? 0 };
+    }
     return {
       partition: this.partition,
       state: this._state,
@@ -418,6 +428,7 @@ export class PartitionTask {
       deadLettered: this.deadLettered,
       skippedTombstones: this.skippedTombstones,
       inFlight: open,
+      positions,
       recovery: this.progress.snapshot(),
     };
   }
