@@ -1,4 +1,4 @@
-import type { Processor, View } from '@showcase/goka';
+import type { Cluster, Processor, View } from '@showcase/goka';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -24,6 +24,7 @@ export class ServiceMetrics {
   readonly wsConnections: Gauge<'route'>;
   readonly wsDropped: Counter<'route' | 'reason'>;
   private readonly processors: Processor<unknown, unknown>[] = [];
+  private readonly lagSources = new Map<Processor<unknown, unknown>, Cluster>();
   private readonly views: View<unknown>[] = [];
 
   constructor(service: string) {
@@ -148,6 +149,36 @@ export class ServiceMetrics {
         for (const v of views) this.set({ kind: 'view', name: v.table }, v.stats().recovery.rate);
       },
     });
+    const lagSources = this.lagSources;
+    new Gauge({
+      name: 'goka_processor_lag',
+      help: 'Records of an input partition not processed yet (high-water mark minus position)',
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+      async collect() {
+        this.reset();
+        const highs = new Map<string, Map<number, number>>();
+        for (const [p, cluster] of lagSources) {
+          for (const part of p.stats().partitions) {
+            for (const [topic, position] of Object.entries(part.positions)) {
+              let high = highs.get(topic);
+              if (!high) {
+                // A scrape must not fail because the broker is briefly away: skip the topic.
+                const offsets = await cluster.offsets(topic).catch(() => []);
+                high = new Map(offsets.map((o) => [o.partition, o.high]));
+                highs.set(topic, high);
+              }
+              const hwm = high.get(part.partition);
+              if (hwm === undefined) continue;
+              this.set(
+                { group: p.group.name, topic, partition: String(part.partition) },
+                Math.max(0, hwm - position.consumed),
+              );
+            }
+          }
+        }
+      },
+    });
     new Gauge({
       name: 'goka_view_state',
       help: '1 for the current state of each view',
@@ -162,8 +193,10 @@ export class ServiceMetrics {
     });
   }
 
-  processor(p: Processor<unknown, unknown>): void {
+  /** With the cluster, the processor's lag per input partition is exported too. */
+  processor(p: Processor<unknown, unknown>, cluster?: Cluster): void {
     this.processors.push(p);
+    if (cluster) this.lagSources.set(p, cluster);
   }
 
   view(v: View<unknown>): void {

@@ -156,7 +156,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
       cluster: this.cluster,
     });
     this.add(processorComponent(p as Processor<unknown, unknown>));
-    this.metrics.processor(p as Processor<unknown, unknown>);
+    this.metrics.processor(p as Processor<unknown, unknown>, this.cluster);
     return p;
   }
 

@@ -126,6 +126,17 @@ describe('health, readiness, metrics, docs', () => {
     expect(text).toMatch(/goka_view_state\{[^}]*table="kit-counter-table",state="running"[^}]*\} 1/);
     expect(text).toMatch(/goka_emit_duration_seconds_count\{[^}]*topic="kit-clicks"/);
     expect(text).toContain('goka_processor_processed_total');
+    // Lag per input partition: once the click is processed, every partition is at 0.
+    let lag = '';
+    for (let i = 0; i < 100 && !/goka_processor_lag\{[^}]*topic="kit-clicks"[^}]*\} 0/.test(lag); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      lag = (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
+    }
+    const lines = lag
+      .split('\n')
+      .filter((l) => l.startsWith('goka_processor_lag{') && l.includes('kit-clicks'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/ 0$/);
   });
 
   it('serves the OpenAPI document and UI at /docs', async () => {
