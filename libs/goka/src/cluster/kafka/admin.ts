@@ -85,7 +85,9 @@ export class TopicAdmin {
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     const admin = await this.client();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    // kafkajs retries this call only for an unknown topic and gives up at once on a retriable
+    // error such as NOT_LEADER_FOR_PARTITION, which a freshly created topic answers for a moment.
+    const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
     return offsets
       .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
       .sort((a, b) => a.partition - b.partition);
@@ -110,5 +112,18 @@ function checkCounts(specs: readonly TopicSpec[], counts: ReadonlyMap<string, nu
         )
         .join('; '),
     );
+  }
+}
+
+/** Retries errors kafkajs marks retriable (leader moving, coordinator loading), with backoff. */
+async function retryRetriable<T>(call: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+    }
   }
 }
