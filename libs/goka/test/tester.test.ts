@@ -40,6 +40,17 @@ describe('tester', () => {
     await t.stop();
   });
 
+  it('setTableValue wins over what the processor has already read', async () => {
+    const t = createTester();
+    const g = counter();
+    await t.processor(g);
+    await t.consume('user-clicks', 'u2', { page: '/' });
+    await t.setTableValue(g, 'u2', 19);
+    await t.consume('user-clicks', 'u2', { page: '/' });
+    expect(t.tableValue(g, 'u2')).toBe(20);
+    await t.stop();
+  });
+
   it('is deterministic: the same inputs give the same outputs in the same order', async () => {
     const run = async () => {
       const t = createTester({ partitions: 4 });

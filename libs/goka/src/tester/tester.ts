@@ -54,7 +54,9 @@ export class Tester {
       const codec = g.codecFor(t);
       if (codec && !this.codecs.has(t)) this.codecs.set(t, codec);
     }
-    const p = new Processor(group, { storage: this.storage, ...options, cluster: this.cluster });
+    // setTableValue writes the store behind the processor's back; without a value cache the
+    // processor reads the store, so it sees such writes. (Only the tester writes that way.)
+    const p = new Processor(group, { storage: this.storage, cacheSize: 0, ...options, cluster: this.cluster });
     this.processors.push(p as Processor<unknown, unknown>);
     await p.start();
     return p;
