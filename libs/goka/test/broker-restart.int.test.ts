@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, test } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../infra/kafka/src/index.ts';
-import { Emitter, json, type KafkaCluster, memoryStorage, Processor, View } from '../src/index.ts';
+import {
+  type Cluster,
+  Emitter,
+  json,
+  type KafkaCluster,
+  memoryStorage,
+  Processor,
+  View,
+} from '../src/index.ts';
 import {
   audit,
   type CountEvent,
@@ -40,26 +48,36 @@ afterAll(async () => {
 
 const log = () => undefined;
 
-test('broker restart: processor, view and emitter recover without restarting, nothing lost', async () => {
-  broker = await startBroker({ dataDir, keepData: true, log });
-  const { port, controllerPort } = broker;
-  cluster = testCluster({ brokers: broker.brokers });
+/** A tally processor, a view of its table and an emitter to its input, all stopped after the test. */
+async function startTally(processorCluster: Cluster, emitterCluster: Cluster) {
   const topic = unique('tally-events');
   const group = unique('tally');
-  await cluster.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
-
+  await processorCluster.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
   const processor = new Processor(tallyGroup(group, topic, 'only'), {
-    cluster,
+    cluster: processorCluster,
     storage: memoryStorage(),
     logger: testLogger(),
   });
   closers.push(() => processor.stop());
   await processor.start();
-  const view = new View({ cluster, table: `${group}-table`, codec: json<Tally>(), logger: testLogger() });
+  const view = new View({
+    cluster: processorCluster,
+    table: `${group}-table`,
+    codec: json<Tally>(),
+    logger: testLogger(),
+  });
   closers.push(() => view.stop());
   await view.start();
-  const emitter = new Emitter({ cluster, topic, codec: json<CountEvent>() });
+  const emitter = new Emitter({ cluster: emitterCluster, topic, codec: json<CountEvent>() });
   closers.push(() => emitter.close());
+  return { processor, view, emitter, group, topic };
+}
+
+test('broker restart: processor, view and emitter recover without restarting, nothing lost', async () => {
+  broker = await startBroker({ dataDir, keepData: true, log });
+  const { port, controllerPort } = broker;
+  cluster = testCluster({ brokers: broker.brokers });
+  const { processor, view, emitter } = await startTally(cluster, cluster);
 
   // A steady stream of emits; an emit that spans the outage resolves once the broker is back.
   const emitted = new Map<string, string[]>();
@@ -126,21 +144,8 @@ test('broker restart beyond kafkajs retries: crashed consumers rejoin, the view 
   });
   const steady = testCluster({ brokers: broker.brokers });
   closers.push(() => steady.close());
-  const topic = unique('tally-events');
-  const group = unique('tally');
-  await cluster.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
-  const processor = new Processor(tallyGroup(group, topic, 'only'), {
-    cluster,
-    storage: memoryStorage(),
-    logger: testLogger(),
-  });
-  closers.push(() => processor.stop());
-  await processor.start();
-  const view = new View({ cluster, table: `${group}-table`, codec: json<Tally>(), logger: testLogger() });
-  closers.push(() => view.stop());
-  await view.start();
-  const emitter = new Emitter({ cluster: steady, topic, codec: json<CountEvent>() });
-  closers.push(() => emitter.close());
+  // The emitter keeps the normal retry budget: the test is about the consumers.
+  const { processor, view, emitter, group, topic } = await startTally(cluster, steady);
   const emitted = new Map<string, string[]>();
   const emit = async (from: number, to: number) => {
     const sends: Promise<unknown>[] = [];

@@ -56,7 +56,12 @@ export class Tester {
     }
     // setTableValue writes the store behind the processor's back; without a value cache the
     // processor reads the store, so it sees such writes. (Only the tester writes that way.)
-    const p = new Processor(group, { storage: this.storage, cacheSize: 0, ...options, cluster: this.cluster });
+    const p = new Processor(group, {
+      storage: this.storage,
+      cacheSize: 0,
+      ...options,
+      cluster: this.cluster,
+    });
     this.processors.push(p as Processor<unknown, unknown>);
     await p.start();
     return p;

@@ -96,7 +96,13 @@ export class KafkaCluster implements Cluster {
     this.maxPartitionBatchBytes = options.maxPartitionBatchBytes ?? 900_000;
     // 0.3, 0.6, 1.2, 2.4, 4.8 s, then 5 s steps: about two and a half minutes in all.
     this.retry = options.retry ?? { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 };
-    this.kafka = new Kafka({
+    this.kafka = this.newClient();
+    this.admin = new TopicAdmin(this.kafka);
+  }
+
+  /** A kafkajs client with this cluster's brokers, retry budget and logging. */
+  private newClient(): Kafka {
+    return new Kafka({
       clientId: this.clientId,
       brokers: [...this.brokers],
       connectionTimeout: 3_000,
@@ -104,7 +110,6 @@ export class KafkaCluster implements Cluster {
       logLevel: kafkajsLevel(this.logger),
       logCreator: kafkajsLogCreator(this.logger),
     });
-    this.admin = new TopicAdmin(this.kafka);
   }
 
   partitionCount(topic: string): Promise<number | undefined> {
@@ -161,14 +166,7 @@ export class KafkaCluster implements Cluster {
     // A kafkajs client caches committed offsets per group id and shares that cache between its
     // consumers; two members of one group in one process (tests, several processors of a group)
     // would clear each other's. A client per member keeps them apart; it is only a factory.
-    const kafka = new Kafka({
-      clientId: this.clientId,
-      brokers: [...this.brokers],
-      connectionTimeout: 3_000,
-      retry: this.retry,
-      logLevel: kafkajsLevel(this.logger),
-      logCreator: kafkajsLogCreator(this.logger),
-    });
+    const kafka = this.newClient();
     const consumer = new KafkaGroupConsumer(kafka, options, this.settings, this.logger);
     const handle = { stop: () => consumer.stop() };
     return {
