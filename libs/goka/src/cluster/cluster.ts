@@ -143,16 +143,52 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-/** Assigns partition p of every co-partitioned topic to the same member, spread evenly. */
+/**
+ * Assigns partition p of every co-partitioned topic to the same member, spread evenly (shares
+ * differ by at most one), and sticky: a member keeps what it owned before (`previous`) as far as
+ * its share allows, so a rebalance moves only the partitions it must — each moved partition
+ * costs a recovery on its new owner. Deterministic for the same inputs.
+ */
 export function coPartitionedAssignment(
   memberIds: readonly string[],
   partitions: number,
+  previous: ReadonlyMap<string, readonly number[]> = new Map(),
 ): Map<string, number[]> {
-  const members = [...memberIds].sort();
+  const members = [...new Set(memberIds)].sort();
   const result = new Map<string, number[]>(members.map((m) => [m, []]));
-  for (let p = 0; p < partitions; p++) {
-    const member = members[p % members.length];
-    if (member !== undefined) result.get(member)!.push(p);
+  if (members.length === 0) return result;
+  const base = Math.floor(partitions / members.length);
+  const extra = partitions % members.length;
+  // The larger shares go to the members that owned the most, so they can keep it.
+  const prior = (m: string) => (previous.get(m) ?? []).filter((p) => p >= 0 && p < partitions).length;
+  const order = [...members].sort((a, b) => prior(b) - prior(a) || (a < b ? -1 : a > b ? 1 : 0));
+  const quota = new Map(order.map((m, i) => [m, base + (i < extra ? 1 : 0)]));
+  const taken = new Set<number>();
+  for (const m of order) {
+    const mine = result.get(m)!;
+    const owned = [...new Set(previous.get(m) ?? [])].sort((a, b) => a - b);
+    for (const p of owned) {
+      if (mine.length >= quota.get(m)!) break;
+      // Two members claiming one partition (a stale member): the first in order keeps it.
+      if (p < 0 || p >= partitions || taken.has(p)) continue;
+      taken.add(p);
+      mine.push(p);
+    }
   }
+  let next = 0;
+  for (let p = 0; p < partitions; p++) {
+    if (taken.has(p)) continue;
+    // Round-robin over members with room left, so fresh assignments interleave partitions.
+    for (let tries = 0; tries < order.length; tries++) {
+      const m = order[(next + tries) % order.length]!;
+      const mine = result.get(m)!;
+      if (mine.length < quota.get(m)!) {
+        mine.push(p);
+        next = (next + tries + 1) % order.length;
+        break;
+      }
+    }
+  }
+  for (const mine of result.values()) mine.sort((a, b) => a - b);
   return result;
 }

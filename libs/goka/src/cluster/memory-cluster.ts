@@ -178,6 +178,8 @@ interface Member {
 class MemoryGroup {
   readonly members = new Map<string, Member>();
   readonly committed = new Map<string, number>();
+  /** What each member owned before the current rebalance. */
+  readonly previous = new Map<string, readonly number[]>();
   private chain: Promise<void> = Promise.resolve();
   rebalancing = 0;
 
@@ -334,6 +336,8 @@ export class MemoryCluster implements Cluster {
       await Promise.all(member.pumps.map((p) => p.stop()));
       member.pumps = [];
       if (member.partitions.length > 0) await member.handler.revoked(member.partitions);
+      // Remembered for a sticky assignment, like a Kafka member's user data.
+      group.previous.set(member.id, member.partitions);
       member.partitions = [];
     }
   }
@@ -342,7 +346,8 @@ export class MemoryCluster implements Cluster {
     if (group.members.size === 0) return;
     const counts = group.topics.map((t) => this.topic(t).logs.length);
     const partitions = Math.max(...counts);
-    const assignment = coPartitionedAssignment([...group.members.keys()], partitions);
+    const assignment = coPartitionedAssignment([...group.members.keys()], partitions, group.previous);
+    group.previous.clear();
     for (const member of group.members.values()) {
       member.partitions = assignment.get(member.id) ?? [];
       await member.handler.assigned(member.partitions);

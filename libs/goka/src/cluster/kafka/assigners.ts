@@ -6,35 +6,55 @@ const NO_DATA = Buffer.alloc(0);
 
 /**
  * Partition p of every subscribed topic goes to the same member (the processor's input topics,
- * its loop topic); members get an even share. Runs on the group leader with fresh metadata.
+ * its loop topic); members get an even share. Sticky: each member sends the partitions it owns
+ * in its join metadata, and keeps them where the shares allow. Runs on the group leader with
+ * fresh metadata.
  */
-export const coPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
-  name: 'GokaCoPartitioned',
-  version: 1,
-  async assign({ members, topics }) {
-    const counts = new Map(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).length]));
-    const partitions = Math.max(0, ...counts.values());
-    const byMember = coPartitionedAssignment(
-      members.map((m) => m.memberId),
-      partitions,
-    );
-    return members.map(({ memberId }) => {
-      const mine = byMember.get(memberId) ?? [];
-      const assignment: Record<string, number[]> = {};
-      for (const [topic, count] of counts) assignment[topic] = mine.filter((p) => p < count);
+export function coPartitionedAssigner(owned: () => readonly number[]): PartitionAssigner {
+  return ({ cluster }) => ({
+    name: 'GokaCoPartitioned',
+    version: 1,
+    async assign({ members, topics }) {
+      const counts = new Map(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).length]));
+      const partitions = Math.max(0, ...counts.values());
+      const previous = new Map(members.map((m) => [m.memberId, ownedFrom(m.memberMetadata)]));
+      const byMember = coPartitionedAssignment(
+        members.map((m) => m.memberId),
+        partitions,
+        previous,
+      );
+      return members.map(({ memberId }) => {
+        const mine = byMember.get(memberId) ?? [];
+        const assignment: Record<string, number[]> = {};
+        for (const [topic, count] of counts) assignment[topic] = mine.filter((p) => p < count);
+        return {
+          memberId,
+          memberAssignment: MemberAssignment.encode({ version: 1, assignment, userData: NO_DATA }),
+        };
+      });
+    },
+    protocol({ topics }) {
+      const userData = Buffer.from(JSON.stringify({ owned: [...owned()] }), 'utf8');
       return {
-        memberId,
-        memberAssignment: MemberAssignment.encode({ version: 1, assignment, userData: NO_DATA }),
+        name: 'GokaCoPartitioned',
+        metadata: MemberMetadata.encode({ version: 1, topics, userData }),
       };
-    });
-  },
-  protocol({ topics }) {
-    return {
-      name: 'GokaCoPartitioned',
-      metadata: MemberMetadata.encode({ version: 1, topics, userData: NO_DATA }),
-    };
-  },
-});
+    },
+  });
+}
+
+/** The partitions a member said it owns; anything unreadable counts as nothing. */
+function ownedFrom(metadata: Buffer): number[] {
+  try {
+    const { userData } = MemberMetadata.decode(metadata) ?? {};
+    if (!userData || userData.length === 0) return [];
+    const parsed: unknown = JSON.parse(userData.toString('utf8'));
+    const list = (parsed as { owned?: unknown }).owned;
+    return Array.isArray(list) ? list.filter((p): p is number => Number.isInteger(p)) : [];
+  } catch {
+    return [];
+  }
+}
 
 /**
  * For a reader's private, single-member group: every member gets exactly the partitions the

@@ -94,7 +94,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private async open(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.group,
-      partitionAssigners: [coPartitionedAssigner],
+      partitionAssigners: [coPartitionedAssigner(() => [...this.owned])],
       sessionTimeout: this.settings.sessionTimeout,
       heartbeatInterval: this.settings.heartbeatInterval,
       rebalanceTimeout: this.settings.rebalanceTimeout,
