@@ -13,6 +13,7 @@ export type {
   ReaderOptions,
   RecordMetadata,
   TopicSpec,
+  TransactionalProducer,
 } from './cluster/cluster.ts';
 export { coPartitionedAssignment } from './cluster/cluster.ts';
 export { KafkaCluster, type KafkaClusterOptions, kafkaCluster } from './cluster/kafka/kafka-cluster.ts';
@@ -48,6 +49,7 @@ export type { Logger } from './logger.ts';
 export { murmur2, partitionFor } from './murmur2.ts';
 export type { PartitionState, PartitionStats } from './processor/partition-task.ts';
 export {
+  type Guarantee,
   Processor,
   type ProcessorOptions,
   type ProcessorState,

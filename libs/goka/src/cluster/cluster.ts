@@ -57,6 +57,28 @@ export interface ClusterProducer {
   close(): Promise<void>;
 }
 
+/**
+ * Writes records and commits a consumer group's offsets in one transaction (exactly-once
+ * mode). Readers only ever see committed transactions.
+ */
+export interface TransactionalProducer {
+  /**
+   * Registers the transactional id with the broker, which aborts whatever an older producer
+   * with this id left open. Call it before reading what such a producer may have written.
+   */
+  init(): Promise<void>;
+  /**
+   * Resolves with the records' metadata once the transaction is committed. On any error the
+   * transaction is aborted: none of its records and none of its offsets take effect.
+   */
+  commit(
+    records: readonly OutgoingRecord[],
+    group: string,
+    offsets: readonly CommitOffset[],
+  ): Promise<RecordMetadata[]>;
+  close(): Promise<void>;
+}
+
 export interface ReaderOptions {
   readonly topic: string;
   /** Partitions to read and the offset to start each at (clamped to the partition's low mark). */
@@ -137,6 +159,11 @@ export interface Cluster {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
   producer(options?: { readonly name?: string }): ClusterProducer;
+  /**
+   * A transactional producer. Its id fences older producers with the same id (an instance
+   * that lost the partition but does not know yet). Absent: the cluster has no transactions.
+   */
+  transactionalProducer?(options: { readonly transactionalId: string }): TransactionalProducer;
   reader(options: ReaderOptions): PartitionReader;
   groupConsumer(options: GroupConsumerOptions): GroupConsumer;
   /** Releases shared connections. */

@@ -13,6 +13,7 @@ import {
   type ReaderOptions,
   type RecordMetadata,
   type TopicSpec,
+  type TransactionalProducer,
 } from './cluster.ts';
 
 /**
@@ -243,6 +244,26 @@ export class MemoryCluster implements Cluster {
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     return this.topic(topic).logs.map((log, partition) => ({ partition, low: log.low, high: log.high }));
+  }
+
+  /** Appends a transaction's records and commits its offsets in one synchronous step. */
+  transactionalProducer(): TransactionalProducer {
+    const producer = this.producer();
+    return {
+      init: async () => undefined,
+      commit: async (records, group, offsets) => {
+        const g = this.groups.get(group);
+        if (!g) throw new Error(`unknown consumer group "${group}"`);
+        for (const o of offsets) this.topic(o.topic).log(o.partition);
+        const metas = await producer.send(records);
+        for (const o of offsets) {
+          const key = `${o.topic}/${o.partition}`;
+          if ((g.committed.get(key) ?? -1) < o.offset) g.committed.set(key, o.offset);
+        }
+        return metas;
+      },
+      close: () => producer.close(),
+    };
   }
 
   producer(): ClusterProducer {

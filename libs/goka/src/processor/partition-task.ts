@@ -1,4 +1,9 @@
-import type { ConsumedRecord } from '../cluster/cluster.ts';
+import type {
+  ConsumedRecord,
+  OutgoingRecord,
+  RecordMetadata,
+  TransactionalProducer,
+} from '../cluster/cluster.ts';
 import { DecodeError } from '../codec.ts';
 import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
@@ -58,6 +63,11 @@ export class PartitionTask {
   private storeOffset = 0;
   private storeWriting: Promise<void> | undefined;
   private storeFlushScheduled = false;
+  // Exactly-once: the current batch's effects, offsets and completions, committed together.
+  private readonly transaction: TransactionalProducer | undefined;
+  private txRecords: { record: OutgoingRecord; table?: { key: string; value: Buffer | null } }[] = [];
+  private txFinishes: (() => void)[] = [];
+  private readonly txOffsets = new Map<string, number>();
   private processed = 0;
   private deadLettered = 0;
   private skippedTombstones = 0;
@@ -68,6 +78,10 @@ export class PartitionTask {
   ) {
     this.progress = new RecoveryProgress(`${rt.group.name}/${partition}`, rt.logger);
     this.cache = new ValueCache(rt.cacheSize);
+    // One transactional id per group partition: whoever owns the partition next fences us.
+    this.transaction = rt.exactlyOnce
+      ? rt.cluster.transactionalProducer!({ transactionalId: `${rt.group.name}-${partition}` })
+      : undefined;
     this.ready = this.recover();
     this.ready.catch(() => undefined);
   }
@@ -79,6 +93,9 @@ export class PartitionTask {
   private async recover(): Promise<void> {
     const { group, storage, cluster } = this.rt;
     try {
+      // Before reading the changelog: registering the id aborts a transaction a previous owner
+      // left open, which would otherwise hold back what read-committed readers may see.
+      await this.transaction?.init();
       const replicas: Promise<void>[] = [];
       if (group.persist) {
         this.store = await storage.open(group.table, this.partition);
@@ -133,7 +150,9 @@ export class PartitionTask {
         if (this.halted) throw this.halted;
         if (this._state !== 'running') throw new Error(`partition ${this.partition} is ${this._state}`);
         await this.processOne(record);
+        if (this.transaction) this.txOffsets.set(record.topic, record.offset + 1);
       }
+      if (this.transaction) await this.commitTransaction();
     });
     this.processing = run.catch(() => undefined);
     return run;
@@ -186,6 +205,20 @@ export class PartitionTask {
 
   private apply(key: string, effects: Effects, finish: () => void): void {
     const { group, producer } = this.rt;
+    if (this.transaction) {
+      if (effects.table !== undefined) {
+        const value = effects.table;
+        this.overlay.put(key, value);
+        this.cache.set(key, value);
+        this.txRecords.push({
+          record: { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
+          table: { key, value },
+        });
+      }
+      for (const record of effects.records) this.txRecords.push({ record });
+      this.txFinishes.push(finish);
+      return;
+    }
     const table = effects.table !== undefined;
     let pending = effects.records.length + (table ? 1 : 0);
     if (pending === 0) {
@@ -231,29 +264,32 @@ export class PartitionTask {
     if (policy === 'dead-letter') {
       this.deadLettered++;
       logger.warn({ err: cause, record: where }, 'message sent to the dead-letter topic');
+      const deadLetter: OutgoingRecord = {
+        topic: group.deadLetterTopic,
+        partition: this.partition,
+        key: record.key,
+        value: record.value,
+        headers: {
+          ...record.headers,
+          'goka-error': message,
+          'goka-error-kind': error instanceof DecodeError ? 'decode' : 'callback',
+          'goka-topic': record.topic,
+          'goka-partition': String(record.partition),
+          'goka-offset': String(record.offset),
+        },
+      };
+      if (this.transaction) {
+        this.txRecords.push({ record: deadLetter });
+        this.txFinishes.push(finish);
+        return;
+      }
       this.inFlight++;
-      producer.enqueue(
-        {
-          topic: group.deadLetterTopic,
-          partition: this.partition,
-          key: record.key,
-          value: record.value,
-          headers: {
-            ...record.headers,
-            'goka-error': message,
-            'goka-error-kind': error instanceof DecodeError ? 'decode' : 'callback',
-            'goka-topic': record.topic,
-            'goka-partition': String(record.partition),
-            'goka-offset': String(record.offset),
-          },
-        },
-        (error) => {
-          this.inFlight--;
-          if (error) this.effectsFailed(error);
-          else finish();
-          if (this.inFlight === 0) this.settled?.();
-        },
-      );
+      producer.enqueue(deadLetter, (error) => {
+        this.inFlight--;
+        if (error) this.effectsFailed(error);
+        else finish();
+        if (this.inFlight === 0) this.settled?.();
+      });
       return;
     }
     const failure = new Error(
@@ -266,6 +302,42 @@ export class PartitionTask {
     this._state = 'failed';
     this.rt.fail(failure);
     throw failure;
+  }
+
+  /** Exactly-once: the batch's effects and input offsets in one transaction, then the store. */
+  private async commitTransaction(): Promise<void> {
+    const entries = this.txRecords;
+    const finishes = this.txFinishes;
+    const offsets = [...this.txOffsets].map(([topic, offset]) => ({
+      topic,
+      partition: this.partition,
+      offset,
+    }));
+    this.txRecords = [];
+    this.txFinishes = [];
+    this.txOffsets.clear();
+    if (entries.length === 0 && offsets.length === 0) return;
+    let metas: RecordMetadata[];
+    try {
+      metas = await this.transaction!.commit(
+        entries.map((e) => e.record),
+        this.rt.group.name,
+        offsets,
+      );
+    } catch (error) {
+      const failure = new Error(
+        `group "${this.rt.group.name}": the transaction of partition ${this.partition} failed`,
+        { cause: error },
+      );
+      this.halted = failure;
+      this._state = 'failed';
+      this.rt.fail(failure);
+      throw failure;
+    }
+    entries.forEach((e, i) => {
+      if (e.table) this.tableAcked(e.table.key, e.table.value, metas[i]!.offset);
+    });
+    for (const finish of finishes) finish();
   }
 
   private effectsFailed(error: Error): void {
@@ -411,6 +483,7 @@ export class PartitionTask {
     await this.rt.commitNow();
     await Promise.all(this.replicas.map((r) => r.stop()));
     await Promise.all([this.store?.close(), ...[...this.joinStores.values()].map((s) => s.close())]);
+    await this.transaction?.close().catch(() => undefined);
     this._state = failed ? 'failed' : 'closed';
   }
 

@@ -33,7 +33,17 @@ export interface ProcessorOptions {
    * Default 10,000; 0 disables the cache.
    */
   readonly cacheSize?: number;
+  /**
+   * `'at-least-once'` (default): effects are sent as they happen and offsets committed once
+   * acknowledged; a crash may process uncommitted messages again. `'exactly-once'`: each
+   * delivered batch's table writes, emits, loopbacks and input offsets go out in one Kafka
+   * transaction per partition, so a crash never applies a message twice (consumers of the
+   * outputs must read committed, which is kafkajs' default).
+   */
+  readonly guarantee?: Guarantee;
 }
+
+export type Guarantee = 'at-least-once' | 'exactly-once';
 
 export type ProcessorState =
   | 'idle'
@@ -62,6 +72,7 @@ export class Processor<V = unknown, L = unknown> {
   private readonly logger: Logger;
   private readonly storage: Storage;
   private readonly policy: ErrorPolicy;
+  private readonly exactlyOnce: boolean;
   private readonly tasks = new Map<number, PartitionTask>();
   private readonly lookupViews = new Map<string, View<unknown>>();
   private readonly toCommit = new Map<string, CommitOffset>();
@@ -88,6 +99,16 @@ export class Processor<V = unknown, L = unknown> {
     if (this.policy !== 'fail' && this.policy !== 'dead-letter') {
       throw new TypeError(`group "${group.name}": onError must be 'fail' or 'dead-letter'`);
     }
+    const guarantee = options.guarantee ?? 'at-least-once';
+    if (guarantee !== 'at-least-once' && guarantee !== 'exactly-once') {
+      throw new TypeError(`group "${group.name}": guarantee must be 'at-least-once' or 'exactly-once'`);
+    }
+    if (guarantee === 'exactly-once' && !options.cluster.transactionalProducer) {
+      throw new TypeError(
+        `group "${group.name}": exactly-once needs transactions, which ${options.cluster.description} does not offer`,
+      );
+    }
+    this.exactlyOnce = guarantee === 'exactly-once';
     let reject!: (error: Error) => void;
     const promise = new Promise<never>((_, r) => {
       reject = r;
@@ -254,9 +275,12 @@ export class Processor<V = unknown, L = unknown> {
       logger: this.logger,
       policy: this.policy,
       cacheSize: this.options.cacheSize ?? 10_000,
+      exactlyOnce: this.exactlyOnce,
       scope,
       inputs: new Map(g.inputs.map((i) => [i.topic, i as InputEdge<unknown, unknown, unknown>])),
       committable: (topic, partition, offset) => {
+        // In exactly-once mode offsets are committed inside each partition's transaction.
+        if (this.exactlyOnce) return;
         this.toCommit.set(`${topic}/${partition}`, { topic, partition, offset });
         void this.commitNow();
       },

@@ -18,6 +18,8 @@ export interface ProcessorRuntime {
   readonly policy: ErrorPolicy;
   /** Table values kept in memory per partition, to spare the store reads. */
   readonly cacheSize: number;
+  /** Effects and offsets of each delivered batch go out in one transaction. */
+  readonly exactlyOnce: boolean;
   readonly scope: ContextScope;
   readonly inputs: ReadonlyMap<string, InputEdge<unknown, unknown, unknown>>;
   /** The offset after a finished prefix of a topic-partition may now be committed. */

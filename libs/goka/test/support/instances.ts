@@ -24,6 +24,7 @@ export interface InstanceConfig {
   /** Working dir of the test: stores and stats files live below it. */
   readonly dir: string;
   readonly standby?: boolean;
+  readonly guarantee?: 'at-least-once' | 'exactly-once';
   readonly sessionTimeoutMs?: number;
 }
 
@@ -74,6 +75,7 @@ export class Instance {
         GOKA_INSTANCE: this.current,
         GOKA_STATS: this.statsFile,
         GOKA_STANDBY: this.config.standby ? '1' : '0',
+        GOKA_GUARANTEE: this.config.guarantee ?? 'at-least-once',
         GOKA_SESSION_MS: String(this.config.sessionTimeoutMs ?? 6_000),
       },
     });

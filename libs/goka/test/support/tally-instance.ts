@@ -3,7 +3,7 @@
  * SIGKILL it. Run with `node --import tsx tally-instance.ts`; configured through env:
  *   GOKA_BROKERS, GOKA_GROUP, GOKA_TOPIC, GOKA_STORE (levelStorage dir), GOKA_INSTANCE (this
  *   incarnation's name), GOKA_STATS (file the instance rewrites with its stats every 100 ms),
- *   GOKA_STANDBY=1 (hot standby), GOKA_SESSION_MS.
+ *   GOKA_STANDBY=1 (hot standby), GOKA_GUARANTEE (at-least-once | exactly-once), GOKA_SESSION_MS.
  * SIGTERM stops the processor gracefully (drain, commit, leave the group) and exits 0; a
  * failed processor exits 1. Either way the stats file says why.
  */
@@ -30,6 +30,7 @@ const processor = new Processor(tallyGroup(env('GOKA_GROUP'), env('GOKA_TOPIC'),
   cluster,
   storage: levelStorage({ path: env('GOKA_STORE') }),
   standby: process.env.GOKA_STANDBY === '1',
+  guarantee: process.env.GOKA_GUARANTEE === 'exactly-once' ? 'exactly-once' : 'at-least-once',
   logger: testLogger(instance),
 });
 

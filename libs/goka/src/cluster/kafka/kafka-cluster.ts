@@ -9,12 +9,14 @@ import type {
   PartitionReader,
   ReaderOptions,
   TopicSpec,
+  TransactionalProducer,
 } from '../cluster.ts';
 import { TopicAdmin } from './admin.ts';
 import { type ConsumerSettings, KafkaGroupConsumer } from './group-consumer.ts';
 import { kafkajsLevel, kafkajsLogCreator } from './kafkajs-logger.ts';
 import { KafkaPartitionReader } from './partition-reader.ts';
 import { KafkaProducer } from './producer.ts';
+import { KafkaTransactionalProducer } from './transactional-producer.ts';
 
 export interface KafkaClusterOptions {
   /** Bootstrap addresses, e.g. `['127.0.0.1:9092']`. */
@@ -122,6 +124,25 @@ export class KafkaCluster implements Cluster {
 
   offsets(topic: string): Promise<PartitionOffsets[]> {
     return this.admin.offsets(topic);
+  }
+
+  transactionalProducer(options: { readonly transactionalId: string }): TransactionalProducer {
+    this.assertOpen();
+    const producer = new KafkaTransactionalProducer(
+      this.kafka,
+      options.transactionalId,
+      this.maxPartitionBatchBytes,
+    );
+    const handle = { stop: () => producer.close() };
+    this.open.add(handle);
+    return {
+      init: () => producer.init(),
+      commit: (records, group, offsets) => producer.commit(records, group, offsets),
+      close: async () => {
+        this.open.delete(handle);
+        await producer.close();
+      },
+    };
   }
 
   producer(): ClusterProducer {

@@ -1,4 +1,11 @@
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type {
+  Kafka,
+  RecordMetadata as KafkaRecordMetadata,
+  Message,
+  Producer,
+  ProducerBatch,
+  TopicMessages,
+} from 'kafkajs';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster.ts';
 
 /**
@@ -46,74 +53,7 @@ export class KafkaProducer implements ClusterProducer {
     if (this.closed) throw new Error('producer is closed');
     if (records.length === 0) return [];
     await this.connect();
-    // kafkajs puts all records of a partition into one record batch, which the broker rejects
-    // above its message.max.bytes (1 MiB by default): requests are cut so that no partition's
-    // share exceeds `maxPartitionBytes`. They leave one after another, which keeps the order.
-    const metas: RecordMetadata[] = [];
-    let start = 0;
-    while (start < records.length) {
-      const end = this.chunkEnd(records, start);
-      metas.push(...(await this.sendChunk(records, start, end)));
-      start = end;
-    }
-    return metas;
-  }
-
-  /** The end of the longest run from `start` in which no partition gets more than the limit. */
-  private chunkEnd(records: readonly OutgoingRecord[], start: number): number {
-    const bytes = new Map<string, number>();
-    for (let i = start; i < records.length; i++) {
-      const r = records[i]!;
-      const key = `${r.partition}\u0000${r.topic}`;
-      const size = (bytes.get(key) ?? 0) + recordSize(r);
-      if (size > this.maxPartitionBytes && i > start) return i;
-      bytes.set(key, size);
-    }
-    return records.length;
-  }
-
-  private async sendChunk(
-    records: readonly OutgoingRecord[],
-    start: number,
-    end: number,
-  ): Promise<RecordMetadata[]> {
-    // kafkajs keys its per-request state by topic: one entry per topic, records in send order.
-    const byTopic = new Map<string, Message[]>();
-    for (let i = start; i < end; i++) {
-      const r = records[i]!;
-      let messages = byTopic.get(r.topic);
-      if (!messages) {
-        messages = [];
-        byTopic.set(r.topic, messages);
-      }
-      messages.push({
-        partition: r.partition,
-        key: r.key,
-        value: r.value,
-        ...(r.headers ? { headers: r.headers } : {}),
-        ...(r.timestamp !== undefined ? { timestamp: String(r.timestamp) } : {}),
-      });
-    }
-    const topicMessages: TopicMessages[] = [];
-    for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
-    const responses = await this.producer.sendBatch({ acks: -1, topicMessages });
-    // One response per topic-partition with the offset of its first record; the partition's
-    // records follow in the order they were sent.
-    const next = new Map<string, number>();
-    for (const r of responses) {
-      if (r.baseOffset === undefined) throw new Error(`no offset for ${r.topicName}/${r.partition}`);
-      next.set(`${r.partition}\u0000${r.topicName}`, Number(r.baseOffset));
-    }
-    const metas: RecordMetadata[] = new Array(end - start);
-    for (let i = start; i < end; i++) {
-      const r = records[i]!;
-      const key = `${r.partition}\u0000${r.topic}`;
-      const offset = next.get(key);
-      if (offset === undefined) throw new Error(`no acknowledgement for ${r.topic}/${r.partition}`);
-      next.set(key, offset + 1);
-      metas[i - start] = { topic: r.topic, partition: r.partition, offset };
-    }
-    return metas;
+    return sendInChunks((batch) => this.producer.sendBatch(batch), records, this.maxPartitionBytes);
   }
 
   async close(): Promise<void> {
@@ -132,4 +72,84 @@ function recordSize(r: OutgoingRecord): number {
   if (r.headers)
     for (const [name, value] of Object.entries(r.headers)) size += 10 + name.length * 3 + value.length * 3;
   return size;
+}
+
+type SendBatch = (batch: ProducerBatch) => Promise<KafkaRecordMetadata[]>;
+
+/**
+ * kafkajs puts all records of a partition into one record batch, which the broker rejects
+ * above its message.max.bytes (1 MiB by default): requests are cut so that no partition's share
+ * exceeds `maxPartitionBytes`. They leave one after another, which keeps the order.
+ */
+export async function sendInChunks(
+  sendBatch: SendBatch,
+  records: readonly OutgoingRecord[],
+  maxPartitionBytes: number,
+): Promise<RecordMetadata[]> {
+  const metas: RecordMetadata[] = [];
+  let start = 0;
+  while (start < records.length) {
+    const end = chunkEnd(records, start, maxPartitionBytes);
+    metas.push(...(await sendChunk(sendBatch, records, start, end)));
+    start = end;
+  }
+  return metas;
+}
+
+/** The end of the longest run from `start` in which no partition gets more than the limit. */
+function chunkEnd(records: readonly OutgoingRecord[], start: number, maxPartitionBytes: number): number {
+  const bytes = new Map<string, number>();
+  for (let i = start; i < records.length; i++) {
+    const r = records[i]!;
+    const key = `${r.partition}\u0000${r.topic}`;
+    const size = (bytes.get(key) ?? 0) + recordSize(r);
+    if (size > maxPartitionBytes && i > start) return i;
+    bytes.set(key, size);
+  }
+  return records.length;
+}
+
+async function sendChunk(
+  sendBatch: SendBatch,
+  records: readonly OutgoingRecord[],
+  start: number,
+  end: number,
+): Promise<RecordMetadata[]> {
+  // kafkajs keys its per-request state by topic: one entry per topic, records in send order.
+  const byTopic = new Map<string, Message[]>();
+  for (let i = start; i < end; i++) {
+    const r = records[i]!;
+    let messages = byTopic.get(r.topic);
+    if (!messages) {
+      messages = [];
+      byTopic.set(r.topic, messages);
+    }
+    messages.push({
+      partition: r.partition,
+      key: r.key,
+      value: r.value,
+      ...(r.headers ? { headers: r.headers } : {}),
+      ...(r.timestamp !== undefined ? { timestamp: String(r.timestamp) } : {}),
+    });
+  }
+  const topicMessages: TopicMessages[] = [];
+  for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
+  const responses = await sendBatch({ acks: -1, topicMessages });
+  // One response per topic-partition with the offset of its first record; the partition's
+  // records follow in the order they were sent.
+  const next = new Map<string, number>();
+  for (const r of responses) {
+    if (r.baseOffset === undefined) throw new Error(`no offset for ${r.topicName}/${r.partition}`);
+    next.set(`${r.partition}\u0000${r.topicName}`, Number(r.baseOffset));
+  }
+  const metas: RecordMetadata[] = new Array(end - start);
+  for (let i = start; i < end; i++) {
+    const r = records[i]!;
+    const key = `${r.partition}\u0000${r.topic}`;
+    const offset = next.get(key);
+    if (offset === undefined) throw new Error(`no acknowledgement for ${r.topic}/${r.partition}`);
+    next.set(key, offset + 1);
+    metas[i - start] = { topic: r.topic, partition: r.partition, offset };
+  }
+  return metas;
 }
