@@ -1,5 +1,6 @@
 /**
- * 3 stateful: a count-per-key processor with levelStorage and its changelog, at-least-once.
+ * 3 stateful: a count-per-key processor with levelStorage and its changelog, at-least-once and
+ * exactly-once (the same workload in one transaction per delivered batch and partition).
  * Throughput: the processor reads the fixture topic from the beginning (new group, empty store);
  * the clock starts at the first callback and stops when every message's effects are
  * acknowledged (processed = N and nothing in flight: table write in the changelog and the store,
@@ -11,14 +12,14 @@
  */
 
 import { join } from 'node:path';
-import { Emitter, json, levelStorage, memoryStorage, Processor, View } from '@showcase/goka';
+import { Emitter, type Guarantee, json, levelStorage, memoryStorage, Processor, View } from '@showcase/goka';
 import { gokaCluster, gokaUnavailable } from '../cluster.ts';
 import { countGroup } from '../count-group.ts';
 import { type BenchValue, benchValue, keyOf } from '../data.ts';
 import { type FilledTopic, filledTopic } from '../fixtures.ts';
 import { offer, UpdateProbe } from '../latency.ts';
 import { uniqueName } from '../naming.ts';
-import type { Scenario } from '../scenario.ts';
+import type { Scenario, Variant } from '../scenario.ts';
 import { nowMs } from '../stats.ts';
 import { Countdown } from './consume.ts';
 
@@ -34,7 +35,7 @@ export async function settled(processor: Processor<unknown, unknown>): Promise<v
 export const stateful: Scenario = {
   name: 'stateful',
   number: 3,
-  title: 'stateful: count per key with levelStorage and changelog, at-least-once',
+  title: 'stateful: count per key with levelStorage and changelog, at-least-once and exactly-once',
   fixtures: [
     filledTopic(
       'stateful-input',
@@ -46,64 +47,12 @@ export const stateful: Scenario = {
     {
       name: 'goka',
       unavailable: gokaUnavailable,
-      async run(ctx, fixtures, rep, log) {
-        const source = fixtures['stateful-input'] as FilledTopic;
-        const { keys, statefulLatencyRate: rate, statefulLatencyMs: durationMs } = ctx.sizes;
-        const countdown = new Countdown(source.records, log);
-        const group = countGroup(uniqueName(ctx, 'stateful', rep), source.topic, () => countdown.add(1));
-        const cluster = gokaCluster(ctx.brokers, 'bench-stateful');
-        const processor = new Processor(group, {
-          cluster,
-          storage: levelStorage({ path: join(ctx.workDir, `stateful-${rep}`) }),
-        });
-        const emitter = new Emitter<BenchValue>({ cluster, topic: source.topic, codec: json<BenchValue>() });
-        const view = new View({
-          cluster,
-          table: group.table,
-          codec: json<number>(),
-          storage: memoryStorage(),
-        });
-        try {
-          await processor.start();
-          const failed = processor.done().then(() => {
-            throw new Error('processor stopped');
-          });
-          failed.catch(() => undefined); // observed by the races below; a normal stop is no failure
-          const callbacksMs = await Promise.race([countdown.done, failed]);
-          const afterCallbacks = nowMs();
-          await Promise.race([settled(processor), failed]);
-          const elapsed = callbacksMs + (nowMs() - afterCallbacks);
-          log(
-            `throughput ${Math.round((source.records * 1000) / elapsed)} msgs/s; latency phase at ${rate} msgs/s`,
-          );
-
-          await view.start();
-          const probe = new UpdateProbe();
-          view.on('update', ({ key }) => probe.updated(key));
-          const offered = await offer({
-            rate,
-            durationMs,
-            maxOutstanding: rate * 5,
-            outstanding: () => probe.outstanding,
-            send: (i, scheduled) => {
-              const key = keyOf(i * 7919, keys);
-              probe.sent(key, scheduled);
-              emitter.emit(key, benchValue(i, key)).catch((error: unknown) => log(`emit failed: ${error}`));
-            },
-          });
-          const drained = await Promise.race([probe.drained(30_000), failed]);
-          if (!drained || offered.saturated) {
-            throw new Error(`latency phase: ${probe.outstanding} of ${offered.sent} updates missing`);
-          }
-          const [p50, p99] = probe.samples.percentiles(50, 99);
-          return { rate: (source.records * 1000) / elapsed, p50: p50!, p99: p99! };
-        } finally {
-          await emitter.close();
-          await view.stop();
-          await processor.stop();
-          await cluster.close();
-        }
-      },
+      run: (...args) => runStateful('at-least-once', ...args),
+    },
+    {
+      name: 'goka-eos',
+      unavailable: gokaUnavailable,
+      run: (...args) => runStateful('exactly-once', ...args),
     },
   ],
   figures: [
@@ -116,6 +65,15 @@ export const stateful: Scenario = {
     },
     { figure: 'emit -> table updated p50', unit: 'ms', variant: 'goka', measure: 'p50' },
     { figure: 'emit -> table updated p99', unit: 'ms', variant: 'goka', measure: 'p99' },
+    {
+      figure: 'count processor throughput, exactly-once',
+      unit: 'msgs/s',
+      variant: 'goka-eos',
+      measure: 'rate',
+      baseline: { variant: 'goka', measure: 'rate' },
+    },
+    { figure: 'emit -> table updated p50, exactly-once', unit: 'ms', variant: 'goka-eos', measure: 'p50' },
+    { figure: 'emit -> table updated p99, exactly-once', unit: 'ms', variant: 'goka-eos', measure: 'p99' },
   ],
   parameters: (s) => ({
     records: s.statefulRecords,
@@ -129,3 +87,69 @@ export const stateful: Scenario = {
   }),
   timeoutMs: (s) => 120_000 + s.statefulRecords * 1,
 };
+
+/** One repetition of the stateful workload under the given delivery guarantee. */
+async function runStateful(
+  guarantee: Guarantee,
+  ...[ctx, fixtures, rep, log]: Parameters<Variant['run']>
+): ReturnType<Variant['run']> {
+  const source = fixtures['stateful-input'] as FilledTopic;
+  const { keys, statefulLatencyRate: rate, statefulLatencyMs: durationMs } = ctx.sizes;
+  const countdown = new Countdown(source.records, log);
+  const group = countGroup(uniqueName(ctx, `stateful-${guarantee}`, rep), source.topic, () =>
+    countdown.add(1),
+  );
+  const cluster = gokaCluster(ctx.brokers, 'bench-stateful');
+  const processor = new Processor(group, {
+    cluster,
+    storage: levelStorage({ path: join(ctx.workDir, `stateful-${guarantee}-${rep}`) }),
+    guarantee,
+  });
+  const emitter = new Emitter<BenchValue>({ cluster, topic: source.topic, codec: json<BenchValue>() });
+  const view = new View({
+    cluster,
+    table: group.table,
+    codec: json<number>(),
+    storage: memoryStorage(),
+  });
+  try {
+    await processor.start();
+    const failed = processor.done().then(() => {
+      throw new Error('processor stopped');
+    });
+    failed.catch(() => undefined); // observed by the races below; a normal stop is no failure
+    const callbacksMs = await Promise.race([countdown.done, failed]);
+    const afterCallbacks = nowMs();
+    await Promise.race([settled(processor), failed]);
+    const elapsed = callbacksMs + (nowMs() - afterCallbacks);
+    log(
+      `throughput ${Math.round((source.records * 1000) / elapsed)} msgs/s; latency phase at ${rate} msgs/s`,
+    );
+
+    await view.start();
+    const probe = new UpdateProbe();
+    view.on('update', ({ key }) => probe.updated(key));
+    const offered = await offer({
+      rate,
+      durationMs,
+      maxOutstanding: rate * 5,
+      outstanding: () => probe.outstanding,
+      send: (i, scheduled) => {
+        const key = keyOf(i * 7919, keys);
+        probe.sent(key, scheduled);
+        emitter.emit(key, benchValue(i, key)).catch((error: unknown) => log(`emit failed: ${error}`));
+      },
+    });
+    const drained = await Promise.race([probe.drained(30_000), failed]);
+    if (!drained || offered.saturated) {
+      throw new Error(`latency phase: ${probe.outstanding} of ${offered.sent} updates missing`);
+    }
+    const [p50, p99] = probe.samples.percentiles(50, 99);
+    return { rate: (source.records * 1000) / elapsed, p50: p50!, p99: p99! };
+  } finally {
+    await emitter.close();
+    await view.stop();
+    await processor.stop();
+    await cluster.close();
+  }
+}
