@@ -24,22 +24,25 @@ const explicitPartitioner = () => (args: { message: Message }) => {
  * Callers (BatchingProducer) keep one request in flight, which keeps each partition's order.
  */
 export class KafkaProducer implements ClusterProducer {
-  private readonly producer: Producer;
+  protected readonly producer: Producer;
   private connecting: Promise<void> | undefined;
-  private closed = false;
+  protected closed = false;
 
   constructor(
     kafka: Kafka,
-    private readonly maxPartitionBytes: number,
+    protected readonly maxPartitionBytes: number,
+    /** Makes it transactional (kafkajs then requires idempotence and one request in flight). */
+    transactionalId?: string,
   ) {
     this.producer = kafka.producer({
       createPartitioner: explicitPartitioner,
       // Topics are created deliberately (ensureTopics); a typo must not create one.
       allowAutoTopicCreation: false,
+      ...(transactionalId ? { transactionalId, idempotent: true, maxInFlightRequests: 1 } : {}),
     });
   }
 
-  private connect(): Promise<void> {
+  protected connect(): Promise<void> {
     if (!this.connecting) {
       this.connecting = this.producer.connect().catch((error: unknown) => {
         this.connecting = undefined;

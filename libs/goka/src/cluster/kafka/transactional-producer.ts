@@ -1,38 +1,18 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { CommitOffset, OutgoingRecord, RecordMetadata, TransactionalProducer } from '../cluster.ts';
-import { sendInChunks } from './producer.ts';
-
-const explicitPartitioner = () => (args: { message: Message }) => {
-  const partition = args.message.partition;
-  if (partition === undefined) throw new Error('goka: every record must name its partition');
-  return partition;
-};
+import { KafkaProducer, sendInChunks } from './producer.ts';
 
 /**
- * A kafkajs transactional producer (idempotent, one request in flight, as kafkajs requires).
- * One `commit` is one transaction: the records, then the consumer offsets (`sendOffsets`),
- * then the commit marker; any error aborts it. The transactional id fences an older producer
- * with the same id: a zombie instance that still believes it owns the partition can no longer
- * commit anything.
+ * A kafkajs transactional producer. One `commit` is one transaction: the records, then the
+ * consumer offsets (`sendOffsets`), then the commit marker; any error aborts it. The
+ * transactional id fences an older producer with the same id: a zombie instance that still
+ * believes it owns the partition can no longer commit anything.
  */
-export class KafkaTransactionalProducer implements TransactionalProducer {
-  private readonly producer: Producer;
-  private connecting: Promise<void> | undefined;
-  private closed = false;
+export class KafkaTransactionalProducer extends KafkaProducer implements TransactionalProducer {
   private initialized = false;
 
-  constructor(
-    kafka: Kafka,
-    transactionalId: string,
-    private readonly maxPartitionBytes: number,
-  ) {
-    this.producer = kafka.producer({
-      transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: explicitPartitioner,
-      allowAutoTopicCreation: false,
-    });
+  constructor(kafka: Kafka, transactionalId: string, maxPartitionBytes: number) {
+    super(kafka, maxPartitionBytes, transactionalId);
   }
 
   /**
@@ -45,16 +25,6 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
     const transaction = await this.producer.transaction();
     await transaction.abort(); // nothing registered: kafkajs sends no EndTxn
     this.initialized = true;
-  }
-
-  private connect(): Promise<void> {
-    if (!this.connecting) {
-      this.connecting = this.producer.connect().catch((error: unknown) => {
-        this.connecting = undefined;
-        throw error;
-      });
-    }
-    return this.connecting;
   }
 
   async commit(
@@ -87,15 +57,6 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
     } catch (error) {
       await transaction.abort().catch(() => undefined);
       throw error;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.connecting) {
-      await this.connecting.catch(() => undefined);
-      await this.producer.disconnect();
     }
   }
 }
