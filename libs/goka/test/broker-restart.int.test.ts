@@ -17,6 +17,7 @@ import {
   audit,
   type CountEvent,
   caughtUp,
+  emitCounted,
   eventually,
   rawAdmin,
   type Tally,
@@ -86,12 +87,8 @@ test('broker restart: processor, view and emitter recover without restarting, no
   const emitting = (async () => {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; !stopEmitting; i++) {
-      const key = `k${i % 500}`;
-      const ids = emitted.get(key) ?? [];
-      emitted.set(key, ids);
-      ids.push(`e${i}`);
       pending.push(
-        emitter.emit(key, { id: `e${i}` }).catch(() => {
+        emitCounted(emitter, emitted, `k${i % 500}`, i).catch(() => {
           failedEmits++;
         }),
       );
@@ -150,11 +147,7 @@ test('broker restart beyond kafkajs retries: crashed consumers rejoin, the view 
   const emit = async (from: number, to: number) => {
     const sends: Promise<unknown>[] = [];
     for (let i = from; i < to; i++) {
-      const key = `k${i % 500}`;
-      const ids = emitted.get(key) ?? [];
-      emitted.set(key, ids);
-      ids.push(`e${i}`);
-      sends.push(emitter.emit(key, { id: `e${i}` }));
+      sends.push(emitCounted(emitter, emitted, `k${i % 500}`, i));
     }
     await Promise.all(sends);
   };

@@ -10,6 +10,7 @@ import {
   type CountEvent,
   caughtUp,
   committed,
+  emitCounted,
   eventually,
   rawAdmin,
   readTable,
@@ -94,15 +95,7 @@ async function killTest({ guarantee, events: EVENTS, kills: KILLS }: KillRun): P
         if (due > Date.now()) await sleep(due - Date.now());
         const sends: Promise<unknown>[] = [];
         for (let j = i; j < Math.min(EVENTS, i + chunk); j++) {
-          const key = `k${j % KEYS}`;
-          const id = `e${j}`;
-          let ids = emitted.get(key);
-          if (!ids) {
-            ids = [];
-            emitted.set(key, ids);
-          }
-          ids.push(id);
-          sends.push(emitter.emit(key, { id }));
+          sends.push(emitCounted(emitter, emitted, `k${j % KEYS}`, j));
         }
         await Promise.all(sends);
       }

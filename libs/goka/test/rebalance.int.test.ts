@@ -10,6 +10,7 @@ import {
   audit,
   type CountEvent,
   caughtUp,
+  emitCounted,
   eventually,
   rawAdmin,
   readTable,
@@ -62,11 +63,7 @@ test('rebalance test: graceful joins and leaves under load apply every event exa
       if (due > Date.now()) await sleep(due - Date.now());
       const sends: Promise<unknown>[] = [];
       for (let j = i; j < Math.min(EVENTS, i + 100); j++) {
-        const key = `k${(j * 7919) % KEYS}`;
-        const ids = emitted.get(key) ?? [];
-        emitted.set(key, ids);
-        ids.push(`e${j}`);
-        sends.push(emitter.emit(key, { id: `e${j}` }));
+        sends.push(emitCounted(emitter, emitted, `k${(j * 7919) % KEYS}`, j));
       }
       await Promise.all(sends);
     }

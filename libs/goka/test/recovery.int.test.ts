@@ -8,6 +8,7 @@ import {
   audit,
   type CountEvent,
   caughtUp,
+  emitCounted,
   eventually,
   rawAdmin,
   readTable,
@@ -37,11 +38,7 @@ async function emit(topic: string, from: number, to: number, keys: number, emitt
   const emitter = new Emitter({ cluster, topic, codec: json<CountEvent>() });
   const sends: Promise<unknown>[] = [];
   for (let i = from; i < to; i++) {
-    const key = `k${i % keys}`;
-    const ids = emitted.get(key) ?? [];
-    emitted.set(key, ids);
-    ids.push(`e${i}`);
-    sends.push(emitter.emit(key, { id: `e${i}` }));
+    sends.push(emitCounted(emitter, emitted, `k${i % keys}`, i));
   }
   await Promise.all(sends);
   await emitter.close();

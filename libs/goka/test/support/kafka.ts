@@ -8,6 +8,7 @@ import {
   type Codec,
   type ConsumedRecord,
   defineGroup,
+  type Emitter,
   input,
   json,
   type KafkaClusterOptions,
@@ -112,6 +113,20 @@ export function tallyGroup(name: string, topic: string, instance: string) {
 }
 
 /** Duplicates and losses of a finished tally table against the events emitted per key. */
+/** Emits event `e<n>` to a key and records it, so `audit` can compare the table with what was sent. */
+export function emitCounted(
+  emitter: Emitter<CountEvent>,
+  emitted: Map<string, string[]>,
+  key: string,
+  n: number,
+): Promise<unknown> {
+  const id = `e${n}`;
+  const ids = emitted.get(key) ?? [];
+  emitted.set(key, ids);
+  ids.push(id);
+  return emitter.emit(key, { id });
+}
+
 export function audit(table: ReadonlyMap<string, Tally>, emitted: ReadonlyMap<string, readonly string[]>) {
   let events = 0;
   let applied = 0;
