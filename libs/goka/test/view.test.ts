@@ -46,7 +46,10 @@ describe('View', () => {
       Array.from({ length: 40 }, (_, i) => e.emit(`u${i % 10}`, { name: `u${i % 10}`, v: i })),
     );
 
-    await until(() => p.stats().processed === 40, 'the table written');
+    await until(
+      () => p.stats().processed === 40 && p.stats().partitions.every((q) => q.inFlight === 0),
+      'the table written',
+    );
 
     const v = new View({ cluster, table: g.table, codec: json<{ name: string; v: number }>() });
     const started = v.start();
