@@ -1,0 +1,1 @@
+export { EARTH_RADIUS_KM, haversineKm, type LatLon } from './haversine.ts';
