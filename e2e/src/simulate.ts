@@ -1,11 +1,13 @@
 /**
  * `npm run simulate -- <service> [--url http://127.0.0.1:<port>] [simulator options]`
  *
- * Without --url: provides a Kafka broker (KAFKA_BROKERS, or a throwaway one), starts the service
- * as a child process with a fresh data dir and a random AUTH_SECRET, runs the service's
- * simulator against it and stops both, also on failure or Ctrl-C.
- * With --url: drives that running service (loopback only); AUTH_SECRET must be its secret.
- * `--env KEY=VALUE` (repeatable) passes settings to a started service, e.g. detector thresholds.
+ * Without --url: provides a Kafka broker (KAFKA_BROKERS, or a throwaway one), starts the
+ * service — and every other service its simulator declares in `services` (e.g. recommender's
+ * simulator swipes through edge-set) — as child processes with fresh data dirs and one random
+ * AUTH_SECRET, runs the simulator against them and stops all of it, also on failure or Ctrl-C.
+ * With --url: drives running services (loopback only); AUTH_SECRET must be their secret.
+ * `--url URL` names the simulated service, `--url name=URL` (repeatable) any other.
+ * `--env KEY=VALUE` (repeatable) passes settings to the started services, e.g. detector thresholds.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,9 +17,18 @@ import { pathToFileURL } from 'node:url';
 import { provideKafka } from '@showcase/kafka-infra';
 import { repoRoot, type ServiceProcess, startService } from './harness.ts';
 
+/** Where the simulator finds the services: `url` is the simulated one's, `urls` has every one. */
+export interface SimulationTarget {
+  readonly url: string;
+  readonly urls: Readonly<Record<string, string>>;
+  readonly secret: string;
+}
+
 interface Simulator {
   usage: string;
-  simulate(target: { url: string; secret: string }, args: string[]): Promise<unknown>;
+  /** Services to start, in start order; default: just the simulated one. */
+  services?: readonly string[];
+  simulate(target: SimulationTarget, args: string[]): Promise<unknown>;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -34,13 +45,19 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const simulator = (await import(pathToFileURL(file).href)) as Simulator;
-  let url: string | undefined;
+  const services = simulator.services ?? [name];
+  if (!services.includes(name)) throw new Error(`simulator of ${name} must list "${name}" in its services`);
+  const urls: Record<string, string> = Object.create(null) as Record<string, string>;
   const env: Record<string, string> = {};
   const args: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
-    if (a === '--url') url = rest[++i];
-    else if (a === '--env') {
+    if (a === '--url') {
+      const value = rest[++i] ?? '';
+      const named = /^([a-z-]+)=(.+)$/.exec(value);
+      if (named) urls[named[1]!] = named[2]!;
+      else urls[name] = value;
+    } else if (a === '--env') {
       const [k, ...v] = (rest[++i] ?? '').split('=');
       if (!k) throw new Error('--env needs KEY=VALUE');
       env[k] = v.join('=');
@@ -50,22 +67,26 @@ async function main(argv: string[]): Promise<number> {
     } else args.push(a);
   }
 
-  if (url) {
+  if (Object.keys(urls).length > 0) {
     const secret = process.env.AUTH_SECRET;
-    if (!secret) {
-      console.error('--url needs AUTH_SECRET (the secret of the running service) in the environment');
+    const missing = services.filter((s) => !urls[s]);
+    if (!secret || missing.length > 0) {
+      console.error(
+        `--url needs AUTH_SECRET (the services' secret) in the environment and a URL for ${services.join(', ')}` +
+          (missing.length > 0 ? ` (missing: ${missing.join(', ')}; use --url name=URL)` : ''),
+      );
       return 2;
     }
-    await simulator.simulate({ url, secret }, args);
+    await simulator.simulate({ url: urls[name]!, urls, secret }, args);
     return 0;
   }
 
   const say = (line: string) => console.log(`[simulate] ${line}`);
   const kafka = await provideKafka({ log: say });
   const dataDir = mkdtempSync(join(tmpdir(), `simulate-${name}-`));
-  let service: ServiceProcess | undefined;
+  const started: ServiceProcess[] = [];
   const cleanup = async () => {
-    await service?.stop().catch(() => undefined);
+    await Promise.all(started.map((s) => s.stop().catch(() => undefined)));
     await kafka.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -77,12 +98,21 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     const secret = randomBytes(24).toString('base64url');
-    say(`starting ${name} on ${kafka.brokers.join(',')}`);
-    service = await startService(name, {
-      env: { KAFKA_BROKERS: kafka.brokers.join(','), AUTH_SECRET: secret, DATA_DIR: dataDir, ...env },
-    });
-    say(`${name} ready at ${service.url}`);
-    await simulator.simulate({ url: service.url, secret }, args);
+    for (const service of services) {
+      say(`starting ${service} on ${kafka.brokers.join(',')}`);
+      const child = await startService(service, {
+        env: {
+          KAFKA_BROKERS: kafka.brokers.join(','),
+          AUTH_SECRET: secret,
+          DATA_DIR: join(dataDir, service),
+          ...env,
+        },
+      });
+      started.push(child);
+      urls[service] = child.url;
+      say(`${service} ready at ${child.url}`);
+    }
+    await simulator.simulate({ url: urls[name]!, urls, secret }, args);
     return 0;
   } finally {
     await cleanup();
