@@ -1,4 +1,4 @@
 export { ApiClient, eventually, type Reply, TestSocket } from './client.ts';
 export { freePort, repoRoot, type ServiceProcess, type StartOptions, startService } from './harness.ts';
-export { brokers, type UsedService, useService } from './vitest.ts';
 export { type PlatformInstance, type UsedPlatform, usePlatform } from './platform.ts';
+export { brokers, type UsedService, useService } from './vitest.ts';
