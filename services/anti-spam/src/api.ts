@@ -53,6 +53,21 @@ const toApi = (m: InboxMessage) => ({
   seq: m.seq,
 });
 
+/** Why a user is blocked, for the user: no score, no features, no detector internals. */
+export function plainReason(block: BlockState | undefined): string | null {
+  if (!block?.blocked) return null;
+  switch (block.source) {
+    case 'manual':
+      return 'blocked by a moderator; your messages are not delivered. Contact the moderators to appeal.';
+    case 'report':
+      return 'blocked because several users reported your messages; they are not delivered until a moderator reviews your account.';
+    case 'detector':
+      return 'blocked because your messages looked like spam; they are not delivered until a moderator verifies your account.';
+    default:
+      return 'blocked; your messages are not delivered.';
+  }
+}
+
 /**
  * The HTTP and WebSocket contract of SERVICES.md. Writes go through emitters and answer 202
  * once Kafka acknowledged them; reads come from views (eventually consistent).
@@ -120,7 +135,11 @@ export function registerRoutes(
     {
       onRequest: auth.selfOrAdmin('id'),
       schema: {
-        summary: 'Spam status of a user: block state, score and its features, counters',
+        summary: 'Spam status of a user: block state and why, counters; score and features for admins',
+        description:
+          'A user asking about itself sees whether it is blocked and why, in plain words (a message from a blocked sender is accepted with 202 and dropped, so this is where a sender learns it). ' +
+          "The score, its features and the detector's detailed reason are only shown to admins: they would teach a spammer how to evade the detector. " +
+          'An admin lifts automatic blocks with POST /users/:id/verify.',
         tags: ['moderation'],
         security: bearer,
         params: UserParams,
@@ -137,13 +156,15 @@ export function registerRoutes(
             reason: Type.Union([Type.String(), Type.Null()]),
             since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
             verified: Type.Boolean(),
-            score: Type.Number(),
+            score: Type.Optional(Type.Number({ description: 'admins only' })),
             sent: Type.Integer(),
             received: Type.Integer(),
             delivered: Type.Integer({ description: 'messages of this user that reached inboxes' }),
             dropped: Type.Integer({ description: 'messages of this user dropped while blocked' }),
             deliveredBeforeBlock: Type.Union([Type.Integer(), Type.Null()]),
-            features: Type.Record(Type.String(), Type.Number()),
+            features: Type.Optional(
+              Type.Record(Type.String(), Type.Number(), { description: 'admins only' }),
+            ),
           }),
           ...errors,
         },
@@ -156,19 +177,23 @@ export function registerRoutes(
         views.detector.get(id),
         views.filter.get(id),
       ]);
-      return {
+      const status = {
         user: id,
         blocked: block?.blocked ?? false,
         source: block?.source ?? null,
-        reason: block?.reason ?? null,
         since: block?.since ? new Date(block.since).toISOString() : null,
         verified: block?.verified ?? false,
-        score: detector?.score ?? 0,
         sent: detector?.sent ?? 0,
         received: detector?.received ?? 0,
         delivered: filter?.delivered ?? 0,
         dropped: filter?.dropped ?? 0,
         deliveredBeforeBlock: filter?.deliveredBeforeBlock ?? null,
+      };
+      if (!request.user.admin) return { ...status, reason: plainReason(block) };
+      return {
+        ...status,
+        reason: block?.reason ?? null,
+        score: detector?.score ?? 0,
         features: { ...(detector?.features ?? {}) },
       };
     },

@@ -41,11 +41,20 @@ export interface DetectorState {
   readonly reporters: readonly string[];
   readonly score: number;
   readonly features: Features;
-  /** Set once the detector emitted a block for the current episode. */
+  /**
+   * Set once the detector decided to block the user in the current episode. Until the block
+   * event comes back on spam-block-events (`confirmed`), every further input of the user emits
+   * it again, identically (same id): a table write acknowledged with a lost emit cannot leave a
+   * flagged user unblocked under at-least-once. The blocker ignores the repeats.
+   */
   readonly flagged: {
     readonly at: number;
     readonly score: number;
     readonly source: 'detector' | 'report';
+    /** The block's reason, kept so that a re-emit is identical. */
+    readonly reason?: string;
+    /** The detector has seen its block event on spam-block-events. */
+    readonly confirmed?: boolean;
   } | null;
   readonly verified: boolean;
   readonly updatedAt: number;
@@ -53,7 +62,18 @@ export interface DetectorState {
 
 /** What the detector sends to another user's row through its loopback. */
 export type DetectorLoop =
-  | { readonly type: 'received'; readonly from: string; readonly at: number }
+  | {
+      readonly type: 'received';
+      readonly from: string;
+      readonly at: number;
+      /**
+       * `from` is answering: the recipient wrote to `from` first. Derived from the sender's row
+       * on every message (not only on the first reply), so a lost loopback is made good by the
+       * next message; applying it twice changes nothing.
+       */
+      readonly reply?: boolean;
+    }
+  /** Older records of the loop topic (before `reply` existed); still understood. */
   | { readonly type: 'replied'; readonly by: string; readonly at: number };
 
 /** The filter's per-sender row. */

@@ -5,7 +5,7 @@ import { defaultDetectorConfig } from '../src/features.ts';
 import type { DetectorState, FilterStats, Inbox } from '../src/model.ts';
 import { blockerGroup } from '../src/processors/blocker.ts';
 import { collectorGroup } from '../src/processors/collector.ts';
-import { detectorGroup } from '../src/processors/detector.ts';
+import { detectorGroup, emptyDetectorState, peerFlag } from '../src/processors/detector.ts';
 import { filterGroup } from '../src/processors/filter.ts';
 import { deliveries, reports } from '../src/topics.ts';
 
@@ -149,6 +149,92 @@ describe('detector', () => {
     // Flagged once per episode: more spam does not emit more block events.
     await send(tester, 'spam1', 'victimX', 'Hi victimX! Hot singles near you, see http://hot.xyz');
     expect(blocks.all()).toEqual([]);
+  });
+
+  it('user ids that are prototype keys count like any other id (constructor, __proto__, toString, …)', async () => {
+    const { blocks, row } = await start();
+    const protoIds = [
+      'constructor',
+      '__proto__',
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      'isPrototypeOf',
+      'propertyIsEnumerable',
+      'toLocaleString',
+      '__defineGetter__',
+      '__defineSetter__',
+      '__lookupGetter__',
+      '__lookupSetter__',
+    ];
+    const plainIds = protoIds.map((_, i) => `plain${i}`);
+    const text = (to: string) => `Hey ${to}, cheap pills and more at http://pills.example.xyz/buy now`;
+    for (const [i, to] of protoIds.entries()) {
+      await send(tester, 'protoSpammer', to, text(to));
+      await send(tester, 'plainSpammer', plainIds[i]!, text(plainIds[i]!));
+    }
+    const proto = row('protoSpammer');
+    const plain = row('plainSpammer');
+    expect(proto.distinct).toBe(12);
+    expect(proto.features).toEqual(plain.features);
+    expect(proto.score).toBe(plain.score);
+    expect(proto.flagged).not.toBeNull();
+    expect(
+      blocks
+        .all()
+        .map((e) => e.key)
+        .sort(),
+    ).toEqual(['plainSpammer', 'protoSpammer']);
+    // Replies from such ids are tracked too.
+    await send(tester, '__proto__', 'protoSpammer', 'who are you?');
+    await send(tester, 'constructor', 'protoSpammer', 'stop writing to me');
+    expect(row('protoSpammer').replied).toBe(2);
+    expect(peerFlag(row('protoSpammer').recipients, '__proto__')).toBe(1);
+    expect(peerFlag(row('protoSpammer').recipients, 'toString')).toBe(0);
+    expect(peerFlag(row('protoSpammer').recipients, 'nobody')).toBeUndefined();
+  });
+
+  it('a flagged user whose block emit was lost is blocked by the next input (re-derivable emit)', async () => {
+    const { g, blocks, row } = await start();
+    const empty = emptyDetectorState('lost', clock);
+    // What at-least-once can leave behind: the table write acknowledged, the block never sent.
+    const flagged = { at: clock, score: 0.8, source: 'detector' as const, reason: 'spam score 0.80: test' };
+    await tester.setTableValue(g, 'lost', { ...empty, sent: 9, flagged });
+    // The redelivered (or next) message of the user emits the same block again.
+    await send(tester, 'lost', 'someone', 'hello again');
+    const events = blocks.all();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.value).toMatchObject({
+      type: 'block',
+      id: `det-lost-${flagged.at}`,
+      user: 'lost',
+      source: 'detector',
+      reason: flagged.reason,
+    });
+    // It came back on spam-block-events: confirmed, no more repeats.
+    await tester.waitIdle();
+    expect(row('lost').flagged).toMatchObject({ confirmed: true });
+    await send(tester, 'lost', 'someone', 'and again');
+    expect(blocks.all()).toEqual([]);
+  });
+
+  it('a reply whose loopback was lost is counted by the next message (re-derivable reply)', async () => {
+    const { g, row } = await start();
+    // b answered a before, but a's row never heard of it (the loopback was lost).
+    const now = clock;
+    await tester.setTableValue(g, 'a', {
+      ...emptyDetectorState('a', now),
+      recipients: { b: 0 },
+      distinct: 1,
+    });
+    await tester.setTableValue(g, 'b', { ...emptyDetectorState('b', now), senders: { a: 1 } });
+    await send(tester, 'b', 'a', 'as I said');
+    await tester.waitIdle();
+    expect(row('a')).toMatchObject({ replied: 1, recipients: { b: 1 } });
+    // Applying the reply again changes nothing.
+    await send(tester, 'b', 'a', 'and once more');
+    await tester.waitIdle();
+    expect(row('a').replied).toBe(1);
   });
 
   it('tracks replies through the loopback and leaves a chatty normal user alone', async () => {
