@@ -97,8 +97,38 @@ export interface InboxMessage {
   readonly seq: number;
 }
 
-/** The collector's per-recipient row: the last N delivered messages, newest last. */
-export interface Inbox {
+/**
+ * The collector's per-recipient row: how many messages were delivered, and the ids of the most
+ * recent ones (a bounded window, to recognise a redelivered message). The messages themselves
+ * are rows of their own (`InboxMessage`, key `<user>|<seq>`, see `inboxEntryKey`), so one
+ * delivery writes a few bounded rows whatever the inbox holds.
+ */
+export interface InboxHead {
+  readonly total: number;
+  /** Ids of the last messages, oldest first; the last one has seq `total`. */
+  readonly recent: readonly string[];
+}
+
+/** Before entries became rows of their own, the head held the messages; still readable. */
+export interface LegacyInbox {
   readonly messages: readonly InboxMessage[];
   readonly total: number;
 }
+
+/** @deprecated the row is `InboxHead`; kept for code that named the old type. */
+export type Inbox = InboxHead;
+
+const SEQ_DIGITS = 12;
+
+/** `<user>|<seq, zero-padded>`: the entries of one user are a contiguous, ordered key range. */
+export const inboxEntryKey = (user: string, seq: number): string =>
+  `${user}|${String(seq).padStart(SEQ_DIGITS, '0')}`;
+
+/** The key range of a user's entries with seq >= from ('|' and '}' never occur in user ids). */
+export const inboxEntryRange = (user: string, from = 1) => ({
+  gte: inboxEntryKey(user, Math.max(1, from)),
+  lt: `${user}}`,
+});
+
+/** The user part of an entry key (routes WebSocket pushes). */
+export const inboxOwner = (key: string): string => key.slice(0, key.lastIndexOf('|'));
