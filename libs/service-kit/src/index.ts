@@ -22,7 +22,7 @@ export {
   unauthorized,
   unavailable,
 } from './http/errors.ts';
-export { createLogger, type LogFormat, logFormat } from './logger.ts';
+export { createLogger, kafkaLogger, type LogFormat, logFormat } from './logger.ts';
 export { ServiceMetrics } from './metrics.ts';
 export { ErrorSchema, newId, Type, UserIdSchema } from './schemas.ts';
 export { type App, type MeteredEmitter, Service, type ServiceOptions, type ServiceState } from './service.ts';

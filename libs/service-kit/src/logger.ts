@@ -29,3 +29,38 @@ export function createLogger(
   });
   return pino(options, stream);
 }
+
+/** Errors kafkajs logs at error level that are expected while a broker or topic is young. */
+const TRANSIENT =
+  /does not host this topic-partition|not the leader|leader not available|there is no leader|coordinator (is )?(not available|loading)|unknown topic or partition|group coordinator|rebalanc/i;
+
+/**
+ * The logger to hand to `kafkaCluster({ logger })`: kafkajs at `warn` (or quieter, if the
+ * service's level is), and its error lines about states that are expected on a fresh broker
+ * (topic metadata not propagated yet, coordinator loading, rebalancing) at warn instead of
+ * error: an operator should not read "Crash" at error level when nothing is wrong.
+ */
+export function kafkaLogger(logger: Logger): Logger {
+  const level = logger.levelVal > pino.levels.values.warn! ? logger.level : 'warn';
+  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  return pino(
+    {
+      name: (logger.bindings().name as string | undefined) ?? 'kafka',
+      level,
+      hooks: {
+        logMethod(args, method, levelValue) {
+          const text = args.map((a) => (typeof a === 'string' ? a : '')).join(' ');
+          if (
+            levelValue >= pino.levels.values.error! &&
+            levelValue < pino.levels.values.fatal! &&
+            TRANSIENT.test(text)
+          ) {
+            return (this as Logger).warn(...(args as [object, string]));
+          }
+          return method.apply(this, args);
+        },
+      },
+    },
+    stream ?? process.stdout,
+  );
+}

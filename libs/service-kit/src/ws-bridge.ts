@@ -236,7 +236,10 @@ export interface Subscription {
 
 /** All WebSocket subscriptions of a service; closes them on shutdown. */
 export class WsBridge {
-  private readonly hubs = new Map<View<unknown>, Map<((key: string) => string) | undefined, ViewHub<unknown>>>();
+  private readonly hubs = new Map<
+    View<unknown>,
+    Map<((key: string) => string) | undefined, ViewHub<unknown>>
+  >();
   private readonly channels = new Set<SocketChannel>();
 
   constructor(

@@ -74,7 +74,7 @@ describe('fuzz helper', () => {
     // The fuzz reached handlers (2xx), validation (400), auth (401/403) and routing alike.
     for (const status of [200, 201, 400, 401, 403])
       expect(report.byStatus.get(status) ?? 0, String(status)).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   it('bites: a route that breaks on prototype keys is reported with the request', async () => {
     const service = await build(true);
@@ -84,5 +84,5 @@ describe('fuzz helper', () => {
     await expect(assertFuzzClean(service.app, { token, requests: 400, seed: 7 })).rejects.toThrow(
       /fuzz requests failed/,
     );
-  });
+  }, 60_000);
 });

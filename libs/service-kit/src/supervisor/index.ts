@@ -1,0 +1,8 @@
+/** `import { Supervisor } from '@showcase/service-kit/supervisor'` (npm start uses it). */
+export {
+  type ProcessSpec,
+  type SupervisedState,
+  type SupervisedStatus,
+  Supervisor,
+  type SupervisorOptions,
+} from './supervisor.ts';
