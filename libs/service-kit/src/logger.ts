@@ -32,7 +32,7 @@ export function createLogger(
 
 /** Errors kafkajs logs at error level that are expected while a broker or topic is young. */
 const TRANSIENT =
-  /does not host this topic-partition|not the leader|leader not available|there is no leader|coordinator (is )?(not available|loading)|unknown topic or partition|group coordinator|rebalanc/i;
+  /does not host this topic-partition|not the leader|leader not available|there is no leader|coordinator (is )?(not available|loading)|unknown topic or partition|group coordinator|rebalanc|restarting the consumer/i;
 
 /**
  * The logger to hand to `kafkaCluster({ logger })`: kafkajs at `warn` (or quieter, if the

@@ -9,6 +9,7 @@ import {
   type ProcessorOptions,
   type RecordMetadata,
   type Storage,
+  type TopicSpec,
   View,
 } from '@showcase/goka';
 import type {
@@ -24,6 +25,7 @@ import { type Component, processorComponent, viewComponent } from './components.
 import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { ensureTopicsReady } from './topics.ts';
 import { WsBridge } from './ws-bridge.ts';
 
 export type App = FastifyInstance<
@@ -77,6 +79,8 @@ export class Service<S extends EnvSpec = EnvSpec> {
   private readonly startHooks: (() => Promise<void> | void)[] = [];
   private readonly storages = new Map<string, Storage>();
   private readonly reported = new Set<Component>();
+  /** Groups of the registered processors and their failure policy (their own topics). */
+  private readonly groups: { group: Group<unknown, unknown>; deadLetter: boolean }[] = [];
   /** Components that have been running at least once (readiness latches; see `ready`). */
   private readonly started = new Set<Component>();
   private _state: ServiceState = 'created';
@@ -143,6 +147,10 @@ export class Service<S extends EnvSpec = EnvSpec> {
       onError: this.defaultFailurePolicy(group),
       ...options,
       cluster: this.cluster,
+    });
+    this.groups.push({
+      group: group as unknown as Group<unknown, unknown>,
+      deadLetter: (options.onError ?? this.defaultFailurePolicy(group)) === 'dead-letter',
     });
     this.add(processorComponent(p as Processor<unknown, unknown>));
     this.metrics.processor(p as Processor<unknown, unknown>, this.cluster);
@@ -219,6 +227,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
       throw new Error(`service ${this.name}: cannot start in state ${this._state}`);
     this._state = 'starting';
     for (const hook of this.startHooks) await hook();
+    await this.ensureOwnTopics();
     for (const c of this.components) {
       c.start().catch((error: unknown) => this.failed(c, error));
     }
@@ -338,6 +347,27 @@ export class Service<S extends EnvSpec = EnvSpec> {
         ),
       () => undefined, // failures are reported by the failure handler
     );
+  }
+
+  /**
+   * Creates each processor's own topics (table, loop, dead-letter) with its inputs' partition
+   * count and waits until the broker serves them. A processor creates them itself too, but
+   * probes them at once: on a fresh broker a topic created a moment ago answers "does not host
+   * this topic-partition" for a while, which would fail the processor at start.
+   */
+  private async ensureOwnTopics(): Promise<void> {
+    if (!this.options.cluster) return;
+    const cluster = this.options.cluster;
+    const specs: TopicSpec[] = [];
+    for (const { group, deadLetter } of this.groups) {
+      const input = group.inputs[0]?.topic;
+      const n = input ? await cluster.partitionCount(input) : undefined;
+      if (n === undefined) continue; // the processor reports missing inputs itself
+      if (group.persist) specs.push({ name: group.table, partitions: n, compacted: true });
+      if (group.loopback) specs.push({ name: group.loopTopic, partitions: n });
+      if (deadLetter) specs.push({ name: group.deadLetterTopic, partitions: n });
+    }
+    if (specs.length > 0) await ensureTopicsReady(cluster, specs);
   }
 
   /** `dead-letter` for groups reading another service's topics, `fail` otherwise. */

@@ -91,3 +91,30 @@ describe('failure policy', () => {
     await good.close();
   });
 });
+
+describe('own topics before start', () => {
+  it('creates each processor’s table, loop and dead-letter topics and waits until they answer', async () => {
+    const cluster = memoryCluster({ partitions: 3 });
+    const probed: string[] = [];
+    // On a fresh broker a new topic answers "does not host this topic-partition" for a moment;
+    // the service must wait for it (offsets answer) before a processor probes it.
+    const spy = Object.create(cluster) as typeof cluster;
+    spy.offsets = async (topic: string) => {
+      probed.push(topic);
+      return cluster.offsets(topic);
+    };
+    const service = await createService({ name: 'ready', port: 0, cluster: spy, env });
+    services.push(service as Service);
+    const foreign = defineGroup(
+      'ready-own',
+      persist(json<number>()),
+      input('elsewhere-events', json<number>(), (ctx, m) => ctx.setValue((ctx.value() ?? 0) + m)),
+    );
+    service.processor(foreign);
+    service.onStart(() => cluster.ensureTopics([{ name: 'elsewhere-events', partitions: 3 }]));
+    await service.start({ listen: false });
+    expect(probed).toEqual(expect.arrayContaining(['ready-own-table', 'ready-own-dlq']));
+    expect(cluster.partitionsOf('ready-own-dlq')).toBe(3);
+    await service.whenReady(5000);
+  });
+});

@@ -55,3 +55,33 @@ describe('Supervisor (npm start)', () => {
     expect(supervisor.status().map((s) => s.state)).toEqual(['stopped', 'stopped']);
   });
 });
+
+describe('discoverServices', () => {
+  it('finds every workspace with a start script; port from config.port, the contract, or 4200 up', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { discoverServices } = await import('../src/supervisor/index.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'discover-'));
+    try {
+      const pkg = (name: string, body: object) => {
+        mkdirSync(join(dir, name));
+        writeFileSync(join(dir, name, 'package.json'), JSON.stringify(body));
+      };
+      pkg('anti-spam', { scripts: { start: 'tsx src/main.ts' }, config: { port: 4101 } });
+      pkg('edge-set', { scripts: { start: 'tsx src/main.ts' } });
+      pkg('zeta', { scripts: { start: 'x' } });
+      pkg('alpha', { scripts: { start: 'x' }, config: { port: 'nope' } });
+      pkg('library-only', { scripts: { test: 'vitest run' } });
+      mkdirSync(join(dir, 'no-package'));
+      expect(discoverServices(dir)).toEqual([
+        { name: 'alpha', port: 4200 },
+        { name: 'anti-spam', port: 4101 },
+        { name: 'edge-set', port: 4103 },
+        { name: 'zeta', port: 4201 },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

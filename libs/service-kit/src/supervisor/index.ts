@@ -1,4 +1,6 @@
 /** `import { Supervisor } from '@showcase/service-kit/supervisor'` (npm start uses it). */
+
+export { type DiscoveredService, discoverServices } from './discover.ts';
 export {
   type ProcessSpec,
   type SupervisedState,
