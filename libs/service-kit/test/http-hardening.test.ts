@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
+import { Writable } from 'node:stream';
 import { memoryCluster } from '@showcase/goka';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createService, mintToken, type Service, Type } from '../src/index.ts';
@@ -224,6 +226,40 @@ describe('rate limiting and WebSocket caps', () => {
     await remote();
     await remote();
     expect((await remote()).statusCode).toBe(429);
+  });
+
+  it('a bad client frame closes the socket and is logged at debug, without a stack', async () => {
+    const lines: { level: number; msg: string; err?: unknown; stack?: unknown }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const service = await createService({
+      name: 'hard',
+      port: 0,
+      cluster: memoryCluster({ partitions: 1 }),
+      logger: pino({ level: 'debug' }, sink),
+      env: { AUTH_SECRET: SECRET, PORT: '0', WS_MAX_PAYLOAD: '1024' },
+    });
+    services.push(service as Service);
+    service.app.get('/ws/echo', { websocket: true, onRequest: service.auth.user }, (socket) => {
+      socket.on('message', () => undefined);
+    });
+    const address = await service.start();
+    const ws = new WebSocket(`${address.replace(/^http/, 'ws')}/ws/echo`, { headers: bearer('u1') });
+    sockets.push(ws);
+    ws.on('error', () => undefined);
+    await new Promise((r) => ws.once('open', r));
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send('x'.repeat(10_000));
+    expect(await closed).toBe(1009); // message too big
+    await expect.poll(() => lines.some((l) => l.msg === 'websocket client error')).toBe(true);
+    const line = lines.find((l) => l.msg === 'websocket client error')!;
+    expect(line.level).toBe(20);
+    expect(JSON.stringify(line)).not.toMatch(/stack|\n\s+at /);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
   it('caps open WebSockets per user (429 on the upgrade beyond it)', async () => {
