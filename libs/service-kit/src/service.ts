@@ -25,6 +25,7 @@ import { type Component, processorComponent, viewComponent } from './components.
 import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { runAsProcess } from './process-lifecycle.ts';
 import { ensureTopicsReady } from './topics.ts';
 import { WsBridge } from './ws-bridge.ts';
 
@@ -302,51 +303,8 @@ export class Service<S extends EnvSpec = EnvSpec> {
    * For main.ts: start, stop gracefully on SIGTERM/SIGINT and exit 0; exit 1 when a component
    * fails, when starting fails, or when stopping takes longer than SHUTDOWN_TIMEOUT_MS.
    */
-  async run(): Promise<void> {
-    let exiting = false;
-    const exit = (code: number, why: string) => {
-      if (exiting) return;
-      exiting = true;
-      this.logger.info({ why }, `${this.name} shutting down`);
-      const timer = setTimeout(() => {
-        this.logger.error(`${this.name}: shutdown took longer than ${this.config.SHUTDOWN_TIMEOUT_MS} ms`);
-        process.exit(1);
-      }, this.config.SHUTDOWN_TIMEOUT_MS);
-      timer.unref();
-      this.stop().then(
-        () => process.exit(code),
-        () => process.exit(1),
-      );
-    };
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.on(signal, () => {
-        // A process tree often delivers one stop twice (the terminal's SIGINT to the whole group
-        // plus the parent's SIGTERM, or tsx relaying it): the graceful stop goes on, bounded by
-        // SHUTDOWN_TIMEOUT_MS.
-        if (exiting) {
-          this.logger.info(`${signal} while stopping: still stopping gracefully`);
-          return;
-        }
-        exit(0, signal);
-      });
-    }
-    this.onFailure((c, error) => exit(1, `${c.kind} ${c.name} failed: ${error.message}`));
-    this.logger.info(`${this.name} starting`);
-    try {
-      await this.start();
-    } catch (error) {
-      this.logger.fatal({ err: error }, `${this.name} failed to start`);
-      exit(1, 'start failed');
-      return;
-    }
-    this.whenReady(Number.POSITIVE_INFINITY).then(
-      () =>
-        this.logger.info(
-          { address: this.address },
-          `${this.name} ready at ${this.address}  (docs: ${this.address}/docs)`,
-        ),
-      () => undefined, // failures are reported by the failure handler
-    );
+  run(): Promise<void> {
+    return runAsProcess(this);
   }
 
   /**
