@@ -15,8 +15,10 @@ ENV SERVICE=${SERVICE} \
     NX_DAEMON=false \
     NX_NO_CLOUD=true
 
-# Services keep local table state under .data/ (classic-level); it must be writable by the user.
-RUN mkdir -p /app/.data && chown node:node /app/.data
+# Services keep local table state under .data/<service> (classic-level), a named volume in
+# docker-compose.yml. Docker seeds an empty named volume from the image's directory, ownership
+# included: the directory must exist here and belong to the user, or the volume is root's.
+RUN mkdir -p "/app/.data/${SERVICE}" && chown -R node:node /app/.data
 USER node
 EXPOSE 4101-4105
 CMD ["sh", "-c", "exec npm start -w \"services/${SERVICE}\""]

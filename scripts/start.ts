@@ -1,16 +1,19 @@
 /**
- * `npm start`: the local platform. Kafka (the running dev broker, KAFKA_BROKERS, or a new one
- * that lives as long as this command) plus every service under services/ whose package.json
- * has a "start" script, each with KAFKA_BROKERS, AUTH_SECRET and its own PORT.
- * Ctrl-C / SIGTERM stops the services, then the broker if this command started it. A service
- * that exits on its own stops everything, visibly, with a non-zero exit code.
+ * `npm start [-- --instances N]`: the local platform. Kafka (the running dev broker,
+ * KAFKA_BROKERS, or a new one that lives as long as this command) plus every workspace under
+ * services/ whose package.json has a "start" script, each with KAFKA_BROKERS, AUTH_SECRET and
+ * its own PORT (package.json `config.port`, else the contract's table, else 4200 up). With
+ * `--instances N` each service runs N times: instance k on port + 100·(k−1) with its own
+ * DATA_DIR, all in one consumer group (partitions are shared between them).
+ *
+ * A service that exits — crash or exit code 0 — is restarted with back-off a few times while the
+ * others keep running (see Supervisor). Ctrl-C / SIGTERM stops the services, then the broker if
+ * this command started it. Logs are human-readable on a terminal, JSON lines otherwise.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import {
   type DevBrokerStart,
   parseBrokers,
@@ -18,180 +21,95 @@ import {
   ToolchainError,
   waitForCluster,
 } from '../infra/kafka/src/index.ts';
+import { discoverServices, type ProcessSpec, Supervisor } from '../libs/service-kit/src/supervisor/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const say = (line: string) => console.log(`[npm start] ${line}`);
 
-/** The contract's ports (shared/SERVICES.md), as in docker-compose.yml; others get one from 4200 up. */
-const PORTS: Record<string, number> = {
-  'anti-spam': 4101,
-  'match-search': 4102,
-  'edge-set': 4103,
-  recommender: 4104,
-  segmentation: 4105,
-};
-
-function servicesWithStartScript(): string[] {
-  const dir = resolve(root, 'services');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .filter((name) => {
-      try {
-        const pkg = JSON.parse(readFileSync(resolve(dir, name, 'package.json'), 'utf8'));
-        return typeof pkg.scripts?.start === 'string';
-      } catch {
-        return false;
-      }
-    })
-    .sort();
-}
-
-interface RunningService {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startService(name: string, env: NodeJS.ProcessEnv): RunningService {
-  // Own process group (detached), so stopping reaches npm, its shell and the node process below.
-  const child = spawn('npm', ['start', '--silent', '-w', `services/${name}`], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => console.log(`[${name}] ${line}`));
+function options(): { instances: number } {
+  const { values } = parseArgs({ options: { instances: { type: 'string', default: '1' } } });
+  const instances = Number(values.instances);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 9) {
+    throw new Error(`--instances must be a whole number from 1 to 9 (got "${values.instances}")`);
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.once('error', (error) => {
-      console.log(`[${name}] could not start: ${error.message}`);
-      done({ code: 1, signal: null });
-    });
-    child.once('exit', (code, signal) => done({ code, signal }));
-  });
-  return { name, child, exited };
+  return { instances };
 }
 
-function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
-  // The group may outlive its leader (npm exits before the service below it): signal it anyway.
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-/** True while any process of the service's group lives (npm exits before the node below it). */
-function groupAlive(child: ChildProcess): boolean {
-  if (child.pid === undefined) return false;
-  try {
-    process.kill(-child.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopService(service: RunningService): Promise<void> {
-  // A service drains its processors and commits on SIGTERM (SHUTDOWN_TIMEOUT_MS, 30 s by default).
-  const graceMs = 35_000;
-  signalGroup(service.child, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(service.child) && Date.now() < deadline) await sleep(100);
-  if (groupAlive(service.child)) {
-    say(`${service.name} did not stop within ${graceMs / 1000} s: SIGKILL`);
-    signalGroup(service.child, 'SIGKILL');
-  }
-  await service.exited;
+/** The secret for this run: AUTH_SECRET, or a new one saved to .data/auth-secret (mode 600). */
+function authSecret(): string {
+  if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
+  const secret = randomBytes(32).toString('base64url');
+  const file = resolve(root, '.data', 'auth-secret');
+  mkdirSync(resolve(root, '.data'), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  say('AUTH_SECRET was not set: generated one for this run, saved in .data/auth-secret');
+  say(
+    '  in another shell: export AUTH_SECRET=$(cat .data/auth-secret); TOKEN=$(npm run -s token -- --user u1)',
+  );
+  return secret;
 }
 
 async function main(): Promise<number> {
-  let authSecret = process.env.AUTH_SECRET;
-  if (!authSecret) {
-    authSecret = randomBytes(24).toString('base64url');
-    say(`AUTH_SECRET was not set; generated one for this run: ${authSecret}`);
-  }
+  const { instances } = options();
+  const secret = authSecret();
 
   let owned: DevBrokerStart | undefined;
   let brokers = parseBrokers(process.env.KAFKA_BROKERS);
   if (brokers) {
-    say(`using the Kafka cluster at KAFKA_BROKERS=${brokers.join(',')}`);
+    say(`Kafka: KAFKA_BROKERS=${brokers.join(',')}`);
     await waitForCluster(brokers, { timeoutMs: 30_000 });
   } else {
-    say(
-      'local Kafka broker: starting it unless it is running already (set KAFKA_BROKERS to use another cluster)',
-    );
     const started = await startDevBroker({ detached: false, log: say });
     brokers = started.state.brokers;
-    if (started.alreadyRunning) {
-      say(
-        `using the local broker that is already running (pid ${started.state.pid}); it keeps running afterwards`,
-      );
-    } else {
-      owned = started;
-    }
+    if (started.alreadyRunning)
+      say(`Kafka: the local broker already running (pid ${started.state.pid}) stays up afterwards`);
+    else owned = started;
   }
   const address = brokers.join(',');
   say(`Kafka: ${address}    (export KAFKA_BROKERS=${address} to use it from another shell)`);
 
-  let stopping: NodeJS.Signals | 'service-exit' | undefined;
-  let wake!: () => void;
-  const stopRequested = new Promise<void>((resolveStop) => {
-    wake = resolveStop;
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      if (stopping) return;
-      stopping = sig;
-      say(`${sig}: stopping`);
-      wake();
-    });
-  }
-
-  const names = servicesWithStartScript();
-  const services: RunningService[] = [];
-  let exitCode = 0;
-  if (names.length === 0) {
-    say(
-      'No services yet (no services/*/package.json with a "start" script). Kafka keeps running until Ctrl-C.',
-    );
-  } else {
-    let nextPort = 4200;
-    for (const name of names) {
-      const port = PORTS[name] ?? nextPort++;
-      say(`starting ${name} on http://127.0.0.1:${port}`);
-      const service = startService(name, {
-        ...process.env,
-        KAFKA_BROKERS: address,
-        AUTH_SECRET: authSecret,
-        PORT: String(port),
+  const tty = process.stdout.isTTY === true;
+  const specs: ProcessSpec[] = [];
+  for (const service of discoverServices(resolve(root, 'services'))) {
+    for (let k = 1; k <= instances; k++) {
+      const name = instances > 1 ? `${service.name}#${k}` : service.name;
+      const port = service.port + 100 * (k - 1);
+      specs.push({
+        name,
+        command: 'npm',
+        args: ['start', '--silent', '-w', `services/${service.name}`],
+        cwd: root,
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: address,
+          AUTH_SECRET: secret,
+          PORT: String(port),
+          ...(k > 1 ? { DATA_DIR: resolve(root, '.data', `${service.name}-${k}`) } : {}),
+          LOG_FORMAT: process.env.LOG_FORMAT ?? (tty ? 'pretty' : 'json'),
+          ...(tty ? { FORCE_COLOR: '1' } : {}),
+        },
       });
-      services.push(service);
-      void service.exited.then(({ code, signal }) => {
-        if (stopping) return;
-        stopping = 'service-exit';
-        exitCode = code || 1;
-        say(`${name} exited on its own (${signal ?? `code ${code}`}): stopping everything`);
-        wake();
-      });
+      say(`${name} → http://127.0.0.1:${port}  (docs: http://127.0.0.1:${port}/docs)`);
     }
-    say(
-      `${services.length} service(s) started; Ctrl-C stops them and ${owned ? 'the broker' : 'leaves Kafka running'}`,
-    );
   }
+  if (specs.length === 0) say('No services yet (no services/*/package.json with a "start" script).');
 
-  await stopRequested;
-  await Promise.all(services.map(stopService));
+  const supervisor = new Supervisor(specs, { say });
+  const stopRequested = new Promise<NodeJS.Signals>((done) => {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => done(sig));
+  });
+  supervisor.start();
+  say(`Ctrl-C stops ${specs.length > 0 ? 'the services' : 'nothing but'}${owned ? ' and the broker' : ''}`);
+  const signal = await stopRequested;
+  say(`${signal}: stopping`);
+  await supervisor.stop();
   if (owned && !owned.alreadyRunning) {
     say('stopping the local Kafka broker');
     await owned.broker.stop();
   }
   say('stopped');
-  return exitCode;
+  return 0;
 }
 
 main().then(

@@ -16,6 +16,7 @@ const composeFile = resolve(root, 'docker-compose.yml');
 
 interface ComposeService {
   image?: string;
+  volumes?: (string | { type?: string; source?: string; target?: string })[];
   build?: string | { context?: string; dockerfile?: string; args?: Record<string, string> | string[] };
   environment?: Record<string, string | number | boolean | null> | string[];
   healthcheck?: { test?: string | string[] };
@@ -23,6 +24,7 @@ interface ComposeService {
 }
 interface Compose {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 }
 
 /** Removes string-valued `id` keywords; a property *named* id would hold an object, not a string. */
@@ -132,10 +134,44 @@ describe('service blocks', () => {
     },
   );
 
+  test.skipIf(folders.length === 0)('AUTH_SECRET is required: no known fallback secret', () => {
+    for (const name of folders) {
+      const secret = String((compose().services[name]!.environment as Record<string, unknown>).AUTH_SECRET);
+      // `${AUTH_SECRET:?message}` makes `docker compose up` fail with the message when unset.
+      expect(secret, name).toMatch(/^\$\{AUTH_SECRET:\?.*32 bytes.*\}$/);
+    }
+  });
+
+  test.skipIf(folders.length === 0)(
+    'each service has a /readyz healthcheck and a named volume for its state',
+    () => {
+      const file = compose();
+      for (const name of folders) {
+        const block = file.services[name]!;
+        expect(JSON.stringify(block.healthcheck?.test), name).toContain('/readyz');
+        const env = block.environment as Record<string, unknown>;
+        const port = String(env.PORT);
+        expect(JSON.stringify(block.healthcheck?.test), name).toContain(`:${port}/readyz`);
+        const mounts = (block.volumes ?? []).map((v) =>
+          typeof v === 'string' ? v.split(':') : [v.source, v.target],
+        );
+        const dataDir = String(env.DATA_DIR);
+        const named = mounts.find(
+          ([source, target]) =>
+            target === dataDir && source && !source.startsWith('.') && !source.startsWith('/'),
+        );
+        expect(named, `${name}: a named volume mounted at DATA_DIR`).toBeDefined();
+        expect(Object.keys(file.volumes ?? {}), name).toContain(named![0]);
+      }
+    },
+  );
+
   test('the shared Dockerfile exists and builds the service named by the SERVICE build arg', () => {
     const dockerfile = readFileSync(resolve(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toMatch(/^ARG SERVICE$/m);
     expect(dockerfile).toContain('npm ci');
+    // The named volume at .data/<service> is seeded from the image: it must exist, owned by node.
+    expect(dockerfile).toMatch(/mkdir -p "\/app\/\.data\/\$\{SERVICE\}" && chown -R node:node \/app\/\.data/);
   });
 });

@@ -13,7 +13,7 @@ import {
   memoryStorage,
   type Storage,
 } from '@showcase/goka';
-import { ConfigError, createLogger, loadConfig } from '@showcase/service-kit';
+import { ConfigError, createLogger, kafkaLogger, loadConfig } from '@showcase/service-kit';
 import { createAntiSpam } from './app.ts';
 import { antiSpamEnv } from './config.ts';
 
@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   let cluster: Cluster;
   let storage: (component: string) => Storage;
   if (config.KAFKA_BROKERS) {
-    cluster = kafkaCluster({ brokers: config.KAFKA_BROKERS, clientId: 'anti-spam', logger });
+    cluster = kafkaCluster({
+      brokers: config.KAFKA_BROKERS,
+      clientId: 'anti-spam',
+      logger: kafkaLogger(logger),
+    });
     storage = (component) => levelStorage({ path: join(config.DATA_DIR, component) });
   } else if (development) {
     logger.warn('KAFKA_BROKERS is not set: running on an in-memory cluster (NODE_ENV=development)');

@@ -477,4 +477,9 @@ function printReport(r: Report, log: (line: string) => void): void {
   log(`POST -> WS push   ${lat(l.idlePostToWsPush)} idle`);
   for (const f of r.falsePositives.slice(0, 10))
     log(`false positive    ${f.user} (${f.kind}) score ${f.score} source ${f.source}`);
+  log(
+    'note              messages of blocked senders are accepted (202) and dropped by design; nobody is verified here. ' +
+      'For a load test that must deliver everything, verify the senders first (POST /users/<id>/verify as an admin); ' +
+      'a sender sees its block and why at GET /users/<self>/spam.',
+  );
 }
