@@ -1,4 +1,4 @@
-import type { LatLon } from '../src/index.ts';
+import type { LatLon } from './haversine.ts';
 import type { Random } from './random.ts';
 
 const clampLat = (lat: number) => Math.max(-90, Math.min(90, lat));
