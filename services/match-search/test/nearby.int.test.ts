@@ -7,7 +7,7 @@ import { brokersFromEnv } from '@showcase/kafka-infra';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMatchSearch, type MatchSearch } from '../src/app.ts';
-import { bruteForceNearby } from './oracle.ts';
+import { bruteForceNearby } from '../src/simulator/oracle.ts';
 import { population } from './population.ts';
 import { SECRET, token } from './support.ts';
 

@@ -2,14 +2,14 @@ import { type Gender, genders, type Profile, type UserUpdate } from '@showcase/c
 import type { LatLon } from '@showcase/geo';
 import { Random } from '@showcase/geo/testing';
 
-/** 200 "cities" with users spread ±0.3° around them, plus 20 % spread over the inhabited band. */
+/** `cities` (default 200) with users spread ±0.3° around them, plus 20 % spread over the inhabited band. */
 export class CityPopulation {
   readonly rnd: Random;
   private readonly cities: LatLon[];
 
-  constructor(seed: number) {
+  constructor(seed: number, cities = 200) {
     this.rnd = new Random(seed);
-    this.cities = Array.from({ length: 200 }, () => ({
+    this.cities = Array.from({ length: cities }, () => ({
       lat: this.rnd.between(-45, 65),
       lon: this.rnd.between(-180, 180),
     }));
