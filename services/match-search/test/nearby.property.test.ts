@@ -48,11 +48,11 @@ describe('GET /users/:id/nearby equals a brute-force scan (seeded, 20,000 users)
     await running?.service.stop();
   });
 
-  it('for 250 callers, radii from 1 to 500 km, limits and online=true', async () => {
+  it('for 200 callers, radii from 1 to 500 km, limits and online=true', async () => {
     const { app } = running.service;
     let compared = 0;
     let nonEmpty = 0;
-    for (let q = 0; q < 250; q++) {
+    for (let q = 0; q < 200; q++) {
       // Every user stands on a generated position, most of them edge cases (see population.ts).
       const caller = rnd.pick(ids);
       const radiusKm = rnd.pick([1, 5, 25, 50, 200, 500, Math.round(rnd.between(1, 500) * 1000) / 1000]);
@@ -76,8 +76,8 @@ describe('GET /users/:id/nearby equals a brute-force scan (seeded, 20,000 users)
       compared++;
       if (want.length > 0) nonEmpty++;
     }
-    expect(compared).toBeGreaterThan(200);
-    expect(nonEmpty).toBeGreaterThan(60);
+    expect(compared).toBeGreaterThan(160);
+    expect(nonEmpty).toBeGreaterThan(50);
     // The edge cases are populated: people at the poles, on both sides of the antimeridian, at 0/0.
     expect(placed.filter((p) => Math.abs(p.lat) >= 89.9).length).toBeGreaterThan(100);
     expect(placed.filter((p) => Math.abs(p.lon) >= 179.9).length).toBeGreaterThan(100);
