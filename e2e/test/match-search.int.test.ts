@@ -83,7 +83,7 @@ describe('match-search over HTTP and WebSocket, with anti-spam and edge-set bloc
   it('WS /ws/nearby reports entered, moved and left', async () => {
     await join(u('ws-me'), 60.1, 24.9);
     await eventually(async () => expect(await nearby(u('ws-me'))).toEqual([]));
-    const socket = await search.api.socket('/ws/nearby?radiusKm=20', u('ws-me'));
+    const socket = await search.api.socket('/ws/nearby?radiusKm=20', u('ws-me'), 'header');
     try {
       await socket.next((m) => m.type === 'subscribed');
       await join(u('ws-x'), 60.15, 24.9);
