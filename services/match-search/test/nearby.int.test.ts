@@ -43,7 +43,7 @@ async function startInstance(): Promise<MatchSearch & { url: string; stop: () =>
   return { ...built, url, stop: () => built.service.stop() };
 }
 
-const { rnd, updates, world } = population(77, 1_000, cellDeg, 300);
+const { rnd, updates, world } = population(77, 600, cellDeg, 200);
 const prefixed = (id: string) => `${run}-${id}`;
 let instance: Awaited<ReturnType<typeof startInstance>> | undefined;
 
