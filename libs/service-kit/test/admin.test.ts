@@ -92,7 +92,7 @@ async function until<T>(
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('admin routes', () => {
+describe('admin routes', { timeout: 20_000 }, () => {
   it('admit admins only', async () => {
     const { service } = await build();
     for (const url of ['/admin/topology', '/admin/groups', '/admin/tables/x', '/admin/dead-letters']) {
