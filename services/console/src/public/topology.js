@@ -3,8 +3,8 @@
 // purpose: a few dozen nodes need no layout library, and the page must work without a CDN.
 
 const SVG = 'http://www.w3.org/2000/svg';
-const COLUMN = 250;
-const NODE_W = 210;
+const COLUMN = 270;
+const NODE_W = 190;
 const NODE_H = 30;
 const ROW = 46;
 const PAD = 16;
@@ -36,12 +36,28 @@ export function graphOf(topology) {
     if (g.loopback)
       edges.push({ from: gid, to: node(`t:${g.loopback}`, 'topic', g.loopback).id, kind: 'loop' });
   }
-  // Longest-path layering; a cycle (a group reading what a later group writes) stops growing
-  // after as many rounds as there are nodes.
+  // Groups feed back into themselves (the detector reads the block events it emits): a DFS
+  // marks the edges that close a cycle, and the layering (longest path) ignores them.
+  const out = new Map([...nodes.keys()].map((id) => [id, []]));
+  for (const e of edges) out.get(e.from).push(e);
+  const incoming = new Set(edges.map((e) => e.to));
+  const visit = new Map();
+  const dfs = (id) => {
+    visit.set(id, 'open');
+    for (const e of out.get(id)) {
+      const seen = visit.get(e.to);
+      if (seen === 'open') e.back = true;
+      else if (!seen) dfs(e.to);
+    }
+    visit.set(id, 'done');
+  };
+  const ids = [...nodes.keys()].sort();
+  for (const id of ids) if (!incoming.has(id) && !visit.has(id)) dfs(id);
+  for (const id of ids) if (!visit.has(id)) dfs(id);
+  const forward = edges.filter((e) => !e.back);
   for (let round = 0; round < nodes.size; round++) {
     let changed = false;
-    for (const e of edges) {
-      if (e.kind === 'loop') continue;
+    for (const e of forward) {
       const a = nodes.get(e.from);
       const b = nodes.get(e.to);
       if (b.layer < a.layer + 1) {
@@ -50,10 +66,6 @@ export function graphOf(topology) {
       }
     }
     if (!changed) break;
-  }
-  for (const e of edges) {
-    if (e.kind === 'loop')
-      nodes.get(e.to).layer = Math.max(nodes.get(e.to).layer, nodes.get(e.from).layer + 1);
   }
   return { nodes: [...nodes.values()], edges };
 }
@@ -65,10 +77,21 @@ export function topologySvg(topology) {
     if (!columns.has(n.layer)) columns.set(n.layer, []);
     columns.get(n.layer).push(n);
   }
+  const preds = new Map(nodes.map((n) => [n.id, []]));
+  const byIdEarly = new Map(nodes.map((n) => [n.id, n]));
+  for (const e of edges) if (!e.back) preds.get(e.to).push(byIdEarly.get(e.from));
   let height = 0;
   let width = 0;
-  for (const [layer, list] of columns) {
+  // Layer by layer, each node goes near the mean row of what feeds it: fewer crossings.
+  for (const layer of [...columns.keys()].sort((a, b) => a - b)) {
+    const list = columns.get(layer);
+    const rank = (n) => {
+      const placed = preds.get(n.id).filter((p) => p.row !== undefined);
+      return placed.length ? placed.reduce((s, p) => s + p.row, 0) / placed.length : Number.POSITIVE_INFINITY;
+    };
+    list.sort((a, b) => rank(a) - rank(b) || a.label.localeCompare(b.label));
     list.forEach((n, i) => {
+      n.row = i;
       n.x = PAD + layer * COLUMN;
       n.y = PAD + i * ROW;
     });
@@ -123,7 +146,7 @@ export function topologySvg(topology) {
       el(
         'text',
         { x: n.x + 10, y: n.y + NODE_H / 2 + 4 },
-        n.label.length > 30 ? `${n.label.slice(0, 29)}…` : n.label,
+        n.label.length > 27 ? `${n.label.slice(0, 26)}…` : n.label,
       ),
       el('title', {}, `${n.kind === 'group' ? 'group' : n.kind === 'table' ? 'table' : 'topic'} ${n.label}`),
     );
