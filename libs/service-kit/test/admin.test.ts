@@ -290,3 +290,22 @@ describe('admin routes', { timeout: 20_000 }, () => {
     expect(status).toBe(403);
   });
 });
+
+describe('admin routes of a service without stream components', () => {
+  it('answer with empty lists and need no cluster', async () => {
+    const service = await createService({ name: 'bare', port: 0, env });
+    services.push(service as Service);
+    registerAdminRoutes(service.app, {
+      service: 'bare',
+      cluster: () => service.cluster, // throws: no cluster was given
+      processors: () => [],
+      views: () => [],
+      admin: service.auth.admin,
+    });
+    for (const url of ['/admin/topology', '/admin/groups', '/admin/dead-letters']) {
+      const res = await service.app.inject({ url, headers: bearer() });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.json().groups, url).toEqual([]);
+    }
+  });
+});

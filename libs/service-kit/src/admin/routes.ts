@@ -80,7 +80,11 @@ export function registerAdminRoutes(app: FastifyInstance, sources: AdminSources)
   const status = async () => ({
     service: sources.service,
     instance,
-    groups: await groupStatuses(sources.cluster(), sources.processors(), meter, instance),
+    // A service without processors (the console itself) may have no cluster at all.
+    groups:
+      sources.processors().length > 0
+        ? await groupStatuses(sources.cluster(), sources.processors(), meter, instance)
+        : [],
     views: viewStatuses(sources.views()),
   });
   const base = { onRequest: sources.admin };
@@ -166,11 +170,12 @@ export function registerAdminRoutes(app: FastifyInstance, sources: AdminSources)
     },
     async (request) => {
       const limit = pageSize(request.query.limit, 10, 0, 100);
-      const cluster = sources.cluster();
+      const list = groups();
+      const cluster = list.length > 0 ? sources.cluster() : undefined;
       return {
         service: sources.service,
         groups: await Promise.all(
-          groups().map((g) => readDeadLetters(cluster, g.name, g.deadLetterTopic, limit)),
+          list.map((g) => readDeadLetters(cluster!, g.name, g.deadLetterTopic, limit)),
         ),
       };
     },

@@ -37,6 +37,8 @@ proto.view = function (...args) {
   return v;
 };
 proto.start = function (...args) {
+  // Once createService mounts the admin routes itself, this preload steps aside.
+  if (this.app.hasRoute({ method: 'GET', url: '/admin/topology' })) return start.apply(this, args);
   registerAdminRoutes(this.app, {
     service: this.name,
     cluster: () => this.cluster,
