@@ -8,7 +8,9 @@ const PUBLIC = resolve(import.meta.dirname, 'public');
 const FILES = new Map<string, { file: string; type: string }>([
   ['/', { file: 'index.html', type: 'text/html; charset=utf-8' }],
   ['/assets/console.js', { file: 'console.js', type: 'text/javascript; charset=utf-8' }],
-  ['/assets/topology.js', { file: 'topology.js', type: 'text/javascript; charset=utf-8' }],
+  ...['topology', 'shared', 'groups', 'tables', 'dead-letters'].map(
+    (name) => [`/assets/${name}.js`, { file: `${name}.js`, type: 'text/javascript; charset=utf-8' }] as const,
+  ),
   ['/assets/console.css', { file: 'console.css', type: 'text/css; charset=utf-8' }],
 ]);
 

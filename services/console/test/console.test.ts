@@ -169,6 +169,10 @@ describe('the console API', { timeout: 20_000 }, () => {
       ['/', 'text/html'],
       ['/assets/console.js', 'text/javascript'],
       ['/assets/topology.js', 'text/javascript'],
+      ['/assets/shared.js', 'text/javascript'],
+      ['/assets/groups.js', 'text/javascript'],
+      ['/assets/tables.js', 'text/javascript'],
+      ['/assets/dead-letters.js', 'text/javascript'],
       ['/assets/console.css', 'text/css'],
     ] as const) {
       const res = await c.app.inject({ url });
