@@ -9,9 +9,8 @@ function spark(values) {
   const w = 90;
   const hgt = 18;
   const step = w / (LAG_HISTORY - 1);
-  const start = LAG_HISTORY - values.length;
   const points = values
-    .map((v, i) => `${((start + i) * step).toFixed(1)},${(hgt - 1 - (v / max) * (hgt - 2)).toFixed(1)}`)
+    .map((v, i) => `${(i * step).toFixed(1)},${(hgt - 1 - (v / max) * (hgt - 2)).toFixed(1)}`)
     .join(' ');
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('class', 'spark');
@@ -74,9 +73,9 @@ export function renderGroups(message) {
           h(
             'td',
             { class: `num lag ${g.lag > 1000 ? 'lag-high' : ''}`, 'data-lag': String(g.lag) },
-            fmt(g.lag),
-            ' ',
             spark(history),
+            ' ',
+            fmt(g.lag),
           ),
           h('td', {}),
         ),
