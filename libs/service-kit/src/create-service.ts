@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController } from 'fastify';
 import { nanoid } from 'nanoid';
+import { registerAdminRoutes } from './admin/index.ts';
 import { installAuth } from './auth.ts';
 import { ConfigError, type ConfigOf, type EnvSpec, loadConfig } from './config.ts';
 import { type BaseConfig, baseEnvSpec } from './env-spec.ts';
@@ -105,6 +106,15 @@ export async function createService<S extends EnvSpec = Record<never, never>>(
   const auth = await installAuth(app, secret, { maxTtlSeconds: config.TOKEN_MAX_TTL_S });
   service = new Service<S>(options, { app, config, logger, metrics, auth });
   registerOpsRoutes(service as unknown as Service<EnvSpec>);
+  // Topology, per-partition status, table queries and dead letters for the console (admin only).
+  const described = service;
+  registerAdminRoutes(app, {
+    service: options.name,
+    cluster: () => described.cluster,
+    processors: () => described.registeredProcessors,
+    views: () => described.registeredViews,
+    admin: auth.admin,
+  });
   return service;
 }
 

@@ -1,4 +1,5 @@
 export type { Logger } from 'pino';
+export * from './admin/index.ts';
 export { type Auth, type AuthUser, installAuth, tokenOf } from './auth.ts';
 export { type Component, processorComponent, viewComponent } from './components.ts';
 export {

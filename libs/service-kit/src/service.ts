@@ -82,6 +82,9 @@ export class Service<S extends EnvSpec = EnvSpec> {
   private readonly reported = new Set<Component>();
   /** Groups of the registered processors and their failure policy (their own topics). */
   private readonly groups: { group: Group<unknown, unknown>; deadLetter: boolean }[] = [];
+  /** What the admin routes (console) describe: every processor and view, in registration order. */
+  private readonly processorList: Processor<unknown, unknown>[] = [];
+  private readonly viewList: View<unknown>[] = [];
   /** Components that have been running at least once (readiness latches; see `ready`). */
   private readonly started = new Set<Component>();
   private _state: ServiceState = 'created';
@@ -113,6 +116,14 @@ export class Service<S extends EnvSpec = EnvSpec> {
 
   get state(): ServiceState {
     return this._state;
+  }
+
+  get registeredProcessors(): readonly Processor<unknown, unknown>[] {
+    return this.processorList;
+  }
+
+  get registeredViews(): readonly View<unknown>[] {
+    return this.viewList;
   }
 
   get cluster(): Cluster {
@@ -155,6 +166,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
     });
     this.add(processorComponent(p as Processor<unknown, unknown>));
     this.metrics.processor(p as Processor<unknown, unknown>, this.cluster);
+    this.processorList.push(p as Processor<unknown, unknown>);
     return p;
   }
 
@@ -169,6 +181,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
     });
     this.add(viewComponent(v as View<unknown>));
     this.metrics.view(v as View<unknown>);
+    this.viewList.push(v as View<unknown>);
     return v;
   }
 

@@ -9,14 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 /**
  * The console in a real browser (Debian's headless Chromium, driven by puppeteer-core with the
  * system executable) against anti-spam running as a process on the real broker. Asserts what a
- * person sees. anti-spam gets the admin routes through test/support/admin-preload.ts until
- * createService mounts them itself.
+ * person sees. anti-spam serves the admin routes like every service (createService mounts them).
  */
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
   (p): p is string => !!p && existsSync(p),
 );
 const OUT = resolve(process.env.SHOWCASE_TEST_REPORTS ?? resolve(repoRoot, '.test-results'));
-const PRELOAD = resolve(import.meta.dirname, 'support', 'admin-preload.ts');
 const GROUPS = ['anti-spam-blocker', 'anti-spam-collector', 'anti-spam-detector', 'anti-spam-filter'];
 const run = Date.now().toString(36);
 
@@ -40,7 +38,7 @@ describe.skipIf(!CHROMIUM)('the console in a browser', () => {
     };
     try {
       antiSpam = await useService('anti-spam', {
-        env: { NODE_OPTIONS: `--import tsx --import ${PRELOAD}`, PARTITIONS: '4' },
+        env: { PARTITIONS: '4' },
       });
       teardown.push(() => antiSpam.close());
       consoleSvc = await useService('console', {
