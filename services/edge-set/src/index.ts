@@ -1,0 +1,11 @@
+export { type EdgeSetEmitters, type EdgeSetViews, registerRoutes } from './api.ts';
+export { createEdgeSet, type EdgeSet, type EdgeSetOptions } from './app.ts';
+export { DEFAULT_PORT, type EdgeSetConfig, edgeSetEnv } from './config.ts';
+export { applyInteraction, applyToRow, matchSince } from './edges.ts';
+export * from './index-keys.ts';
+export { listEdges, listMatches, parseCursor } from './lists.ts';
+export type * from './model.ts';
+export { indexGroup } from './processors/edge-index.ts';
+export { notifierGroup } from './processors/notifier.ts';
+export { pairsGroup } from './processors/pairs.ts';
+export { groups, indexUpdates, notifications, pairLoop, tables, topicSpecs } from './topics.ts';
