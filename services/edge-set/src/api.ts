@@ -28,7 +28,7 @@ const UserId = Type.String({
   description: 'user id',
 });
 const literals = <T extends string>(values: readonly T[]) =>
-  Type.Unsafe<T>(Type.Union(values.map((v) => Type.Literal(v))));
+  Type.Unsafe<T>({ type: 'string', enum: [...values] });
 const EdgeSchema = Type.Object({
   user: Type.String({ description: 'the other side' }),
   type: literals(edgeTypes),
@@ -43,6 +43,38 @@ const CursorParam = Type.Optional(
 );
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
 const bearer = [{ bearer: [] }];
+
+/**
+ * Bodies are validated as sent: the shared validator coerces scalars (`{ "to": 7 }` would pass
+ * as "7"), so string fields are checked for their JSON type before it runs.
+ */
+function stringsAsSent(fields: readonly string[]) {
+  return async (request: { body: unknown }) => {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null) return;
+    for (const field of fields) {
+      const value: unknown = Object.hasOwn(body, field)
+        ? (body as Record<string, unknown>)[field]
+        : undefined;
+      if (value !== undefined && typeof value !== 'string') {
+        throw badRequest(`body.${field} must be a string`, `body.${field}`);
+      }
+    }
+  };
+}
+
+/**
+ * `limit` must be written as digits: the validator's number coercion lets `Infinity` through as
+ * a number, so the raw query value is checked first (the schema then checks the range).
+ */
+async function limitAsDigits(request: { query: unknown }) {
+  const query = request.query;
+  if (typeof query !== 'object' || query === null || !Object.hasOwn(query, 'limit')) return;
+  const raw: unknown = (query as Record<string, unknown>).limit;
+  if (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw)) {
+    throw badRequest('querystring.limit must be an integer from 1 to 1000', 'querystring.limit');
+  }
+}
 
 function cursorOf(raw: string | undefined, typed: boolean) {
   if (raw === undefined) return undefined;
@@ -66,6 +98,7 @@ export function registerRoutes(
     '/interactions',
     {
       onRequest: auth.user,
+      preValidation: stringsAsSent(['to', 'type']),
       schema: {
         summary: 'Record an interaction of the caller with another user',
         tags: ['interactions'],
@@ -88,6 +121,7 @@ export function registerRoutes(
     '/users/:id/edges',
     {
       onRequest: auth.selfOrAdmin('id'),
+      preValidation: limitAsDigits,
       schema: {
         summary: "A user's edges in one direction, ordered by the other user's id, in pages",
         tags: ['edges'],
@@ -117,6 +151,7 @@ export function registerRoutes(
     '/users/:id/matches',
     {
       onRequest: auth.selfOrAdmin('id'),
+      preValidation: limitAsDigits,
       schema: {
         summary: "A user's current matches, ordered by the other user's id, in pages",
         tags: ['edges'],
