@@ -42,12 +42,23 @@ export async function startGroups(
   const pairs = pairsGroup();
   const index = indexGroup();
   const notifier = notifierGroup();
-  await tester.processor(pairs, processing);
-  await tester.processor(index, processing);
-  await tester.processor(notifier, processing);
+  let processors = [
+    await tester.processor(pairs, processing),
+    await tester.processor(index, processing),
+    await tester.processor(notifier, processing),
+  ];
+  /** Stops every group and starts it again: recovery from the changelog, committed offsets. */
+  const restart = async () => {
+    for (const p of processors) await p.stop();
+    processors = [
+      await tester.processor(pairs, processing),
+      await tester.processor(index, processing),
+      await tester.processor(notifier, processing),
+    ];
+  };
   const matches = tester.track(matchEvents.name, matchEvents.codec);
   const notes = tester.track(notifications.name, notifications.codec);
   const indexView = await tester.view<IndexEntry>(tables.index.name, tables.index.codec);
   const send = (event: Interaction) => tester.consume(interactions.name, event.from, event);
-  return { tester, pairs, index, notifier, matches, notes, indexView, send };
+  return { tester, pairs, index, notifier, matches, notes, indexView, send, restart };
 }
