@@ -7,6 +7,8 @@ export interface WorkloadOptions {
   readonly events: number;
   /** Share of records that repeat one of the last 20 records (same event id). */
   readonly duplicateRate?: number;
+  /** Prefix of user and event ids (a run's own users on a shared broker). */
+  readonly prefix?: string;
   /** First event time, ms. */
   readonly start?: number;
 }
@@ -40,7 +42,8 @@ function weightedType(random: () => number): InteractionType {
  */
 export function randomInteractions(options: WorkloadOptions): Interaction[] {
   const random = seeded(options.seed);
-  const users = Array.from({ length: options.actors }, (_, i) => `u${String(i).padStart(3, '0')}`);
+  const prefix = options.prefix ?? '';
+  const users = Array.from({ length: options.actors }, (_, i) => `${prefix}u${String(i).padStart(3, '0')}`);
   const records: Interaction[] = [];
   let at = options.start ?? 1_700_000_000_000;
   let next = 0;
@@ -56,7 +59,7 @@ export function randomInteractions(options: WorkloadOptions): Interaction[] {
     const to = users[(fromIndex + (random() < 0.5 ? offset : users.length - offset)) % users.length]!;
     at += Math.floor(random() * 4);
     next += 1;
-    records.push({ id: `w${options.seed}-${next}`, from, to, type: weightedType(random), at });
+    records.push({ id: `${prefix}w${options.seed}-${next}`, from, to, type: weightedType(random), at });
   }
   return records;
 }

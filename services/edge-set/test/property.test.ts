@@ -1,8 +1,9 @@
 import { type Edge, type edgeTypes, type Interaction, interactions } from '@showcase/contracts';
 import type { View } from '@showcase/goka';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listEdges, listMatches } from '../src/lists.ts';
+import { listEdges, listMatches, parseCursor } from '../src/lists.ts';
 import type { IndexEntry } from '../src/model.ts';
+import { observeGraph } from '../src/observe.ts';
 import { batchOracle, compare, type Observed } from '../src/oracle.ts';
 import { randomInteractions } from '../src/workload.ts';
 import { startGroups } from './support.ts';
@@ -15,41 +16,19 @@ afterEach(async () => {
 });
 
 /** Everything the lists serve, read page by page (small pages, so cursors are exercised). */
-async function observe(view: View<IndexEntry>, users: Iterable<string>): Promise<Observed> {
-  const edges = new Map<string, Edge>();
-  const matches = new Map<string, string>();
-  const list = [...users];
-  const inEdges = new Map<string, Edge>();
-  for (const user of list) {
-    for (const direction of ['out', 'in'] as const) {
-      let cursor: { other: string; type?: (typeof edgeTypes)[number] } | undefined;
-      do {
-        const page = await listEdges(view, user, direction, undefined, 7, cursor);
-        for (const e of page.items) {
-          if (direction === 'out') edges.set(`${user}|${e.user}|${e.type}`, e);
-          else inEdges.set(`${e.user}|${user}|${e.type}`, { ...e, user });
-        }
-        const [other, type] = (page.next ?? '').split('~') as [
-          string,
-          (typeof edgeTypes)[number] | undefined,
-        ];
-        cursor = page.next ? (type ? { other, type } : { other }) : undefined;
-      } while (cursor);
-    }
-    let after: string | undefined;
-    do {
-      const page = await listMatches(view, user, 3, after === undefined ? undefined : { other: after });
-      for (const m of page.items) matches.set(`${user}|${m.user}`, m.since);
-      after = page.next;
-    } while (after !== undefined);
-  }
-  // Every in-edge must be the mirror of an out-edge; a disagreement shows up as an extra key.
-  for (const [key, edge] of inEdges) {
-    if (JSON.stringify(edges.get(key)) !== JSON.stringify(edge)) edges.set(`${key}|in`, edge);
-  }
-  for (const key of edges.keys())
-    if (!key.endsWith('|in') && !inEdges.has(key)) edges.set(`${key}|in-missing`, edges.get(key)!);
-  return { edges, matches };
+function observe(view: View<IndexEntry>, users: Iterable<string>): Promise<Observed> {
+  return observeGraph(users, {
+    async edges(user, direction, raw) {
+      const cursor = raw === undefined ? undefined : parseCursor(raw, false);
+      const page = await listEdges(view, user, direction, undefined, 7, cursor);
+      return { edges: page.items, ...(page.next ? { next: page.next } : {}) };
+    },
+    async matches(user, raw) {
+      const cursor = raw === undefined ? undefined : parseCursor(raw, true);
+      const page = await listMatches(view, user, 3, cursor);
+      return { matches: page.items, ...(page.next ? { next: page.next } : {}) };
+    },
+  });
 }
 
 /** The records of the interactions topic, each partition in its order: what was accepted. */
