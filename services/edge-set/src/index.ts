@@ -11,5 +11,15 @@ export { indexGroup } from './processors/edge-index.ts';
 export { notifierGroup } from './processors/notifier.ts';
 export { pairsGroup } from './processors/pairs.ts';
 export { pick, seeded } from './random.ts';
-export { groups, indexUpdates, notifications, pairLoop, tables, topicSpecs } from './topics.ts';
+export {
+  edgeSetTopology,
+  groups,
+  indexUpdates,
+  notifications,
+  pairLoop,
+  type Topology,
+  tables,
+  topicSpecs,
+  topology,
+} from './topics.ts';
 export { randomInteractions, type WorkloadOptions } from './workload.ts';

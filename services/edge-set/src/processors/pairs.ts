@@ -3,9 +3,7 @@ import {
   type EdgeType,
   edgeTypes,
   type Interaction,
-  interactions,
   type MatchEvent,
-  matchEvents,
   pairKey,
 } from '@showcase/contracts';
 import { type Context, defineGroup, input, loopback, output, persist } from '@showcase/goka';
@@ -19,7 +17,7 @@ import type {
   PairCommand,
   PairRow,
 } from '../model.ts';
-import { groups, indexUpdates, notifications, pairLoop, tables } from '../topics.ts';
+import { edgeSetTopology, type Topology } from '../topics.ts';
 import { invalidInteraction } from '../validate.ts';
 
 const notified: Partial<Record<EdgeType, NotificationType>> = {
@@ -67,7 +65,7 @@ function indexChanges(before: PairRow, after: PairRow): [string, IndexUpdate][] 
 
 type PairsContext = Context<PairRow, PairCommand>;
 
-function apply(ctx: PairsContext, direction: Direction, event: Interaction): void {
+function apply(t: Topology, ctx: PairsContext, direction: Direction, event: Interaction): void {
   const user = direction === 'out' ? event.from : event.to;
   const other = direction === 'out' ? event.to : event.from;
   const before = ctx.value() ?? emptyRow(user, other);
@@ -76,12 +74,12 @@ function apply(ctx: PairsContext, direction: Direction, event: Interaction): voi
   ctx.setValue(after);
   // The far row learns about the interaction as its in-edge.
   if (direction === 'out') ctx.loopback(pairKey(event.to, event.from), { direction: 'in', event });
-  for (const [key, update] of indexChanges(before, after)) ctx.emit(indexUpdates.name, key, update);
+  for (const [key, update] of indexChanges(before, after)) ctx.emit(t.indexUpdates.name, key, update);
 
   const blocksOther = after.out.some((e) => e.type === 'block');
   const notify = (type: NotificationType, at: string) => {
     // Never a notification from someone the user blocks.
-    if (!blocksOther) ctx.emit(notifications.name, user, { type, user: other, at } satisfies Notification);
+    if (!blocksOther) ctx.emit(t.notifications.name, user, { type, user: other, at } satisfies Notification);
   };
   const kind = notified[event.type as EdgeType];
   if (direction === 'in' && kind) notify(kind, new Date(event.at).toISOString());
@@ -92,7 +90,7 @@ function apply(ctx: PairsContext, direction: Direction, event: Interaction): voi
     const type = started ? 'new-match' : 'match-ended';
     const at = started ? after.matchSince! : new Date(event.at).toISOString();
     const match: MatchEvent = { id: `${event.id}:${user}`, type, user, other, at };
-    ctx.emit(matchEvents.name, user, match);
+    ctx.emit(t.matchEvents.name, user, match);
     notify(type, at);
   }
 }
@@ -105,18 +103,18 @@ function apply(ctx: PairsContext, direction: Direction, event: Interaction): voi
  * match transitions and emits them for its own user. One interaction touches two rows of
  * bounded size, whatever the degree of either user.
  */
-export function pairsGroup() {
+export function pairsGroup(t: Topology = edgeSetTopology) {
   return defineGroup<PairRow, PairCommand>(
-    groups.pairs,
-    persist(tables.pairs.codec),
-    loopback(pairLoop.codec, (ctx, command) => apply(ctx, command.direction, command.event)),
-    input(interactions.name, interactions.codec, (ctx, event) => {
+    t.groups.pairs,
+    persist(t.tables.pairs.codec),
+    loopback(t.pairLoop.codec, (ctx, command) => apply(t, ctx, command.direction, command.event)),
+    input(t.interactions.name, t.interactions.codec, (ctx, event) => {
       const problem = invalidInteraction(event);
       if (problem) throw new TypeError(`invalid interaction: ${problem}`);
       ctx.loopback(pairKey(event.from, event.to), { direction: 'out', event });
     }),
-    output(indexUpdates.name, indexUpdates.codec),
-    output(notifications.name, notifications.codec),
-    output(matchEvents.name, matchEvents.codec),
+    output(t.indexUpdates.name, t.indexUpdates.codec),
+    output(t.notifications.name, t.notifications.codec),
+    output(t.matchEvents.name, t.matchEvents.codec),
   );
 }
