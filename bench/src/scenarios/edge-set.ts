@@ -65,117 +65,131 @@ async function emitAll(
   }
 }
 
-const run: Variant['run'] = async (ctx, _fixtures, rep, log) => {
-  const sizes = edgeSetSizes(ctx.sizes);
-  const t: Topology = topology(`${uniqueName(ctx, 'es', rep)}-`);
-  const cluster = gokaCluster(ctx.brokers, 'bench-edge-set');
-  const built = await createEdgeSet({
-    cluster,
-    storage: (component) => levelStorage({ path: join(ctx.workDir, `edge-set-${rep}`, component) }),
-    env: { AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', PORT: '0', PARTITIONS: String(ctx.sizes.partitions) },
-    topology: t,
-  });
-  const emitter = new Emitter({ cluster, topic: t.interactions.name, codec: t.interactions.codec });
-  try {
-    await built.service.start({ listen: false });
-    await built.service.whenReady(120_000);
-    const index = built.processors.index;
-    let at = Date.now();
-    let id = 0;
-    const event = (from: string, to: string, type: 'like' | 'visit' | 'message') => ({
-      id: `b${++id}`,
-      from,
-      to,
-      type,
-      at: at++,
+const runWith =
+  (guarantee: 'exactly-once' | 'at-least-once'): Variant['run'] =>
+  async (ctx, _fixtures, rep, log) => {
+    const sizes = edgeSetSizes(ctx.sizes);
+    const t: Topology = topology(`${uniqueName(ctx, 'es', guarantee, rep)}-`);
+    const cluster = gokaCluster(ctx.brokers, 'bench-edge-set');
+    const built = await createEdgeSet({
+      cluster,
+      storage: (component) =>
+        levelStorage({ path: join(ctx.workDir, `edge-set-${guarantee}-${rep}`, component) }),
+      env: {
+        AUTH_SECRET: SECRET,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        PARTITIONS: String(ctx.sizes.partitions),
+        GUARANTEE: guarantee,
+      },
+      topology: t,
     });
-    let updates = 0;
+    const emitter = new Emitter({ cluster, topic: t.interactions.name, codec: t.interactions.codec });
+    try {
+      await built.service.start({ listen: false });
+      await built.service.whenReady(120_000);
+      const index = built.processors.index;
+      let at = Date.now();
+      let id = 0;
+      const event = (from: string, to: string, type: 'like' | 'visit' | 'message') => ({
+        id: `b${++id}`,
+        from,
+        to,
+        type,
+        at: at++,
+      });
+      let updates = 0;
 
-    // The hub's 10 out-edges, then its in-likes.
-    const outs = Array.from({ length: 10 }, (_, i) => event('hub', `m${i}`, 'visit'));
-    await emitAll(emitter, outs);
-    updates += 2 * outs.length;
-    await indexApplied(index, updates, log);
-    const hub = Array.from({ length: sizes.hubSize }, (_, i) => event(`f${i}`, 'hub', 'like'));
-    let started = nowMs();
-    await emitAll(emitter, hub);
-    updates += 2 * hub.length;
-    await indexApplied(index, updates, log);
-    const hubRate = (hub.length * 1000) / (nowMs() - started);
-    log(`hub of ${hub.length} in-likes built at ${Math.round(hubRate)} events/s`);
+      // The hub's 10 out-edges, then its in-likes.
+      const outs = Array.from({ length: 10 }, (_, i) => event('hub', `m${i}`, 'visit'));
+      await emitAll(emitter, outs);
+      updates += 2 * outs.length;
+      await indexApplied(index, updates, log);
+      const hub = Array.from({ length: sizes.hubSize }, (_, i) => event(`f${i}`, 'hub', 'like'));
+      let started = nowMs();
+      await emitAll(emitter, hub);
+      updates += 2 * hub.length;
+      await indexApplied(index, updates, log);
+      const hubRate = (hub.length * 1000) / (nowMs() - started);
+      log(`hub of ${hub.length} in-likes built at ${Math.round(hubRate)} events/s`);
 
-    const random = seededRandom(rep + 1);
-    const types = ['like', 'visit', 'message'] as const;
-    const mixed = Array.from({ length: sizes.ingestEvents }, (_, i) =>
-      event(
-        `n${i}`,
-        random() < 0.5 ? 'hub' : `m${Math.floor(random() * NORMAL_USERS)}`,
-        types[Math.floor(random() * types.length)]!,
-      ),
-    );
-    started = nowMs();
-    await emitAll(emitter, mixed);
-    updates += 2 * mixed.length;
-    await indexApplied(index, updates, log);
-    const ingestRate = (mixed.length * 1000) / (nowMs() - started);
-    log(`ingest with the hub present: ${Math.round(ingestRate)} events/s`);
+      const random = seededRandom(rep + 1);
+      const types = ['like', 'visit', 'message'] as const;
+      const mixed = Array.from({ length: sizes.ingestEvents }, (_, i) =>
+        event(
+          `n${i}`,
+          random() < 0.5 ? 'hub' : `m${Math.floor(random() * NORMAL_USERS)}`,
+          types[Math.floor(random() * types.length)]!,
+        ),
+      );
+      started = nowMs();
+      await emitAll(emitter, mixed);
+      updates += 2 * mixed.length;
+      await indexApplied(index, updates, log);
+      const ingestRate = (mixed.length * 1000) / (nowMs() - started);
+      log(`ingest with the hub present: ${Math.round(ingestRate)} events/s`);
 
-    // Views follow the tables: wait until the hub's last in-like is listed.
-    const { app } = built.service;
-    const headers = { authorization: `Bearer ${mintToken({ secret: SECRET, user: 'admin', admin: true })}` };
-    const get = (url: string) => app.inject({ method: 'GET', url, headers });
-    for (;;) {
-      const r = (
-        await get(`/users/hub/edges?direction=in&type=like&limit=1&cursor=f${sizes.hubSize - 2}`)
-      ).json();
-      if (r.edges?.length === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Views follow the tables: wait until the hub's last in-like is listed.
+      const { app } = built.service;
+      const headers = {
+        authorization: `Bearer ${mintToken({ secret: SECRET, user: 'admin', admin: true })}`,
+      };
+      const get = (url: string) => app.inject({ method: 'GET', url, headers });
+      for (;;) {
+        const r = (
+          await get(`/users/hub/edges?direction=in&type=like&limit=1&cursor=f${sizes.hubSize - 2}`)
+        ).json();
+        if (r.edges?.length === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const time = async (samples: Samples, url: string, expect: number) => {
+        const t0 = nowMs();
+        const res = await get(url);
+        samples.add(nowMs() - t0);
+        const n = (res.json() as { edges: unknown[] }).edges.length;
+        if (res.statusCode !== 200 || n < expect) throw new Error(`${url}: ${res.statusCode}, ${n} edges`);
+      };
+      const hubPages = new Samples();
+      const normalPages = new Samples();
+      const hubOut = new Samples();
+      for (let i = 0; i < sizes.pageSamples; i++) {
+        // Cursors spread over the hub's list (user ids sort as strings: f0, f1, f10, …).
+        const cursor = `f${Math.floor(random() * (sizes.hubSize - PAGE * 10))}`;
+        await time(hubPages, `/users/hub/edges?direction=in&type=like&limit=${PAGE}&cursor=${cursor}`, 1);
+        await time(normalPages, `/users/m${i % NORMAL_USERS}/edges?direction=in&limit=${PAGE}`, 1);
+        await time(hubOut, `/users/hub/edges?direction=out&limit=${PAGE}`, 10);
+      }
+      const [hubP50, hubP99] = hubPages.percentiles(50, 99);
+      const [normalP50, normalP99] = normalPages.percentiles(50, 99);
+      const [outP50] = hubOut.percentiles(50);
+      log(
+        `GET edges page p50: hub ${hubP50!.toFixed(2)} ms, normal ${normalP50!.toFixed(2)} ms, hub out ${outP50!.toFixed(2)} ms`,
+      );
+      return {
+        hubRate,
+        ingestRate,
+        hubP50: hubP50!,
+        hubP99: hubP99!,
+        normalP50: normalP50!,
+        normalP99: normalP99!,
+        hubOutP50: outP50!,
+      };
+    } finally {
+      await emitter.close();
+      await built.service.stop();
+      await cluster.close();
     }
-    const time = async (samples: Samples, url: string, expect: number) => {
-      const t0 = nowMs();
-      const res = await get(url);
-      samples.add(nowMs() - t0);
-      const n = (res.json() as { edges: unknown[] }).edges.length;
-      if (res.statusCode !== 200 || n < expect) throw new Error(`${url}: ${res.statusCode}, ${n} edges`);
-    };
-    const hubPages = new Samples();
-    const normalPages = new Samples();
-    const hubOut = new Samples();
-    for (let i = 0; i < sizes.pageSamples; i++) {
-      // Cursors spread over the hub's list (user ids sort as strings: f0, f1, f10, …).
-      const cursor = `f${Math.floor(random() * (sizes.hubSize - PAGE * 10))}`;
-      await time(hubPages, `/users/hub/edges?direction=in&type=like&limit=${PAGE}&cursor=${cursor}`, 1);
-      await time(normalPages, `/users/m${i % NORMAL_USERS}/edges?direction=in&limit=${PAGE}`, 1);
-      await time(hubOut, `/users/hub/edges?direction=out&limit=${PAGE}`, 10);
-    }
-    const [hubP50, hubP99] = hubPages.percentiles(50, 99);
-    const [normalP50, normalP99] = normalPages.percentiles(50, 99);
-    const [outP50] = hubOut.percentiles(50);
-    log(
-      `GET edges page p50: hub ${hubP50!.toFixed(2)} ms, normal ${normalP50!.toFixed(2)} ms, hub out ${outP50!.toFixed(2)} ms`,
-    );
-    return {
-      hubRate,
-      ingestRate,
-      hubP50: hubP50!,
-      hubP99: hubP99!,
-      normalP50: normalP50!,
-      normalP99: normalP99!,
-      hubOutP50: outP50!,
-    };
-  } finally {
-    await emitter.close();
-    await built.service.stop();
-    await cluster.close();
-  }
-};
+  };
 
 export const edgeSet: Scenario = {
   name: 'edge-set',
   number: 8,
   title: 'edge-set: interactions through the processors with a hub of in-likes; GET edges page latency',
   fixtures: [],
-  variants: [{ name: 'edge-set', unavailable: gokaUnavailable, run }],
+  variants: [
+    { name: 'edge-set', unavailable: gokaUnavailable, run: runWith('exactly-once') },
+    { name: 'edge-set-alo', unavailable: gokaUnavailable, run: runWith('at-least-once') },
+  ],
   figures: [
     {
       figure: 'ingest with a hub present, exactly-once',
@@ -185,6 +199,13 @@ export const edgeSet: Scenario = {
       baseline: { scenario: 'stateful', figure: 'count processor throughput, exactly-once' },
     },
     { figure: 'hub build (in-likes to one user)', unit: 'events/s', variant: 'edge-set', measure: 'hubRate' },
+    {
+      figure: 'ingest with a hub present, at-least-once',
+      unit: 'events/s',
+      variant: 'edge-set-alo',
+      measure: 'ingestRate',
+      baseline: { variant: 'edge-set', measure: 'ingestRate' },
+    },
     {
       figure: 'GET edges page p50, hub in-likes',
       unit: 'ms',
