@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { type Edge, pairKey } from '@showcase/contracts';
 import { createEdgeSet, edgeIndexKey, type Topology, topicSpecs, topology } from '@showcase/edge-set';
 import { type Cluster, Emitter, levelStorage, type Processor } from '@showcase/goka';
-import { mintToken } from '@showcase/service-kit';
+import { ensureTopicsReady, mintToken } from '@showcase/service-kit';
 import { gokaCluster, gokaUnavailable } from '../cluster.ts';
 import { seededRandom } from '../data.ts';
 import { uniqueName } from '../naming.ts';
@@ -130,7 +130,7 @@ const runWith =
     });
     const emitter = new Emitter({ cluster, topic: t.interactions.name, codec: t.interactions.codec });
     try {
-      await cluster.ensureTopics(topicSpecs(ctx.sizes.partitions, t));
+      await ensureTopicsReady(cluster, topicSpecs(ctx.sizes.partitions, t), { timeoutMs: 120_000 });
       const seeded = nowMs();
       await seedHub(cluster, t, sizes.hubSize);
       log(

@@ -69,5 +69,8 @@ export function topicSpecs(partitions: number, t: Topology = edgeSetTopology): T
     stream(t.notifications.name),
     stream(t.pairLoop.name),
     ...Object.values(t.tables).map((table_) => table(table_.name)),
+    // Dead-letter topics too: a processor creating its own right before checking it can meet a
+    // broker that does not host the new partitions yet.
+    ...Object.values(t.groups).map((g) => stream(`${g}-dlq`)),
   ];
 }

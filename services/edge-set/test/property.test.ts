@@ -1,4 +1,4 @@
-import { type Edge, type edgeTypes, type Interaction, interactions } from '@showcase/contracts';
+import { type Interaction, interactions } from '@showcase/contracts';
 import type { View } from '@showcase/goka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listEdges, listMatches, parseCursor } from '../src/lists.ts';
