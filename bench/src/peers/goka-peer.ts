@@ -75,13 +75,14 @@ export function parsePeerOutput(stdout: string): Measurements {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`the Goka peer's result is not a JSON object: ${last.slice(0, 200)}`);
   }
-  const measurements: Measurements = {};
-  for (const [name, value] of Object.entries(parsed)) {
+  const entries = Object.entries(parsed);
+  for (const [name, value] of entries) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new Error(`the Goka peer's figure ${name} is not a finite number: ${JSON.stringify(value)}`);
     }
-    measurements[name] = value;
   }
+  // fromEntries defines own properties: a figure named like an Object.prototype member stays one.
+  const measurements = Object.fromEntries(entries) as Measurements;
   for (const required of ['rate', 'peakRssMiB']) {
     if (!Object.hasOwn(measurements, required)) throw new Error(`the Goka peer's result lacks ${required}`);
   }
