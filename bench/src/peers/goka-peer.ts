@@ -7,8 +7,10 @@
  * (≈ 2 minutes on a busy 2-core machine, plus the module download); later ones take seconds.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
 import { exited, stopChild, track } from '../processes.ts';
 import type { Measurements } from '../scenario.ts';
 
@@ -120,10 +122,13 @@ async function runTracked(
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
   });
-  createInterface({ input: child.stderr }).on('line', (line) => {
+  const lines = createInterface({ input: child.stderr });
+  lines.on('line', (line) => {
     process.stderr.write(`${o.prefix} ${line}\n`);
     stderrTail = `${stderrTail}${line}\n`.slice(-4_000);
   });
+  // 'exit' can come before the last output is read: the result line must not be lost.
+  const drained = Promise.all([finished(child.stdout), once(lines, 'close')]).catch(() => undefined);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -131,6 +136,7 @@ async function runTracked(
   }, o.timeoutMs);
   try {
     const exit = await exited(child);
+    await drained;
     return { exit, stdout, stderr: stderrTail, timedOut };
   } finally {
     clearTimeout(timer);
