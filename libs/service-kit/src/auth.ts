@@ -1,12 +1,14 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { forbidden, unauthorized } from './errors.ts';
-import type { TokenClaims } from './token.ts';
+import { forbidden, unauthorized } from './http/errors.ts';
+import { claimProblem, type TokenClaims, type TokenRules } from './token.ts';
 
 /** Who is calling, from the verified token. */
 export interface AuthUser {
   readonly id: string;
   readonly admin: boolean;
+  /** The verified claims (for `exp`, `iat`). */
+  readonly claims: TokenClaims;
 }
 
 declare module '@fastify/jwt' {
@@ -27,9 +29,15 @@ export interface Auth {
 
 /**
  * Bearer tokens: `Authorization: Bearer <jwt>` on every route; WebSocket upgrades may instead
- * pass `?token=<jwt>` because browsers cannot set headers on a WebSocket. HS256 only.
+ * pass `?token=<jwt>` because browsers cannot set headers on a WebSocket. HS256 only. Beyond the
+ * signature a token must name a valid user id (`sub`), carry an expiry no further than
+ * `maxTtlSeconds` from its `iat`, and not be issued in the future (`claimProblem`).
  */
-export async function installAuth(app: FastifyInstance, secret: string): Promise<Auth> {
+export async function installAuth(
+  app: FastifyInstance,
+  secret: string,
+  rules: TokenRules = {},
+): Promise<Auth> {
   await app.register(fastifyJwt, {
     secret,
     sign: { algorithm: 'HS256' },
@@ -37,7 +45,7 @@ export async function installAuth(app: FastifyInstance, secret: string): Promise
       algorithms: ['HS256'],
       extractToken: (request: FastifyRequest) => tokenOf(request),
     },
-    formatUser: (claims) => ({ id: claims.sub, admin: claims.role === 'admin' }),
+    formatUser: (claims) => ({ id: claims.sub, admin: claims.role === 'admin', claims }),
   });
 
   const user: onRequestAsyncHookHandler = async (request) => {
@@ -47,9 +55,8 @@ export async function installAuth(app: FastifyInstance, secret: string): Promise
     } catch (error) {
       throw unauthorized(`invalid token: ${(error as Error).message}`);
     }
-    if (typeof request.user?.id !== 'string' || request.user.id === '') {
-      throw unauthorized('invalid token: no subject (sub)');
-    }
+    const problem = claimProblem(request.user.claims, Date.now() / 1000, rules);
+    if (problem) throw unauthorized(`invalid token: ${problem}`);
   };
   const admin: onRequestAsyncHookHandler = async function (this: FastifyInstance, request, reply) {
     await user.call(this, request, reply);

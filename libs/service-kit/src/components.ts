@@ -16,6 +16,8 @@ export interface Component {
   stop(): Promise<void>;
   /** Calls back once when the component enters `failed`. */
   onFailed(listener: (error: Error) => void): void;
+  /** Calls back each time the component enters `running` (readiness latches on the first). */
+  onRunning?(listener: () => void): void;
 }
 
 export function processorComponent(p: Processor<unknown, unknown>): Component {
@@ -39,6 +41,11 @@ export function processorComponent(p: Processor<unknown, unknown>): Component {
     onFailed: (listener) => {
       p.on('state', (state) => {
         if (state === 'failed') listener(p.error ?? new Error(`processor ${p.group.name} failed`));
+      });
+    },
+    onRunning: (listener) => {
+      p.on('state', (state) => {
+        if (state === 'running') listener();
       });
     },
   };
@@ -65,6 +72,11 @@ export function viewComponent(v: View<unknown>): Component {
     onFailed: (listener) => {
       v.on('state', (state) => {
         if (state === 'failed') listener(v.error ?? new Error(`view ${v.table} failed`));
+      });
+    },
+    onRunning: (listener) => {
+      v.on('state', (state) => {
+        if (state === 'running') listener();
       });
     },
   };

@@ -79,10 +79,17 @@ export const env = {
       return raw;
     });
   },
-  optionalString(options: { doc?: string; minLength?: number } = {}): EnvVar<string | undefined> {
+  optionalString(
+    options: { doc?: string; minLength?: number; minBytes?: number } = {},
+  ): EnvVar<string | undefined> {
     return variable<string | undefined>(options.doc ?? '', undefined, true, (raw) => {
       if (options.minLength !== undefined && raw.length < options.minLength) {
         throw new EnvValueError(`must be at least ${options.minLength} characters long`);
+      }
+      if (options.minBytes !== undefined && Buffer.byteLength(raw) < options.minBytes) {
+        throw new EnvValueError(
+          `must be at least ${options.minBytes} bytes long (got ${Buffer.byteLength(raw)}; e.g. openssl rand -base64 32)`,
+        );
       }
       return raw;
     });

@@ -11,6 +11,8 @@ export {
   env,
   loadConfig,
 } from './config.ts';
+export { createService } from './create-service.ts';
+export { type BaseConfig, baseEnvSpec } from './env-spec.ts';
 export {
   badRequest,
   type ErrorBody,
@@ -19,26 +21,21 @@ export {
   notFound,
   unauthorized,
   unavailable,
-} from './errors.ts';
+} from './http/errors.ts';
+export { createLogger, type LogFormat, logFormat } from './logger.ts';
 export { ServiceMetrics } from './metrics.ts';
-export { ErrorSchema, newId, Type } from './schemas.ts';
+export { ErrorSchema, newId, Type, UserIdSchema } from './schemas.ts';
+export { type App, type MeteredEmitter, Service, type ServiceOptions, type ServiceState } from './service.ts';
 export {
-  type App,
-  type BaseConfig,
-  baseEnvSpec,
-  createLogger,
-  createService,
-  type MeteredEmitter,
-  Service,
-  type ServiceOptions,
-  type ServiceState,
-} from './service.ts';
-export {
+  claimProblem,
+  DEFAULT_TOKEN_TTL_S,
   DEV_AUTH_SECRET,
   MIN_SECRET_LENGTH,
   type MintOptions,
   mintToken,
   type TokenClaims,
+  type TokenRules,
+  USER_ID_PATTERN,
   verifyToken,
 } from './token.ts';
 export { ensureTopicsReady } from './topics.ts';

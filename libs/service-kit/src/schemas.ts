@@ -1,5 +1,6 @@
 import { nanoid } from 'nanoid';
 import { Type } from 'typebox';
+import { USER_ID_PATTERN } from './token.ts';
 
 /** TypeBox, re-exported so services build schemas with the version the type provider uses. */
 export { Type };
@@ -16,3 +17,11 @@ export const ErrorSchema = Type.Object(
   },
   { $id: 'Error' },
 );
+
+/** A user id as every service accepts it (path parameters, body fields, token subjects). */
+export const UserIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: USER_ID_PATTERN.source,
+  description: 'user id: letters, digits, . _ @ -',
+});

@@ -1,7 +1,4 @@
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import fastifyWebsocket from '@fastify/websocket';
 import {
   type Cluster,
   type Codec,
@@ -14,22 +11,19 @@ import {
   type Storage,
   View,
 } from '@showcase/goka';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  LogController,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
 } from 'fastify';
-import { nanoid } from 'nanoid';
-import { type Logger, pino } from 'pino';
-import { type Auth, installAuth } from './auth.ts';
+import type { Logger } from 'pino';
+import type { Auth } from './auth.ts';
 import { type Component, processorComponent, viewComponent } from './components.ts';
-import { ConfigError, type ConfigOf, type EnvSpec, env, loadConfig } from './config.ts';
-import { installErrorHandling } from './errors.ts';
-import { ServiceMetrics } from './metrics.ts';
-import { DEV_AUTH_SECRET, MIN_SECRET_LENGTH } from './token.ts';
+import type { ConfigOf, EnvSpec } from './config.ts';
+import type { BaseConfig } from './env-spec.ts';
+import type { ServiceMetrics } from './metrics.ts';
 import { WsBridge } from './ws-bridge.ts';
 
 export type App = FastifyInstance<
@@ -39,31 +33,6 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
-
-/** Variables every service reads; a service adds its own with `config`. */
-export function baseEnvSpec(defaultPort: number) {
-  return {
-    PORT: env.port({ default: defaultPort, doc: 'HTTP port' }),
-    HOST: env.string({ default: '127.0.0.1', doc: 'interface to listen on (0.0.0.0 in containers)' }),
-    AUTH_SECRET: env.optionalString({
-      minLength: MIN_SECRET_LENGTH,
-      doc: 'HS256 secret for bearer tokens; required unless NODE_ENV=development',
-    }),
-    NODE_ENV: env.oneOf(['production', 'development', 'test'], { default: 'production', doc: 'run mode' }),
-    LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      default: 'info',
-      doc: 'pino log level',
-    }),
-    BODY_LIMIT: env.int({
-      default: 16 * 1024,
-      min: 1024,
-      max: 10 * 1024 * 1024,
-      doc: 'max request body, bytes',
-    }),
-    SHUTDOWN_TIMEOUT_MS: env.int({ default: 30_000, min: 1000, doc: 'graceful shutdown deadline' }),
-  };
-}
-export type BaseConfig = ConfigOf<ReturnType<typeof baseEnvSpec>> & { readonly AUTH_SECRET: string };
 
 export interface ServiceOptions<S extends EnvSpec> {
   readonly name: string;
@@ -108,7 +77,11 @@ export class Service<S extends EnvSpec = EnvSpec> {
   private readonly startHooks: (() => Promise<void> | void)[] = [];
   private readonly storages = new Map<string, Storage>();
   private readonly reported = new Set<Component>();
+  /** Components that have been running at least once (readiness latches; see `ready`). */
+  private readonly started = new Set<Component>();
   private _state: ServiceState = 'created';
+  /** Where the service listens once started (`http://host:port`), '' before. */
+  address = '';
   private stopping: Promise<void> | undefined;
   private failureHandler: ((component: Component, error: Error) => void) | undefined;
 
@@ -142,16 +115,32 @@ export class Service<S extends EnvSpec = EnvSpec> {
     return this.options.cluster;
   }
 
-  /** Every processor and view is running and the service is not shutting down. */
+  /**
+   * Every view has recovered and every processor has joined its group and recovered once, none
+   * has failed, and the service is not shutting down. Once reached, a later rebalance (a
+   * processor recovering moved partitions) does not make the service unready: reads come from
+   * views, and all instances of a group rebalance at once — they would all drop out of the load
+   * balancer together. Rebalances and recovery show in /metrics (goka_processor_state,
+   * goka_recovery_records) instead.
+   */
   get ready(): boolean {
-    return this._state === 'listening' && this.components.every((c) => c.running);
+    if (this._state !== 'listening') return false;
+    for (const c of this.components) if (c.running) this.started.add(c);
+    return this.components.every((c) => this.started.has(c) && c.state !== 'failed');
   }
 
-  /** Registers a processor for the group; it starts with the service and gates /readyz. */
+  /**
+   * Registers a processor for the group; it starts with the service and gates /readyz.
+   * Failure policy (`onError`) by default: `dead-letter` when the group reads a topic of another
+   * service (its name does not start with `<service name>-`): one bad record from elsewhere must
+   * not stop this service; `fail` when every input is the service's own. The count of
+   * dead-lettered records is `goka_processor_dead_lettered_total` in /metrics.
+   */
   processor<V, L>(group: Group<V, L>, options: Omit<ProcessorOptions, 'cluster'> = {}): Processor<V, L> {
     const p = new Processor(group, {
       storage: this.storageFor(group.name),
       logger: this.logger.child({ component: `processor ${group.name}` }),
+      onError: this.defaultFailurePolicy(group),
       ...options,
       cluster: this.cluster,
     });
@@ -237,7 +226,8 @@ export class Service<S extends EnvSpec = EnvSpec> {
     let address = '';
     if (options.listen !== false) {
       address = await this.app.listen({ port: this.config.PORT, host: this.config.HOST });
-      this.logger.info({ address }, `${this.name} listening`);
+      this.address = address;
+      this.logger.debug({ address }, `${this.name} listening`);
     }
     this._state = 'listening';
     return address;
@@ -332,6 +322,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
       });
     }
     this.onFailure((c, error) => exit(1, `${c.kind} ${c.name} failed: ${error.message}`));
+    this.logger.info(`${this.name} starting`);
     try {
       await this.start();
     } catch (error) {
@@ -340,14 +331,29 @@ export class Service<S extends EnvSpec = EnvSpec> {
       return;
     }
     this.whenReady(Number.POSITIVE_INFINITY).then(
-      () => this.logger.info(`${this.name} ready`),
+      () =>
+        this.logger.info(
+          { address: this.address },
+          `${this.name} ready at ${this.address}  (docs: ${this.address}/docs)`,
+        ),
       () => undefined, // failures are reported by the failure handler
     );
+  }
+
+  /** `dead-letter` for groups reading another service's topics, `fail` otherwise. */
+  defaultFailurePolicy(group: {
+    readonly inputs: readonly { readonly topic: string }[];
+  }): 'fail' | 'dead-letter' {
+    const own = `${this.name}-`;
+    return group.inputs.some((edge) => !edge.topic.startsWith(own)) ? 'dead-letter' : 'fail';
   }
 
   private add(component: Component): void {
     if (this._state !== 'created') throw new Error(`service ${this.name}: add components before start()`);
     this.components.push(component);
+    component.onRunning?.(() => {
+      if (component.running) this.started.add(component);
+    });
     // Failures after start() resolved (lost session, failing callback) arrive as state changes.
     component.onFailed((error) => this.failed(component, error));
   }
@@ -369,153 +375,4 @@ export class Service<S extends EnvSpec = EnvSpec> {
     }
     return storage;
   }
-}
-
-/** The pino logger services use (JSON lines, authorization headers redacted). */
-export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, redact: ['req.headers.authorization', 'headers.authorization'] });
-}
-
-const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
-
-/** Removes the token from URLs before they reach a log line. */
-const redactUrl = (url: string) => url.replace(/([?&]token=)[^&]*/i, '$1[redacted]');
-
-/**
- * Builds the service: config (throws ConfigError naming every bad variable), logger, Fastify
- * with the shared plugins and routes. Add routes and components, then `start()` or `run()`.
- */
-export async function createService<S extends EnvSpec = Record<never, never>>(
-  options: ServiceOptions<S>,
-): Promise<Service<S>> {
-  const source = options.env ?? process.env;
-  const spec = { ...baseEnvSpec(options.port), ...(options.config ?? ({} as S)) };
-  const loaded = loadConfig(spec, source) as ConfigOf<ReturnType<typeof baseEnvSpec>> & ConfigOf<S>;
-  let secret = loaded.AUTH_SECRET;
-  const logger = options.logger ?? createLogger(options.name, loaded.LOG_LEVEL);
-  if (!secret) {
-    if (loaded.NODE_ENV !== 'development') {
-      throw new ConfigError([
-        'AUTH_SECRET is required — set a shared secret (at least 16 characters), or NODE_ENV=development to use the built-in dev secret',
-      ]);
-    }
-    secret = DEV_AUTH_SECRET;
-    logger.warn('AUTH_SECRET is not set: using the insecure development secret (NODE_ENV=development)');
-  }
-  const config = Object.freeze({ ...loaded, AUTH_SECRET: secret }) as BaseConfig & ConfigOf<S>;
-
-  const app = Fastify({
-    loggerInstance: logger,
-    // One line per request, written by the onResponse hook below (debug for successes).
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: () => nanoid(12),
-    requestIdHeader: 'x-request-id',
-    bodyLimit: config.BODY_LIMIT,
-    ajv: {
-      // Unknown fields are an error the client must hear about, not something to drop silently.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
-  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
-
-  const metrics = new ServiceMetrics(options.name);
-  installErrorHandling(app, { bodyLimit: config.BODY_LIMIT });
-  metrics.instrument(app);
-  app.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const status = reply.statusCode;
-    const line = {
-      method: request.method,
-      url: redactUrl(request.url),
-      status,
-      ms: Math.round(reply.elapsedTime),
-    };
-    // Probes and scrapes are routine, 503 from /readyz included; 500s are logged with the error.
-    const routine = OPS_ROUTES.has(request.routeOptions.url ?? '');
-    if (status >= 400 && !routine) request.log.info(line, 'request completed');
-    else request.log.debug(line, 'request completed');
-  });
-  // Bodies reject unknown fields unless a schema says otherwise explicitly; a body whose fields
-  // are all optional may be left out entirely (POST /users/:id/unblock with no body).
-  app.addHook('onRoute', (route) => {
-    const body = route.schema?.body as Record<string, unknown> | undefined;
-    if (body?.type !== 'object') return;
-    if (body.additionalProperties === undefined) {
-      route.schema = { ...route.schema, body: { ...body, additionalProperties: false } };
-    }
-    const required = body.required as unknown[] | undefined;
-    if (!required || required.length === 0) {
-      const emptyBody = async (request: { body: unknown }) => {
-        if (request.body === undefined || request.body === null) request.body = {};
-      };
-      const existing = route.preValidation;
-      route.preValidation = [
-        emptyBody,
-        ...(existing ? (Array.isArray(existing) ? existing : [existing]) : []),
-      ];
-    }
-  });
-
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: options.name,
-        description: options.description ?? `${options.name} API`,
-        version: options.version ?? '0.1.0',
-      },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-    },
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(fastifyWebsocket, {
-    options: { maxPayload: 4096 },
-    // Sockets are closed by the service's own preClose hook (1001, with the bridge's bookkeeping).
-    preClose: (done) => done(),
-  });
-  const auth = await installAuth(app, secret);
-  const service = new Service<S>(options, { app, config, logger, metrics, auth });
-  registerOpsRoutes(service);
-  return service;
-}
-
-function registerOpsRoutes(service: Service<EnvSpec>): void {
-  const { app } = service;
-  const ops = { tags: ['ops'] };
-  app.get(
-    '/healthz',
-    { schema: { ...ops, summary: 'Liveness: 503 once a processor or view failed' } },
-    async (_req, reply) => {
-      const failed = service.componentStates().filter((c) => c.state === 'failed');
-      if (failed.length > 0) {
-        return reply.status(503).send({
-          error: 'unhealthy',
-          message: failed.map((c) => `${c.kind} ${c.name} failed: ${c.error ?? 'unknown'}`).join('; '),
-          status: 'failed',
-        });
-      }
-      return { status: 'ok', service: service.name };
-    },
-  );
-  app.get(
-    '/readyz',
-    { schema: { ...ops, summary: 'Readiness: 200 once every processor and view runs, 503 before' } },
-    async (_req, reply) => {
-      const components = service.componentStates();
-      if (service.ready) return { status: 'ready', service: service.name, components };
-      const waiting = components.filter((c) => c.state !== 'running');
-      const message =
-        service.state === 'stopping' || service.state === 'stopped'
-          ? 'shutting down'
-          : `waiting for ${waiting.map((c) => `${c.kind} ${c.name} (${c.state})`).join(', ') || 'start'}`;
-      return reply.status(503).send({ error: 'not_ready', message, status: 'not_ready', components });
-    },
-  );
-  app.get('/metrics', { schema: { ...ops, summary: 'Prometheus metrics' } }, async (_req, reply) => {
-    const { contentType, body } = await service.metrics.render();
-    return reply.type(contentType).send(body);
-  });
 }

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createService, mintToken, type Service } from '../src/index.ts';
 
-const SECRET = 'test-secret-0123456789';
+const SECRET = 'test-secret-0123456789-abcdefghijk';
 const env = { AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', PORT: '0', BODY_LIMIT: '2048' };
 const bearer = (user: string, admin = false) => ({
   authorization: `Bearer ${mintToken({ secret: SECRET, user, admin })}`,
@@ -77,7 +77,7 @@ describe('config', () => {
     expect(dev.config.AUTH_SECRET.length).toBeGreaterThan(10);
     await expect(
       createService({ name: 'x', port: 1, env: { ...noSecret, AUTH_SECRET: 'short' } }),
-    ).rejects.toThrow(/AUTH_SECRET must be at least 16 characters/);
+    ).rejects.toThrow(/AUTH_SECRET must be at least 32 bytes/);
   });
 
   it('adds service variables with defaults', async () => {
@@ -218,7 +218,7 @@ describe('errors and auth', () => {
     expect((await post({})).statusCode).toBe(401);
     expect((await post({})).json()).toMatchObject({ error: 'unauthorized' });
     expect((await post({ authorization: 'Bearer nonsense' })).statusCode).toBe(401);
-    const forged = mintToken({ secret: 'another-secret-0123456789', user: 'u1' });
+    const forged = mintToken({ secret: 'another-secret-0123456789-abcdefghij', user: 'u1' });
     expect((await post({ authorization: `Bearer ${forged}` })).statusCode).toBe(401);
     const expired = mintToken({ secret: SECRET, user: 'u1', ttlSeconds: 1, now: 1000 });
     expect((await post({ authorization: `Bearer ${expired}` })).statusCode).toBe(401);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type BridgeSocket, createService, mintToken, type Service, SocketChannel } from '../src/index.ts';
 
-const SECRET = 'test-secret-0123456789';
+const SECRET = 'test-secret-0123456789-abcdefghijk';
 const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });
 
 /** A socket whose writes complete only when the test says so. */

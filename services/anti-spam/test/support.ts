@@ -2,7 +2,7 @@ import { memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
 import { createAntiSpam } from '../src/app.ts';
 
-export const SECRET = 'anti-spam-test-secret-0123';
+export const SECRET = 'anti-spam-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });
 export const auth = (user: string, admin = false) => ({ authorization: `Bearer ${token(user, admin)}` });
 
