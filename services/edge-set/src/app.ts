@@ -1,0 +1,54 @@
+import { interactions } from '@showcase/contracts';
+import type { Cluster, Storage } from '@showcase/goka';
+import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
+import { type EdgeSetEmitters, type EdgeSetViews, registerRoutes } from './api.ts';
+import { DEFAULT_PORT, edgeSetEnv } from './config.ts';
+import { indexGroup } from './processors/edge-index.ts';
+import { notifierGroup } from './processors/notifier.ts';
+import { pairsGroup } from './processors/pairs.ts';
+import { tables, topicSpecs } from './topics.ts';
+
+export interface EdgeSetOptions {
+  readonly cluster: Cluster;
+  /** Store builder per component; default memory. */
+  readonly storage?: (component: string) => Storage;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+}
+
+export interface EdgeSet {
+  readonly service: Service<typeof edgeSetEnv>;
+  readonly views: EdgeSetViews;
+  readonly emitters: EdgeSetEmitters;
+}
+
+/** The whole service on a given cluster: groups, views, emitters, routes. main.ts runs it. */
+export async function createEdgeSet(options: EdgeSetOptions): Promise<EdgeSet> {
+  const service = await createService({
+    name: 'edge-set',
+    port: DEFAULT_PORT,
+    description: 'The interaction graph: likes, passes, visits, messages, blocks and matches between users',
+    config: edgeSetEnv,
+    cluster: options.cluster,
+    ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const config = service.config;
+  service.onStart(() => ensureTopicsReady(options.cluster, topicSpecs(config.PARTITIONS)));
+
+  // A record that is not a valid interaction goes to edge-set-pairs-dlq; the stream goes on.
+  const processing = { guarantee: config.GUARANTEE, onError: 'dead-letter' } as const;
+  service.processor(pairsGroup(), processing);
+  service.processor(indexGroup(), processing);
+  service.processor(notifierGroup(), processing);
+
+  const views: EdgeSetViews = {
+    pairs: service.view(tables.pairs),
+    index: service.view(tables.index),
+    notifications: service.view(tables.notifications),
+  };
+  const emitters: EdgeSetEmitters = { interactions: service.emitter(interactions) };
+  registerRoutes(service as unknown as Service, { views, emitters });
+  return { service, views, emitters };
+}
