@@ -1,0 +1,34 @@
+import { edgePairTable, spamBlockTable, userTable, userUpdates } from '@showcase/contracts';
+import { type TopicSpec, tableTopic } from '@showcase/goka';
+
+/**
+ * match-search's groups. Its only internal topics are the group's table and loop; every topic it
+ * reads or writes crosses a service border and is declared in libs/contracts.
+ */
+export const groups = {
+  users: 'match-search-users',
+} as const;
+
+if (userTable.name !== tableTopic(groups.users)) {
+  throw new Error(`contract ${userTable.name} must be the table of group ${groups.users}`);
+}
+
+/** Tables the search reads: its own users, anti-spam's blocks, edge-set's pairs (for block edges). */
+export const tables = {
+  users: userTable,
+  spamBlocks: spamBlockTable,
+  pairs: edgePairTable,
+} as const;
+
+/**
+ * Every topic the service reads, created up front with one partition count. The tables of other
+ * services are created here too (empty, compacted), so match-search starts before them.
+ */
+export function topicSpecs(partitions: number): TopicSpec[] {
+  return [
+    { name: userUpdates.name, partitions },
+    { name: userTable.name, partitions, compacted: true },
+    { name: spamBlockTable.name, partitions, compacted: true },
+    { name: edgePairTable.name, partitions, compacted: true },
+  ];
+}
