@@ -8,7 +8,7 @@ import {
 import type { Cluster, Storage } from '@showcase/goka';
 import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
 import { registerRoutes } from './api.ts';
-import { type CandidateIndex, ScanIndex } from './candidate-index.ts';
+import { type CandidateIndex, createCandidateIndex } from './candidate-index.ts';
 import { DEFAULT_PORT, learnerConfig, rankerConfig, recommenderEnv, signalWeights } from './config.ts';
 import { pairExclusions } from './exclusions.ts';
 import { isSoundRow, type ModelRow, rowFor } from './model.ts';
@@ -23,7 +23,7 @@ export interface RecommenderOptions {
   readonly storage?: (component: string) => Storage;
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
-  /** Default: a linear scan (see candidate-index.ts). */
+  /** Default: libs/geo's grid index. */
   readonly index?: CandidateIndex;
   /** Default true: false serves from the tables without learning (e.g. a read replica). */
   readonly learn?: boolean;
@@ -81,7 +81,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     pairChanges++;
   });
 
-  const index = options.index ?? new ScanIndex();
+  const index = options.index ?? createCandidateIndex();
   users.onChange((user, searchable) => {
     if (searchable) index.set(user, searchable.location);
     else index.delete(user);

@@ -1,9 +1,9 @@
-import { haversineKm, type LatLon } from '@showcase/geo';
+import { GeoGridIndex, haversineKm, type LatLon } from '@showcase/geo';
 
 /**
  * Where candidates come from: every indexed user within `radiusKm` of a point (haversine,
- * inclusive), with its distance. The shape of libs/geo's spatial indexes, so one can replace
- * the scan without touching the ranker.
+ * inclusive), with its distance. libs/geo's `GeoGridIndex` (shared with match-search) has this
+ * shape; the ranker depends only on it.
  */
 export interface CandidateIndex {
   set(user: string, location: LatLon): void;
@@ -11,7 +11,12 @@ export interface CandidateIndex {
   visitWithin(center: LatLon, radiusKm: number, visit: (user: string, distanceKm: number) => void): void;
 }
 
-/** A linear scan: exact, O(users) per query; fine up to some ten thousand users. */
+/** The service's index: the grid of libs/geo (exact results; cells only bound the work). */
+export function createCandidateIndex(): CandidateIndex {
+  return new GeoGridIndex();
+}
+
+/** A linear scan: the oracle of the tests and the baseline of the bench. */
 export class ScanIndex implements CandidateIndex {
   private readonly points = new Map<string, LatLon>();
 

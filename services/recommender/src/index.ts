@@ -1,5 +1,5 @@
 export { createRecommender, type Recommender, type RecommenderOptions } from './app.ts';
-export { type CandidateIndex, ScanIndex } from './candidate-index.ts';
+export { type CandidateIndex, createCandidateIndex, ScanIndex } from './candidate-index.ts';
 export { recommenderEnv } from './config.ts';
 export * from './model.ts';
 export { type LearnerLoop, learnerGroup } from './processors/learner.ts';
