@@ -280,9 +280,9 @@ export const FEATURES: readonly FeatureSpec[] = [
   },
   {
     name: 'replyRate',
-    formula: 'min(1, replies / messages received)',
+    formula: 'min(1, (replies + 0.5) / (messages received + 1))  (a prior of one half-answered message)',
     floor: 0.1,
-    compute: (s) => (s.received.message > 1e-9 ? Math.min(1, s.replies / s.received.message) : 0),
+    compute: (s) => Math.min(1, (s.replies + 0.5) / (s.received.message + 1)),
   },
   {
     name: 'messagesReceived',
@@ -316,9 +316,9 @@ export const FEATURES: readonly FeatureSpec[] = [
   },
   {
     name: 'sessionMinutes',
-    formula: 'ln(1 + minutes online / completed sessions)',
+    formula: 'ln(1 + minutes online / (completed sessions + 1))  (a prior of one empty session)',
     floor: 0.25,
-    compute: (s) => (s.sessions > 1e-9 ? Math.log1p(s.sessionMinutes / s.sessions) : 0),
+    compute: (s) => Math.log1p(s.sessionMinutes / (s.sessions + 1)),
   },
   {
     name: 'hourSin',
