@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--json] [--only a,b] [--reps n] [--cpu-prof[=dir]]`
+ * `npm run bench [-- --quick] [--json] [--only a,b] [--reps n] [--cpu-prof[=dir]] [--peers]`
  *
  * Starts a throwaway broker through infra/kafka (or uses KAFKA_BROKERS), runs every scenario —
  * each fixture and each repetition of each variant in its own child process — and prints a
  * table (stdout), or with --json one JSON document (stdout; the table then goes to stderr).
  * Progress lines go to stderr. The broker and every child are stopped at the end, on failure,
- * on Ctrl-C and on SIGTERM.
+ * on Ctrl-C and on SIGTERM. With --peers the Goka peer (bench/peers/goka, Go) is built once and
+ * runs the produce, stateful and recovery workloads too, its repetitions interleaved with the
+ * TypeScript side's.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +17,9 @@ import { KAFKA_VERSION, type ProvidedKafka, provideKafka } from '@showcase/kafka
 import type { ChildTask, VariantReply } from './child.ts';
 import { rawKafka, withAdmin } from './kafka.ts';
 import { newRunId } from './naming.ts';
+import { comparePeers, formatPeerTable } from './peers/comparison.ts';
+import { buildPeer, GOKA_VERSION, goUnavailable, goVersion, runPeer } from './peers/goka-peer.ts';
+import { PEER_SIDES, PEER_VARIANT } from './peers/workloads.ts';
 import { runTask, stopAllChildren } from './processes.ts';
 import {
   formatNumber,
@@ -37,15 +42,23 @@ interface Options {
   only: string[] | undefined;
   repetitions: number | undefined;
   cpuProf: string | undefined;
+  peers: boolean;
 }
 
-const usage = `usage: npm run bench -- [--quick] [--json] [--only name,name] [--reps n] [--cpu-prof[=dir]]
+/** The built Goka peer, when --peers is given and Go is there. */
+interface Peer {
+  readonly binary: string;
+}
+
+const usage = `usage: npm run bench -- [--quick] [--json] [--only name,name] [--reps n] [--cpu-prof[=dir]] [--peers]
   --quick      every scenario small (about 2 minutes in all); the full run takes up to 15
   --json       one JSON document on stdout (the table goes to stderr)
   --only       scenarios to run: ${SCENARIO_NAMES.join(', ')}
   --reps       repetitions per figure (at least 3, the default)
   --cpu-prof   write a .cpuprofile of every repetition's process (default dir bench/.profiles);
                summarise with: npx tsx bench/src/profile-summary.ts <dir or files>
+  --peers      also run Goka ${GOKA_VERSION} (Go, bench/peers/goka) in ${[...PEER_SIDES.keys()].join(', ')},
+               alternating with this project, and compare (skipped when \`go\` is missing)
 env: KAFKA_BROKERS=host:port uses that cluster instead of starting a broker`;
 
 function parseArgs(argv: readonly string[]): Options {
@@ -55,6 +68,7 @@ function parseArgs(argv: readonly string[]): Options {
     only: undefined,
     repetitions: undefined,
     cpuProf: undefined,
+    peers: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -66,6 +80,7 @@ function parseArgs(argv: readonly string[]): Options {
     if (arg === '--quick') o.mode = 'quick';
     else if (arg === '--full') o.mode = 'full';
     else if (arg === '--json') o.json = true;
+    else if (arg === '--peers') o.peers = true;
     else if (arg === '--only' || arg.startsWith('--only=')) o.only = value().split(',').filter(Boolean);
     else if (arg === '--reps' || arg.startsWith('--reps=')) o.repetitions = Number(value());
     else if (arg === '--cpu-prof') o.cpuProf = resolve(import.meta.dirname, '..', '.profiles');
@@ -102,6 +117,7 @@ async function runScenario(
   options: Options,
   earlier: readonly Row[],
   fixtureCache: Map<string, unknown>,
+  peer: Peer | undefined,
 ): Promise<Row[]> {
   const parameters = { ...scenario.parameters(ctx.sizes), repetitions: ctx.sizes.repetitions };
   const reason = await scenario.unavailable?.();
@@ -117,6 +133,8 @@ async function runScenario(
     if (why) notes.set(v.name, `skipped: ${why}`);
     else variants.push(v);
   }
+  const peerSide = peer ? PEER_SIDES.get(scenario.name) : undefined;
+  const figures = peerSide ? [...scenario.figures, ...peerSide.figures] : scenario.figures;
   try {
     const fixtures: Record<string, unknown> = {};
     if (variants.length > 0) {
@@ -136,13 +154,10 @@ async function runScenario(
         fixtures[f.name] = fixtureCache.get(f.name);
       }
     }
-    const runs: Runs = new Map();
-    for (let rep = 1; rep <= ctx.sizes.repetitions; rep++) {
-      // Alternate the order so that drift (page cache, broker log growth) hits every side alike.
-      const order = rep % 2 === 1 ? variants : [...variants].reverse();
-      for (const v of order) {
-        if (notes.has(v.name) || stopping) continue;
-        const began = Date.now();
+    // Every side of the scenario: its variants (each repetition a Node child) and the peer.
+    const sides: { name: string; run(rep: number): Promise<Measurements> }[] = variants.map((v) => ({
+      name: v.name,
+      async run(rep) {
         const task: ChildTask = {
           kind: 'variant',
           ctx,
@@ -158,9 +173,31 @@ async function runScenario(
               `--cpu-prof-dir=${join(options.cpuProf, ctx.runId, `${scenario.name}-${v.name}-${rep}`)}`,
             ]
           : [];
+        const reply = await runTask<VariantReply>(CHILD, task, { timeoutMs, execArgv });
+        return { ...reply.measurements, peakRssMiB: reply.peakRssMiB };
+      },
+    }));
+    if (peer && peerSide && variants.length > 0) {
+      sides.push({
+        name: PEER_VARIANT,
+        async run(rep) {
+          const workload = await peerSide.prepare(ctx, fixtures, rep);
+          return runPeer(peer.binary, workload, {
+            timeoutMs,
+            prefix: `[${scenario.name} ${PEER_VARIANT} #${rep}]`,
+          });
+        },
+      });
+    }
+    const runs: Runs = new Map();
+    for (let rep = 1; rep <= ctx.sizes.repetitions; rep++) {
+      // Alternate the order so that drift (page cache, broker log growth) hits every side alike.
+      const order = rep % 2 === 1 ? sides : [...sides].reverse();
+      for (const v of order) {
+        if (notes.has(v.name) || stopping) continue;
+        const began = Date.now();
         try {
-          const reply = await runTask<VariantReply>(CHILD, task, { timeoutMs, execArgv });
-          const m = { ...reply.measurements, peakRssMiB: reply.peakRssMiB };
+          const m = await v.run(rep);
           runs.set(v.name, [...(runs.get(v.name) ?? []), m]);
           say(
             `${scenario.number} ${scenario.name} ${v.name} #${rep}/${ctx.sizes.repetitions}: ${summary(m)} (${seconds(Date.now() - began)})`,
@@ -172,7 +209,7 @@ async function runScenario(
         }
       }
     }
-    return scenarioRows(scenario, runs, parameters, earlier, notes);
+    return scenarioRows({ ...scenario, figures }, runs, parameters, earlier, notes);
   } catch (error) {
     const message = firstLine(error);
     say(`${scenario.number} ${scenario.name}: failed: ${message}`);
@@ -209,6 +246,26 @@ async function deleteRunTopics(brokers: string[], runId: string): Promise<void> 
   });
 }
 
+/**
+ * --peers: builds the Goka peer once per run. Without Go it is skipped (no failure); a failed
+ * build is reported as a failure. Either way the TypeScript side still runs.
+ */
+async function preparePeer(): Promise<{ peer: Peer | undefined; name: string | null; skipped?: string }> {
+  const why = await goUnavailable();
+  if (why) {
+    say(`Goka peer skipped: ${why}`);
+    return { peer: undefined, name: null, skipped: why };
+  }
+  try {
+    const binary = await buildPeer(say);
+    return { peer: { binary }, name: `github.com/lovoo/goka ${GOKA_VERSION} (${await goVersion()})` };
+  } catch (error) {
+    const message = firstLine(error);
+    say(`Goka peer: ${message}`);
+    return { peer: undefined, name: null, skipped: `failed: ${message}` };
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -235,6 +292,9 @@ async function main(): Promise<number> {
 
   try {
     if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
+    // Built before the broker starts: the first build on a machine takes minutes of CPU.
+    const peerSetup = options.peers ? await preparePeer() : undefined;
+    if (stopping) return 130;
     say(
       process.env.KAFKA_BROKERS
         ? `using the Kafka cluster at KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`
@@ -260,7 +320,7 @@ async function main(): Promise<number> {
       if (stopping) break;
       const began = Date.now();
       say(`${scenario.number} ${scenario.title}`);
-      rows.push(...(await runScenario(scenario, ctx, options, rows, fixtureCache)));
+      rows.push(...(await runScenario(scenario, ctx, options, rows, fixtureCache, peerSetup?.peer)));
       say(`${scenario.number} ${scenario.name}: done in ${seconds(Date.now() - began)}`);
     }
     if (stopping) return 130; // interrupted: no report of half a run
@@ -272,6 +332,13 @@ async function main(): Promise<number> {
       startedAt: new Date(started).toISOString(),
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
       scenarios: rows,
+      peers: peerSetup
+        ? {
+            peer: peerSetup.name,
+            ...(peerSetup.skipped ? { skipped: peerSetup.skipped } : {}),
+            comparisons: peerSetup.peer ? comparePeers(rows, PEER_SIDES) : [],
+          }
+        : null,
       machine: {
         cores: availableParallelism(),
         cpu: cpus()[0]?.model ?? 'unknown',
@@ -282,7 +349,9 @@ async function main(): Promise<number> {
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
       },
     };
-    const table = formatTable(rows);
+    const table = report.peers
+      ? `${formatTable(rows)}\n\n${formatPeerTable(report.peers)}`
+      : formatTable(rows);
     if (options.json) {
       process.stderr.write(`${table}\n`);
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -295,7 +364,8 @@ async function main(): Promise<number> {
       );
     }
     say(`finished in ${seconds(Date.now() - started)}`);
-    return rows.some((r) => r.note?.startsWith('failed')) ? 1 : 0;
+    const peerFailed = report.peers?.skipped?.startsWith('failed') ?? false;
+    return peerFailed || rows.some((r) => r.note?.startsWith('failed')) ? 1 : 0;
   } finally {
     if (!stopping) await cleanUp();
   }

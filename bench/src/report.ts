@@ -1,4 +1,5 @@
 /** The rows of the report, how they are computed from repetitions, and how they are printed. */
+import type { PeersReport } from './peers/comparison.ts';
 import type { FigureSpec, Measurements, Scenario } from './scenario.ts';
 import { median } from './stats.ts';
 
@@ -38,6 +39,8 @@ export interface Report {
   readonly startedAt: string;
   readonly wallSeconds: number;
   readonly scenarios: Row[];
+  /** With --peers: this project's figures next to Goka's (bench/peers/goka); null without. */
+  readonly peers: PeersReport | null;
   readonly machine: Machine;
 }
 
