@@ -30,6 +30,12 @@ export interface ChannelOptions {
 export interface BridgeOptions<T> extends ChannelOptions {
   /** Keys of the view to follow, or every key. */
   readonly keys: readonly string[] | 'all';
+  /**
+   * Maps a view key to the key `keys` are matched against, e.g. the user of `<user>|<seq>`
+   * rows, so a socket follows every row of a user. Pass the same function (one module-level
+   * constant) for every socket of a view: fan-out is indexed per (view, keyOf).
+   */
+  readonly keyOf?: (key: string) => string;
   /** Turns an update into the messages for this socket; default `{ type: 'update', key, value }`. */
   readonly map?: (update: ViewUpdate<T>) => unknown;
 }
@@ -176,7 +182,10 @@ class ViewHub<T> {
   private readonly all = new Set<Listener<T>>();
   private attached = false;
 
-  constructor(private readonly view: View<T>) {}
+  constructor(
+    private readonly view: View<T>,
+    private readonly keyOf: (key: string) => string = (key) => key,
+  ) {}
 
   subscribe(keys: readonly string[] | 'all', listener: Listener<T>): () => void {
     if (keys === 'all') this.all.add(listener);
@@ -213,7 +222,8 @@ class ViewHub<T> {
 
   private readonly dispatch = (update: ViewUpdate<T>) => {
     for (const l of this.all) l(update);
-    const set = this.byKey.get(update.key);
+    if (this.byKey.size === 0) return;
+    const set = this.byKey.get(this.keyOf(update.key));
     if (set) for (const l of set) l(update);
   };
 }
@@ -226,7 +236,7 @@ export interface Subscription {
 
 /** All WebSocket subscriptions of a service; closes them on shutdown. */
 export class WsBridge {
-  private readonly hubs = new Map<View<unknown>, ViewHub<unknown>>();
+  private readonly hubs = new Map<View<unknown>, Map<((key: string) => string) | undefined, ViewHub<unknown>>>();
   private readonly channels = new Set<SocketChannel>();
 
   constructor(
@@ -254,7 +264,7 @@ export class WsBridge {
     const channel = this.channel(socket, route, options);
     const map =
       options.map ?? ((u: ViewUpdate<T>) => ({ type: 'update', key: u.key, value: u.value ?? null }));
-    const hub = this.hubFor(view);
+    const hub = this.hubFor(view, options.keyOf);
     const unsubscribe = hub.subscribe(options.keys, (update) => {
       let out: unknown;
       try {
@@ -279,7 +289,9 @@ export class WsBridge {
 
   /** Subscribers per view table, for tests and diagnostics. */
   subscribers(view: View<unknown>): number {
-    return this.hubs.get(view)?.subscribers ?? 0;
+    let n = 0;
+    for (const hub of this.hubs.get(view)?.values() ?? []) n += hub.subscribers;
+    return n;
   }
 
   get open(): number {
@@ -291,11 +303,16 @@ export class WsBridge {
     for (const channel of [...this.channels]) channel.close(1001, reason);
   }
 
-  private hubFor<T>(view: View<T>): ViewHub<T> {
-    let hub = this.hubs.get(view as View<unknown>);
+  private hubFor<T>(view: View<T>, keyOf?: (key: string) => string): ViewHub<T> {
+    let byKeyOf = this.hubs.get(view as View<unknown>);
+    if (!byKeyOf) {
+      byKeyOf = new Map();
+      this.hubs.set(view as View<unknown>, byKeyOf);
+    }
+    let hub = byKeyOf.get(keyOf);
     if (!hub) {
-      hub = new ViewHub(view as View<unknown>);
-      this.hubs.set(view as View<unknown>, hub);
+      hub = new ViewHub(view as View<unknown>, keyOf);
+      byKeyOf.set(keyOf, hub);
     }
     return hub as unknown as ViewHub<T>;
   }

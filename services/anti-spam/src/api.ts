@@ -8,11 +8,21 @@ import {
   type Service,
   Type,
 } from '@showcase/service-kit';
-import type { DetectorState, FilterStats, Inbox, InboxMessage } from './model.ts';
+import {
+  type DetectorState,
+  type FilterStats,
+  type InboxHead,
+  type InboxMessage,
+  inboxEntryRange,
+  inboxOwner,
+} from './model.ts';
 import type { Report } from './topics.ts';
 
 export interface AntiSpamViews {
-  readonly inbox: View<Inbox>;
+  /** Per user: total delivered and the last ids (the collector's table). */
+  readonly inbox: View<InboxHead>;
+  /** Per message: `<user>|<seq>` rows of anti-spam-inbox. */
+  readonly inboxEntries: View<InboxMessage>;
   readonly blocks: View<BlockState>;
   readonly detector: View<DetectorState>;
   readonly filter: View<FilterStats>;
@@ -52,6 +62,45 @@ const toApi = (m: InboxMessage) => ({
   sentAt: new Date(m.sentAt).toISOString(),
   seq: m.seq,
 });
+
+/**
+ * A user's inbox from the entry rows (a key range of the entries view; the view merges its
+ * partitions in key order): the last `limit` messages with seq > `after`, oldest first. `total`
+ * is the head's count, or the highest seq seen if the entries' view is ahead of the head's.
+ * Entries beyond the last `size` whose tombstone has not arrived yet are left out.
+ */
+export async function readInbox(
+  views: Pick<AntiSpamViews, 'inbox' | 'inboxEntries'>,
+  user: string,
+  size: number,
+  options: { limit?: number; after?: number } = {},
+): Promise<{ messages: InboxMessage[]; total: number }> {
+  const head = await views.inbox.get(user);
+  const newest: InboxMessage[] = [];
+  const range = inboxEntryRange(user, (options.after ?? 0) + 1);
+  for await (const [, m] of views.inboxEntries.iterate({ ...range, reverse: true, limit: size })) {
+    newest.push(m);
+  }
+  const total = Math.max(head?.total ?? 0, newest[0]?.seq ?? 0);
+  const live = newest.filter((m) => m.seq > total - size);
+  const messages = live.slice(0, options.limit ?? size).reverse();
+  return { messages, total };
+}
+
+/** Why a user is blocked, for the user: no score, no features, no detector internals. */
+export function plainReason(block: BlockState | undefined): string | null {
+  if (!block?.blocked) return null;
+  switch (block.source) {
+    case 'manual':
+      return 'blocked by a moderator; your messages are not delivered. Contact the moderators to appeal.';
+    case 'report':
+      return 'blocked because several users reported your messages; they are not delivered until a moderator reviews your account.';
+    case 'detector':
+      return 'blocked because your messages looked like spam; they are not delivered until a moderator verifies your account.';
+    default:
+      return 'blocked; your messages are not delivered.';
+  }
+}
 
 /**
  * The HTTP and WebSocket contract of SERVICES.md. Writes go through emitters and answer 202
@@ -106,12 +155,12 @@ export function registerRoutes(
       },
     },
     async (request) => {
-      const inbox = await views.inbox.get(request.params.id);
       const { limit, after } = request.query;
-      let messages = inbox?.messages ?? [];
-      if (after !== undefined) messages = messages.filter((m) => m.seq > after);
-      if (limit !== undefined) messages = messages.slice(-limit);
-      return { messages: messages.map(toApi), total: inbox?.total ?? 0 };
+      const { messages, total } = await readInbox(views, request.params.id, deps.inboxSize, {
+        ...(limit !== undefined ? { limit } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
+      return { messages: messages.map(toApi), total };
     },
   );
 
@@ -120,7 +169,11 @@ export function registerRoutes(
     {
       onRequest: auth.selfOrAdmin('id'),
       schema: {
-        summary: 'Spam status of a user: block state, score and its features, counters',
+        summary: 'Spam status of a user: block state and why, counters; score and features for admins',
+        description:
+          'A user asking about itself sees whether it is blocked and why, in plain words (a message from a blocked sender is accepted with 202 and dropped, so this is where a sender learns it). ' +
+          "The score, its features and the detector's detailed reason are only shown to admins: they would teach a spammer how to evade the detector. " +
+          'An admin lifts automatic blocks with POST /users/:id/verify.',
         tags: ['moderation'],
         security: bearer,
         params: UserParams,
@@ -137,13 +190,15 @@ export function registerRoutes(
             reason: Type.Union([Type.String(), Type.Null()]),
             since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
             verified: Type.Boolean(),
-            score: Type.Number(),
+            score: Type.Optional(Type.Number({ description: 'admins only' })),
             sent: Type.Integer(),
             received: Type.Integer(),
             delivered: Type.Integer({ description: 'messages of this user that reached inboxes' }),
             dropped: Type.Integer({ description: 'messages of this user dropped while blocked' }),
             deliveredBeforeBlock: Type.Union([Type.Integer(), Type.Null()]),
-            features: Type.Record(Type.String(), Type.Number()),
+            features: Type.Optional(
+              Type.Record(Type.String(), Type.Number(), { description: 'admins only' }),
+            ),
           }),
           ...errors,
         },
@@ -156,19 +211,23 @@ export function registerRoutes(
         views.detector.get(id),
         views.filter.get(id),
       ]);
-      return {
+      const status = {
         user: id,
         blocked: block?.blocked ?? false,
         source: block?.source ?? null,
-        reason: block?.reason ?? null,
         since: block?.since ? new Date(block.since).toISOString() : null,
         verified: block?.verified ?? false,
-        score: detector?.score ?? 0,
         sent: detector?.sent ?? 0,
         received: detector?.received ?? 0,
         delivered: filter?.delivered ?? 0,
         dropped: filter?.dropped ?? 0,
         deliveredBeforeBlock: filter?.deliveredBeforeBlock ?? null,
+      };
+      if (!request.user.admin) return { ...status, reason: plainReason(block) };
+      return {
+        ...status,
+        reason: block?.reason ?? null,
+        score: detector?.score ?? 0,
         features: { ...(detector?.features ?? {}) },
       };
     },
@@ -243,29 +302,40 @@ export function registerRoutes(
     async (socket, request) => {
       const user = request.user.id;
       // Messages with seq up to the current total are in GET /inbox already; push the ones after.
-      let last = Number.POSITIVE_INFINITY;
-      const pending: Inbox[] = [];
-      const push = (inbox: Inbox) =>
-        inbox.messages.filter((m) => m.seq > last).map((m) => ({ type: 'message', ...toApi(m) }));
-      const { channel } = service.ws.subscribe(socket, views.inbox, '/ws/inbox', {
+      // Entry rows of one user live on several partitions of anti-spam-inbox, so their updates
+      // may arrive out of seq order: every seq above the base is pushed once, in arrival order.
+      let base = Number.POSITIVE_INFINITY;
+      const pushed = new Set<number>();
+      const pending: InboxMessage[] = [];
+      const fresh = (m: InboxMessage) => {
+        if (m.seq <= base || pushed.has(m.seq)) return false;
+        pushed.add(m.seq);
+        // Bounded memory: seqs far below the newest cannot arrive any more.
+        if (pushed.size > 2 * deps.inboxSize) {
+          const floor = Math.max(...pushed) - deps.inboxSize;
+          for (const seq of pushed) if (seq < floor) pushed.delete(seq);
+          base = Math.max(base, floor - 1);
+        }
+        return true;
+      };
+      const { channel } = service.ws.subscribe(socket, views.inboxEntries, '/ws/inbox', {
         keys: [user],
+        keyOf: inboxOwner,
         map: (update) => {
-          if (!update.value) return undefined;
-          if (last === Number.POSITIVE_INFINITY) {
-            pending.push(update.value);
+          const m = update.value;
+          if (!m) return undefined; // an entry leaving the inbox
+          if (base === Number.POSITIVE_INFINITY) {
+            pending.push(m);
             return undefined;
           }
-          const out = push(update.value);
-          last = Math.max(last, update.value.total);
-          return out;
+          return fresh(m) ? { type: 'message', ...toApi(m) } : undefined;
         },
       });
-      const current = await views.inbox.get(user);
-      last = current?.total ?? 0;
-      channel.send({ type: 'subscribed', user, total: last });
-      for (const inbox of pending.splice(0)) {
-        for (const m of push(inbox)) channel.send(m);
-        last = Math.max(last, inbox.total);
+      const { total } = await readInbox(views, user, deps.inboxSize, { limit: 1 });
+      base = total;
+      channel.send({ type: 'subscribed', user, total });
+      for (const m of pending.splice(0).sort((a, b) => a.seq - b.seq)) {
+        if (fresh(m)) channel.send({ type: 'message', ...toApi(m) });
       }
     },
   );

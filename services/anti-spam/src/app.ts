@@ -8,7 +8,7 @@ import { blockerGroup } from './processors/blocker.ts';
 import { collectorGroup } from './processors/collector.ts';
 import { detectorGroup } from './processors/detector.ts';
 import { filterGroup } from './processors/filter.ts';
-import { groups, reports, tables, topicSpecs } from './topics.ts';
+import { groups, inboxEntries, reports, tables, topicSpecs } from './topics.ts';
 
 export interface AntiSpamOptions {
   readonly cluster: Cluster;
@@ -48,6 +48,7 @@ export async function createAntiSpam(options: AntiSpamOptions): Promise<AntiSpam
 
   const views: AntiSpamViews = {
     inbox: service.view(tables.inbox),
+    inboxEntries: service.view(inboxEntries),
     blocks: service.view(tables.blocker),
     detector: service.view({ name: tableTopic(groups.detector), codec: json<DetectorState>() }),
     filter: service.view(tables.filter),

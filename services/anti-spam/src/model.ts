@@ -41,11 +41,20 @@ export interface DetectorState {
   readonly reporters: readonly string[];
   readonly score: number;
   readonly features: Features;
-  /** Set once the detector emitted a block for the current episode. */
+  /**
+   * Set once the detector decided to block the user in the current episode. Until the block
+   * event comes back on spam-block-events (`confirmed`), every further input of the user emits
+   * it again, identically (same id): a table write acknowledged with a lost emit cannot leave a
+   * flagged user unblocked under at-least-once. The blocker ignores the repeats.
+   */
   readonly flagged: {
     readonly at: number;
     readonly score: number;
     readonly source: 'detector' | 'report';
+    /** The block's reason, kept so that a re-emit is identical. */
+    readonly reason?: string;
+    /** The detector has seen its block event on spam-block-events. */
+    readonly confirmed?: boolean;
   } | null;
   readonly verified: boolean;
   readonly updatedAt: number;
@@ -53,7 +62,18 @@ export interface DetectorState {
 
 /** What the detector sends to another user's row through its loopback. */
 export type DetectorLoop =
-  | { readonly type: 'received'; readonly from: string; readonly at: number }
+  | {
+      readonly type: 'received';
+      readonly from: string;
+      readonly at: number;
+      /**
+       * `from` is answering: the recipient wrote to `from` first. Derived from the sender's row
+       * on every message (not only on the first reply), so a lost loopback is made good by the
+       * next message; applying it twice changes nothing.
+       */
+      readonly reply?: boolean;
+    }
+  /** Older records of the loop topic (before `reply` existed); still understood. */
   | { readonly type: 'replied'; readonly by: string; readonly at: number };
 
 /** The filter's per-sender row. */
@@ -77,8 +97,38 @@ export interface InboxMessage {
   readonly seq: number;
 }
 
-/** The collector's per-recipient row: the last N delivered messages, newest last. */
-export interface Inbox {
+/**
+ * The collector's per-recipient row: how many messages were delivered, and the ids of the most
+ * recent ones (a bounded window, to recognise a redelivered message). The messages themselves
+ * are rows of their own (`InboxMessage`, key `<user>|<seq>`, see `inboxEntryKey`), so one
+ * delivery writes a few bounded rows whatever the inbox holds.
+ */
+export interface InboxHead {
+  readonly total: number;
+  /** Ids of the last messages, oldest first; the last one has seq `total`. */
+  readonly recent: readonly string[];
+}
+
+/** Before entries became rows of their own, the head held the messages; still readable. */
+export interface LegacyInbox {
   readonly messages: readonly InboxMessage[];
   readonly total: number;
 }
+
+/** @deprecated the row is `InboxHead`; kept for code that named the old type. */
+export type Inbox = InboxHead;
+
+const SEQ_DIGITS = 12;
+
+/** `<user>|<seq, zero-padded>`: the entries of one user are a contiguous, ordered key range. */
+export const inboxEntryKey = (user: string, seq: number): string =>
+  `${user}|${String(seq).padStart(SEQ_DIGITS, '0')}`;
+
+/** The key range of a user's entries with seq >= from ('|' and '}' never occur in user ids). */
+export const inboxEntryRange = (user: string, from = 1) => ({
+  gte: inboxEntryKey(user, Math.max(1, from)),
+  lt: `${user}}`,
+});
+
+/** The user part of an entry key (routes WebSocket pushes). */
+export const inboxOwner = (key: string): string => key.slice(0, key.lastIndexOf('|'));

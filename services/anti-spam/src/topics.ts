@@ -1,6 +1,6 @@
 import { messagesSent, spamBlockEvents, spamBlockTable } from '@showcase/contracts';
 import { json, type TopicSpec, tableTopic } from '@showcase/goka';
-import type { FilterStats, Inbox } from './model.ts';
+import type { FilterStats, InboxHead, InboxMessage } from './model.ts';
 
 /**
  * Topics internal to anti-spam (cross-service ones live in libs/contracts). Group names carry
@@ -36,8 +36,19 @@ export const deliveries = {
   codec: messagesSent.codec,
 } as const;
 
+/**
+ * One row per delivered message, key `<user>|<seq>` (`inboxEntryKey`), written by the
+ * collector; the oldest beyond INBOX_SIZE is deleted (tombstone). Compacted, so the topic holds
+ * at most INBOX_SIZE rows per user. Read by a view with a key range per user.
+ */
+export const inboxEntries = {
+  name: 'anti-spam-inbox',
+  key: '<recipient>|<seq, 12 digits>',
+  codec: json<InboxMessage>(),
+} as const;
+
 export const tables = {
-  inbox: { name: tableTopic(groups.collector), codec: json<Inbox>() },
+  inbox: { name: tableTopic(groups.collector), codec: json<InboxHead>() },
   filter: { name: tableTopic(groups.filter), codec: json<FilterStats>() },
   blocker: spamBlockTable,
 } as const;
@@ -59,6 +70,7 @@ export function topicSpecs(partitions: number): TopicSpec[] {
     stream(reports.name),
     stream(deliveries.name),
     stream(`${groups.detector}-loop`),
+    table(inboxEntries.name),
     ...Object.values(groups).map((g) => table(tableTopic(g))),
   ];
 }

@@ -105,7 +105,7 @@ describe('anti-spam API', () => {
   });
 
   it('the detector blocks a spammer; later spam never reaches inboxes; verification unblocks', async () => {
-    const { send, inbox, spam, admin, untilFiltered } = await start();
+    const { app, send, inbox, spam, admin, untilFiltered } = await start();
     for (let i = 0; i < 15; i++) {
       expect(
         (await send('spammer', `v${i}`, `Hello v${i}, cheap pills at http://pills-${i}.xyz !!`)).statusCode,
@@ -118,6 +118,16 @@ describe('anti-spam API', () => {
     const s = await spam('spammer');
     expect(s.score).toBeGreaterThanOrEqual(0.55);
     expect(s.reason).toMatch(/spam score/);
+    // The spammer itself learns that and why it is blocked, in plain words, without the score,
+    // the features or the detector's reasoning (they would teach it how to evade).
+    const own = (
+      await app.inject({ method: 'GET', url: '/users/spammer/spam', headers: auth('spammer') })
+    ).json();
+    expect(own).toMatchObject({ user: 'spammer', blocked: true, source: 'detector' });
+    expect(own.reason).toMatch(/looked like spam/);
+    expect(own.reason).not.toMatch(/score|recipients|%/);
+    expect(own).not.toHaveProperty('score');
+    expect(own).not.toHaveProperty('features');
     await vi.waitFor(async () => {
       const now = await spam('spammer');
       expect(now.delivered + now.dropped).toBe(15);
@@ -206,7 +216,7 @@ describe('anti-spam API', () => {
     const { app } = await start();
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     const ready = (await app.inject({ method: 'GET', url: '/readyz' })).json();
-    expect(ready.components).toHaveLength(8);
+    expect(ready.components).toHaveLength(9);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('goka_processor_state');
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(spec.paths)).toEqual(

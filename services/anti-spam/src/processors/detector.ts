@@ -26,14 +26,36 @@ export function emptyDetectorState(user: string, now: number): DetectorState {
   };
 }
 
+/**
+ * A peer's flag, or undefined. Peer ids are user-chosen (`constructor`, `__proto__`,
+ * `toString` are valid ids): only own properties count, never the prototype's.
+ */
+export function peerFlag(peers: Readonly<Record<string, 0 | 1>>, id: string): 0 | 1 | undefined {
+  return Object.hasOwn(peers, id) ? peers[id] : undefined;
+}
+
+/** A copy with `id` set; defined as an own data property even for `__proto__`. */
+function withPeer(peers: Readonly<Record<string, 0 | 1>>, id: string, value: 0 | 1): Record<string, 0 | 1> {
+  const next: Record<string, 0 | 1> = {};
+  for (const key of Object.keys(peers))
+    Object.defineProperty(next, key, {
+      value: peers[key],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  Object.defineProperty(next, id, { value, enumerable: true, writable: true, configurable: true });
+  return next;
+}
+
 /** Adds a peer; forgets the oldest ones beyond `max` (objects keep insertion order). */
-function remember<T extends 0 | 1>(
-  peers: Record<string, T>,
+function remember(
+  peers: Readonly<Record<string, 0 | 1>>,
   id: string,
-  value: T,
+  value: 0 | 1,
   max: number,
-): Record<string, T> {
-  const next = { ...peers, [id]: value };
+): Record<string, 0 | 1> {
+  const next = withPeer(peers, id, value);
   const keys = Object.keys(next);
   for (let i = 0; i < keys.length - max; i++) delete next[keys[i]!];
   return next;
@@ -50,6 +72,20 @@ function remember<T extends 0 | 1>(
  * windows and the fan-out baseline are reset so old evidence does not block again at once.
  */
 export function detectorGroup(config: DetectorConfig) {
+  const blockEvent = (ctx: Ctx, flagged: NonNullable<DetectorState['flagged']>) => {
+    ctx.emit(spamBlockEvents.name, ctx.key, {
+      type: 'block',
+      // One id per episode: a repeated emit is recognisably the same event.
+      id: `det-${ctx.key}-${flagged.at}`,
+      user: ctx.key,
+      by: 'detector',
+      at: flagged.at,
+      source: flagged.source,
+      reason: flagged.reason ?? `spam score ${flagged.score.toFixed(2)}`,
+      score: flagged.score,
+    });
+  };
+
   const evaluate = (ctx: Ctx, state: DetectorState, now: number) => {
     const f = features(state, now, config);
     const s = score(f);
@@ -59,21 +95,32 @@ export function detectorGroup(config: DetectorConfig) {
       const detected = next.sent >= config.minMessages && s >= config.threshold;
       if (reported || detected) {
         const source = reported ? 'report' : 'detector';
-        next = { ...next, flagged: { at: now, score: s, source } };
-        ctx.emit(spamBlockEvents.name, ctx.key, {
-          type: 'block',
-          // Derived from the input position: a reprocessed message emits the same event id.
-          id: `det-${ctx.topic}-${ctx.partition}-${ctx.offset}`,
-          user: ctx.key,
-          by: 'detector',
-          at: now,
-          source,
-          reason: reported ? `reported by ${next.reporters.length} users` : explain(next, f, s),
-          score: s,
-        });
+        const reason = reported ? `reported by ${next.reporters.length} users` : explain(next, f, s);
+        next = { ...next, flagged: { at: now, score: s, source, reason } };
       }
     }
+    // Emitted while unconfirmed, not only on the transition: re-derivable from the row.
+    if (next.flagged && !next.flagged.confirmed && !next.verified) blockEvent(ctx, next.flagged);
     ctx.setValue(next);
+  };
+
+  /** B wrote to this user (key) and, if `reply`, this user had written to B first. */
+  const received = (ctx: Ctx, state: DetectorState, from: string, at: number, reply: boolean) => {
+    const senders =
+      peerFlag(state.senders, from) !== undefined
+        ? state.senders
+        : remember(state.senders, from, 0, config.maxPeers);
+    const next = { ...state, received: state.received + 1, senders, updatedAt: at };
+    // Counts once per recipient; a repeated reply flag changes nothing.
+    if (reply && peerFlag(next.recipients, from) === 0) {
+      evaluate(
+        ctx,
+        { ...next, recipients: withPeer(next.recipients, from, 1), replied: next.replied + 1 },
+        at,
+      );
+    } else {
+      ctx.setValue(next);
+    }
   };
 
   return defineGroup<DetectorState, DetectorLoop>(
@@ -82,20 +129,14 @@ export function detectorGroup(config: DetectorConfig) {
     loopback(json<DetectorLoop>(), (ctx, m) => {
       const state = ctx.value() ?? emptyDetectorState(ctx.key, m.at);
       if (m.type === 'received') {
-        ctx.setValue({
-          ...state,
-          received: state.received + 1,
-          senders:
-            m.from in state.senders ? state.senders : remember(state.senders, m.from, 0, config.maxPeers),
-          updatedAt: m.at,
-        });
+        received(ctx, state, m.from, m.at, m.reply === true);
         return;
       }
-      // m.by wrote back to this user: counts once per recipient.
-      if (state.recipients[m.by] !== 0) return;
+      // Older loop records: m.by wrote back to this user.
+      if (peerFlag(state.recipients, m.by) !== 0) return;
       evaluate(
         ctx,
-        { ...state, recipients: { ...state.recipients, [m.by]: 1 }, replied: state.replied + 1 },
+        { ...state, recipients: withPeer(state.recipients, m.by, 1), replied: state.replied + 1 },
         m.at,
       );
     }),
@@ -103,17 +144,21 @@ export function detectorGroup(config: DetectorConfig) {
       const now = m.sentAt;
       const state = ctx.value() ?? emptyDetectorState(ctx.key, now);
       const to = m.to;
-      const cold = !(to in state.senders);
+      // `to` wrote to this user before: this message answers (0: first answer, 1: answered before).
+      const known = peerFlag(state.senders, to);
+      const cold = known === undefined;
       let { recipients, senders, distinct } = state;
-      if (!(to in recipients)) {
+      if (peerFlag(recipients, to) === undefined) {
         recipients = remember(recipients, to, 0, config.maxPeers);
         distinct++;
       }
-      if (senders[to] === 0) {
-        senders = { ...senders, [to]: 1 };
-        ctx.loopback(to, { type: 'replied', by: ctx.key, at: now });
-      }
-      ctx.loopback(to, { type: 'received', from: ctx.key, at: now });
+      if (known === 0) senders = withPeer(senders, to, 1);
+      ctx.loopback(to, {
+        type: 'received',
+        from: ctx.key,
+        at: now,
+        ...(known !== undefined ? { reply: true } : {}),
+      });
       const recent = [...state.recent, classify(m.text, state.recent, cold)].slice(-config.window);
       evaluate(
         ctx,
@@ -136,6 +181,13 @@ export function detectorGroup(config: DetectorConfig) {
     }),
     input(spamBlockEvents.name, spamBlockEvents.codec, (ctx, e) => {
       const state = ctx.value() ?? emptyDetectorState(ctx.key, e.at);
+      if (e.type === 'block') {
+        // Our own block came back: the emit was acknowledged; stop repeating it.
+        if (e.by === 'detector' && state.flagged && !state.flagged.confirmed) {
+          ctx.setValue({ ...state, flagged: { ...state.flagged, confirmed: true } });
+        }
+        return;
+      }
       if (e.type === 'verify') {
         ctx.setValue({ ...state, verified: true, flagged: null, updatedAt: e.at });
       } else if (e.type === 'unblock') {
@@ -152,7 +204,6 @@ export function detectorGroup(config: DetectorConfig) {
           updatedAt: e.at,
         });
       }
-      // Blocks (our own included) change nothing here: `flagged` was set when we emitted.
     }),
     output(spamBlockEvents.name, spamBlockEvents.codec),
   );
