@@ -1,12 +1,11 @@
-import { interactions } from '@showcase/contracts';
-import type { Cluster, Storage } from '@showcase/goka';
+import type { Cluster, Processor, Storage } from '@showcase/goka';
 import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
 import { type EdgeSetEmitters, type EdgeSetViews, registerRoutes } from './api.ts';
 import { DEFAULT_PORT, edgeSetEnv } from './config.ts';
 import { indexGroup } from './processors/edge-index.ts';
 import { notifierGroup } from './processors/notifier.ts';
 import { pairsGroup } from './processors/pairs.ts';
-import { tables, topicSpecs } from './topics.ts';
+import { edgeSetTopology, type Topology, topicSpecs } from './topics.ts';
 
 export interface EdgeSetOptions {
   readonly cluster: Cluster;
@@ -14,12 +13,19 @@ export interface EdgeSetOptions {
   readonly storage?: (component: string) => Storage;
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
+  /** Topic and group names; default the contract's (`topology(prefix)` for benchmarks). */
+  readonly topology?: Topology;
 }
 
 export interface EdgeSet {
   readonly service: Service<typeof edgeSetEnv>;
   readonly views: EdgeSetViews;
   readonly emitters: EdgeSetEmitters;
+  readonly processors: {
+    readonly pairs: Processor<unknown, unknown>;
+    readonly index: Processor<unknown, unknown>;
+    readonly notifier: Processor<unknown, unknown>;
+  };
 }
 
 /** The whole service on a given cluster: groups, views, emitters, routes. main.ts runs it. */
@@ -35,20 +41,23 @@ export async function createEdgeSet(options: EdgeSetOptions): Promise<EdgeSet> {
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const config = service.config;
-  service.onStart(() => ensureTopicsReady(options.cluster, topicSpecs(config.PARTITIONS)));
+  const t = options.topology ?? edgeSetTopology;
+  service.onStart(() => ensureTopicsReady(options.cluster, topicSpecs(config.PARTITIONS, t)));
 
   // A record that is not a valid interaction goes to edge-set-pairs-dlq; the stream goes on.
   const processing = { guarantee: config.GUARANTEE, onError: 'dead-letter' } as const;
-  service.processor(pairsGroup(), processing);
-  service.processor(indexGroup(), processing);
-  service.processor(notifierGroup(), processing);
+  const processors = {
+    pairs: service.processor(pairsGroup(t), processing) as Processor<unknown, unknown>,
+    index: service.processor(indexGroup(t), processing) as Processor<unknown, unknown>,
+    notifier: service.processor(notifierGroup(t), processing) as Processor<unknown, unknown>,
+  };
 
   const views: EdgeSetViews = {
-    pairs: service.view(tables.pairs),
-    index: service.view(tables.index),
-    notifications: service.view(tables.notifications),
+    pairs: service.view(t.tables.pairs),
+    index: service.view(t.tables.index),
+    notifications: service.view(t.tables.notifications),
   };
-  const emitters: EdgeSetEmitters = { interactions: service.emitter(interactions) };
+  const emitters: EdgeSetEmitters = { interactions: service.emitter(t.interactions) };
   registerRoutes(service as unknown as Service, { views, emitters });
-  return { service, views, emitters };
+  return { service, views, emitters, processors };
 }
