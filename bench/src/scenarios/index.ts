@@ -14,6 +14,7 @@ const MODULES: Record<string, () => Promise<Scenario>> = {
   'end-to-end': async () => (await import('./end-to-end.ts')).endToEnd,
   http: async () => (await import('./http.ts')).http,
   'edge-set': async () => (await import('./edge-set.ts')).edgeSet,
+  'match-search': async () => (await import('./match-search.ts')).matchSearch,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(MODULES);

@@ -1,0 +1,257 @@
+/**
+ * The match-search simulator: a seeded population joins over HTTP, then moves and goes on- and
+ * offline at a steady rate while probes measure freshness (PUT location → the mover shows up in
+ * an observer's GET nearby at its new distance). After the traffic it checks correctness:
+ * precision and recall of GET nearby against a brute-force scan of what the simulator itself
+ * sent (plus exact order). Run through `npm run simulate -- match-search`. Loopback targets only;
+ * bounded: fixed duration, concurrency limit, timeouts.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { mintToken } from '@showcase/service-kit';
+import { applyUserUpdate } from '../processors/users.ts';
+import type { NearbyUser } from '../search/user-directory.ts';
+import { bruteForceNearby, type World } from './oracle.ts';
+import { CityPopulation } from './population.ts';
+
+export const usage = `npm run simulate -- match-search [options]
+  --users <n>         population size (default 1000)
+  --cities <n>        clusters the population lives in (default 5)
+  --rate <n>          location/presence updates per second during the traffic (default 200)
+  --seconds <n>       duration of the traffic (default 20)
+  --concurrency <n>   parallel HTTP requests (default 24)
+  --queries <n>       nearby queries checked against brute force after the traffic (default 300)
+  --seed <n>          PRNG seed (default 7)
+  --json <file>       also write the report as JSON`;
+
+interface Target {
+  readonly url: string;
+  readonly secret: string;
+}
+
+function options(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      users: { type: 'string', default: '1000' },
+      cities: { type: 'string', default: '5' },
+      rate: { type: 'string', default: '200' },
+      seconds: { type: 'string', default: '20' },
+      concurrency: { type: 'string', default: '24' },
+      queries: { type: 'string', default: '300' },
+      seed: { type: 'string', default: '7' },
+      json: { type: 'string' },
+    },
+  });
+  const int = (name: string, raw: string, min: number, max: number) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer in [${min}, ${max}]`);
+    return n;
+  };
+  return {
+    users: int('users', values.users, 10, 200_000),
+    cities: int('cities', values.cities, 1, 1000),
+    rate: int('rate', values.rate, 1, 10_000),
+    seconds: int('seconds', values.seconds, 1, 600),
+    concurrency: int('concurrency', values.concurrency, 1, 256),
+    queries: int('queries', values.queries, 1, 100_000),
+    seed: int('seed', values.seed, 0, 2 ** 31),
+    json: values.json,
+  };
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+
+export async function simulate(target: Target, args: string[], log: (line: string) => void = console.log) {
+  const o = options(args);
+  const host = new URL(target.url).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
+    throw new Error(`refusing a non-loopback target ${target.url}`);
+  const run = `sim${Date.now().toString(36)}`;
+  const pop = new CityPopulation(o.seed, o.cities);
+  const rnd = pop.rnd;
+  const world: World = { users: new Map(), spamBlocked: new Set(), blockPairs: new Set() };
+  const tokens = new Map<string, string>();
+  const auth = (user: string) => {
+    let t = tokens.get(user);
+    if (t === undefined) {
+      t = `Bearer ${mintToken({ secret: target.secret, user, ttlSeconds: 3600 })}`;
+      tokens.set(user, t);
+    }
+    return t;
+  };
+  const request = async (method: string, path: string, user: string, body?: unknown) => {
+    const res = await fetch(`${target.url}${path}`, {
+      method,
+      headers: {
+        authorization: auth(user),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      signal: AbortSignal.timeout(10_000),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as { users?: NearbyUser[] } };
+  };
+  /** A PUT the simulator counts as applied once the service accepted it (202). */
+  const put = async (user: string, update: Parameters<typeof applyUserUpdate>[2]) => {
+    const body =
+      update.type === 'profile'
+        ? update.profile
+        : update.type === 'location'
+          ? update.location
+          : { online: update.online };
+    const res = await request('PUT', `/users/${user}/${update.type}`, user, body);
+    if (res.status !== 202) throw new Error(`PUT ${update.type} ${user}: ${res.status}`);
+    world.users.set(user, applyUserUpdate(world.users.get(user), user, update));
+  };
+  const pool = async <T>(items: T[], work: (item: T) => Promise<void>) => {
+    const queue = [...items];
+    await Promise.all(
+      Array.from({ length: o.concurrency }, async () => {
+        for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+      }),
+    );
+  };
+
+  // 1. Everyone joins: profile, location, presence (in that order per user).
+  const ids = Array.from({ length: o.users }, (_, i) => `${run}-u${i}`);
+  const joinStarted = Date.now();
+  await pool(ids, async (user) => {
+    for (const u of pop.join(user, Date.now(), rnd.next() < 0.6).updates) await put(user, u);
+  });
+  log(`joined ${o.users} users in ${((Date.now() - joinStarted) / 1000).toFixed(1)} s`);
+
+  // 2. Traffic: movers and presence toggles at --rate, freshness probes alongside.
+  const probeUsers = ids.slice(0, Math.min(40, Math.floor(o.users / 10)));
+  const movers = ids.filter((id) => !probeUsers.includes(id));
+  const freshness: number[] = [];
+  let updates = 0;
+  let stop = false;
+  const traffic = (async () => {
+    const started = Date.now();
+    const inflight = new Set<Promise<void>>();
+    while (Date.now() - started < o.seconds * 1000) {
+      const due = Math.floor(((Date.now() - started) / 1000) * o.rate);
+      while (updates < due && inflight.size < o.concurrency) {
+        const user = rnd.pick(movers);
+        const state = world.users.get(user)!;
+        const at = Date.now();
+        const update =
+          rnd.next() < 0.8 && state.location
+            ? {
+                id: `m${updates}`,
+                user,
+                at,
+                type: 'location' as const,
+                location: pop.step(state.location, 20),
+              }
+            : { id: `o${updates}`, user, at, type: 'presence' as const, online: !state.online };
+        updates++;
+        const p = put(user, update).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(inflight);
+    stop = true;
+  })();
+  const probes = (async () => {
+    let k = 0;
+    while (!stop) {
+      const observer = probeUsers[k % probeUsers.length]!;
+      const mover = probeUsers[(k + 1 + rnd.int(0, probeUsers.length - 2)) % probeUsers.length]!;
+      k++;
+      const me = world.users.get(observer)!;
+      const them = world.users.get(mover)!;
+      if (mover === observer || !me.location || !them.profile) continue;
+      // Make them fit each other, then time a move next to the observer.
+      const fit = { ...them.profile, seeking: [me.profile!.gender], ageMin: 18, ageMax: 120 };
+      await put(mover, { id: `f${k}`, user: mover, at: Date.now(), type: 'profile', profile: fit });
+      await put(observer, {
+        id: `g${k}`,
+        user: observer,
+        at: Date.now(),
+        type: 'profile',
+        profile: { ...me.profile!, seeking: [fit.gender], ageMin: 18, ageMax: 120 },
+      });
+      const target = pop.step(me.location, 5);
+      const t0 = Date.now();
+      await put(mover, { id: `t${k}`, user: mover, at: t0, type: 'location', location: target });
+      const want = bruteForceNearby(world, observer, { radiusKm: 25, limit: 500, onlineOnly: false })?.find(
+        (u) => u.user === mover,
+      );
+      if (!want) continue;
+      for (;;) {
+        const res = await request('GET', `/users/${observer}/nearby?radiusKm=25&limit=500`, observer);
+        if (res.body.users?.some((u) => u.user === mover && u.distanceKm === want.distanceKm)) break;
+        if (Date.now() - t0 > 30_000)
+          throw new Error(`probe ${k}: ${mover} not visible to ${observer} after 30 s`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      freshness.push(Date.now() - t0);
+    }
+  })();
+  await Promise.all([traffic, probes]);
+  log(`traffic: ${updates} updates in ${o.seconds} s, ${freshness.length} freshness probes`);
+
+  // 3. Settled: every nearby answer against the brute-force scan of what was accepted.
+  await new Promise((r) => setTimeout(r, 2000));
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let exact = 0;
+  let foreign = 0;
+  for (let q = 0; q < o.queries; q++) {
+    const caller = rnd.pick(ids);
+    const radiusKm = rnd.pick([5, 25, 50, 200, 500]);
+    const onlineOnly = rnd.next() < 0.3;
+    const want = bruteForceNearby(world, caller, { radiusKm, limit: 500, onlineOnly }) ?? [];
+    const res = await request(
+      'GET',
+      `/users/${caller}/nearby?radiusKm=${radiusKm}&limit=500&online=${onlineOnly}`,
+      caller,
+    );
+    // Users of earlier runs on a reused broker are not in this run's truth: counted apart.
+    const got = (res.body.users ?? []).filter((u) => {
+      const mine = u.user.startsWith(`${run}-`);
+      if (!mine) foreign++;
+      return mine;
+    });
+    const wantIds = new Set(want.map((u) => u.user));
+    const gotIds = new Set(got.map((u) => u.user));
+    for (const id of gotIds) wantIds.has(id) ? tp++ : fp++;
+    for (const id of wantIds) if (!gotIds.has(id)) fn++;
+    if (JSON.stringify(got) === JSON.stringify(want)) exact++;
+  }
+  const report = {
+    users: o.users,
+    updates,
+    updatesPerSecond: o.rate,
+    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    exactAnswers: exact,
+    queries: o.queries,
+    resultsChecked: tp + fn,
+    foreignResults: foreign,
+    freshnessMs: {
+      probes: freshness.length,
+      p50: quantile(freshness, 0.5),
+      p99: quantile(freshness, 0.99),
+      max: Math.max(...freshness),
+    },
+  };
+  log(
+    `precision ${report.precision.toFixed(4)}  recall ${report.recall.toFixed(4)}  exact answers ${exact}/${o.queries} (${tp + fn} expected rows)`,
+  );
+  log(
+    `freshness (PUT location → visible in GET nearby) p50 ${report.freshnessMs.p50} ms  p99 ${report.freshnessMs.p99} ms  max ${report.freshnessMs.max} ms over ${freshness.length} probes at ${o.rate} updates/s`,
+  );
+  console.log(JSON.stringify(report));
+  if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2));
+  return report;
+}
