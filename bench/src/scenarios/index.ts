@@ -13,6 +13,7 @@ const MODULES: Record<string, () => Promise<Scenario>> = {
   'view-reads': async () => (await import('./view-reads.ts')).viewReads,
   'end-to-end': async () => (await import('./end-to-end.ts')).endToEnd,
   http: async () => (await import('./http.ts')).http,
+  recommender: async () => (await import('./recommender.ts')).recommender,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(MODULES);

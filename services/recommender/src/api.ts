@@ -70,7 +70,7 @@ const sameList = (a: readonly Scored[], b: readonly Scored[]) =>
  */
 export function registerRoutes(
   service: Service,
-  deps: { ranker: Ranker; version: () => number; refreshMs: number; stats: () => ModelStats },
+  deps: { ranker: Ranker; version: () => number; refreshMs: number; stats: () => Promise<ModelStats> },
 ): void {
   const { app, auth } = service;
   const { ranker } = deps;

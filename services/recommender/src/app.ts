@@ -108,7 +108,8 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     ranker,
     version: () => users.version + model.version + spamBlocked.version + pairChanges,
     refreshMs: config.WS_REFRESH_MS,
-    stats: () => {
+    stats: async () => {
+      await model.ready();
       const totals = { users: 0, given: 0, received: 0, likesReceived: 0, rejected: 0 };
       for (const [, row] of model.entries()) {
         totals.users++;
