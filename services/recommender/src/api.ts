@@ -48,10 +48,17 @@ export const incompleteProfile = () =>
     'the caller needs a profile and a location (PUT /users/:id/profile and /location on match-search)',
   );
 
-/** Finite numbers only: Fastify's coercion lets `Infinity` through some paths; the contract does not. */
+/**
+ * A second check after the schema: Fastify's query coercion lets `k=Infinity` through the
+ * schema's bounds (seen in the API test), and the contract takes finite values only.
+ */
 function checkQuery(q: { k: number; radiusKm: number }): void {
-  if (!Number.isFinite(q.radiusKm))
-    throw badRequest('querystring.radiusKm must be a finite number', 'querystring.radiusKm');
+  if (!Number.isInteger(q.k) || q.k < 1 || q.k > 100) {
+    throw badRequest('querystring.k must be an integer from 1 to 100', 'querystring.k');
+  }
+  if (!Number.isFinite(q.radiusKm) || q.radiusKm <= 0 || q.radiusKm > 500) {
+    throw badRequest('querystring.radiusKm must be a number in (0, 500]', 'querystring.radiusKm');
+  }
 }
 
 const sameList = (a: readonly Scored[], b: readonly Scored[]) =>
@@ -63,7 +70,7 @@ const sameList = (a: readonly Scored[], b: readonly Scored[]) =>
  */
 export function registerRoutes(
   service: Service,
-  deps: { ranker: Ranker; version: () => number; refreshMs: number; stats: () => ModelStats },
+  deps: { ranker: Ranker; version: () => number; refreshMs: number; stats: () => Promise<ModelStats> },
 ): void {
   const { app, auth } = service;
   const { ranker } = deps;
@@ -133,6 +140,7 @@ export function registerRoutes(
     async (socket, request) => {
       const user = request.user.id;
       const q = request.query as { k: number; radiusKm: number };
+      checkQuery(q);
       const query: RankQuery = { k: q.k, radiusKm: q.radiusKm };
       const channel = service.ws.channel(socket, '/ws/recommendations');
       let seen = -1;

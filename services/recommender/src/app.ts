@@ -1,11 +1,12 @@
 import {
   type BlockState,
   edgePairTable,
+  type PairState,
   spamBlockTable,
   type UserState,
   userTable,
 } from '@showcase/contracts';
-import type { Cluster, Storage } from '@showcase/goka';
+import type { Cluster, Storage, View } from '@showcase/goka';
 import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
 import { registerRoutes } from './api.ts';
 import { type CandidateIndex, createCandidateIndex } from './candidate-index.ts';
@@ -37,6 +38,8 @@ export interface Recommender {
     readonly model: TableMirror<ModelRow, ModelRow>;
     readonly spamBlocked: TableMirror<BlockState, true>;
   };
+  /** edge-set's pair table (read by range per request, not mirrored). */
+  readonly pairs: View<PairState>;
 }
 
 const validLocation = (l: { lat: number; lon: number } | undefined): l is { lat: number; lon: number } =>
@@ -105,7 +108,8 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     ranker,
     version: () => users.version + model.version + spamBlocked.version + pairChanges,
     refreshMs: config.WS_REFRESH_MS,
-    stats: () => {
+    stats: async () => {
+      await model.ready();
       const totals = { users: 0, given: 0, received: 0, likesReceived: 0, rejected: 0 };
       for (const [, row] of model.entries()) {
         totals.users++;
@@ -117,5 +121,5 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
       return totals;
     },
   });
-  return { service, ranker, mirrors: { users, model, spamBlocked } };
+  return { service, ranker, mirrors: { users, model, spamBlocked }, pairs };
 }

@@ -63,11 +63,19 @@ const timeOf = (at: unknown, fallback: number) =>
  * hops over the loop topic. Both halves refuse non-finite results; a refused step counts in
  * `rejected` and leaves the model as it was.
  */
-export function learnerGroup(config: LearnerConfig, weights: SignalWeights) {
+export function learnerGroup(
+  config: LearnerConfig,
+  weights: SignalWeights,
+  /** Other names than the service's, e.g. for a benchmark on a shared broker. */
+  names: { readonly group: string; readonly input: string } = {
+    group: groups.learner,
+    input: interactions.name,
+  },
+) {
   const save = (ctx: Ctx, row: ModelRow) => ctx.setValue(row);
 
   return defineGroup<ModelRow, LearnerLoop>(
-    groups.learner,
+    names.group,
     persist(json<ModelRow>()),
     loopback(json<LearnerLoop>(), (ctx, m) => {
       const row = rowFor(ctx.key, ctx.value(), config);
@@ -110,7 +118,7 @@ export function learnerGroup(config: LearnerConfig, weights: SignalWeights) {
         );
       }
     }),
-    input(interactions.name, interactions.codec, (ctx, i) => {
+    input(names.input, interactions.codec, (ctx, i) => {
       if (!learnable(ctx.key, i)) return;
       const signal = signalOf(i.type, weights);
       if (!signal) return;
