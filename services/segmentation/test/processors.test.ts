@@ -20,6 +20,13 @@ import { featuresGroup } from '../src/processors/features.ts';
 import { modelGroup } from '../src/processors/model.ts';
 import { labels, MODEL_KEY, points } from '../src/topics.ts';
 
+/** A user update without id (and optionally without time); Omit per member of the union. */
+type UpdateInput = UserUpdate extends infer U
+  ? U extends UserUpdate
+    ? Omit<U, 'id' | 'at'> & { at?: number }
+    : never
+  : never;
+
 let tester: Tester;
 afterEach(async () => {
   await tester?.stop();
@@ -49,7 +56,7 @@ async function start() {
     });
   const interact = (from: string, to: string, type: Interaction['type']) =>
     tester.consume<Interaction>(interactions.name, from, { id: nextId(), from, to, type, at: tick() });
-  const update = (u: Omit<UserUpdate, 'id' | 'at'> & { at?: number }) =>
+  const update = (u: UpdateInput) =>
     tester.consume(userUpdates.name, u.user, { id: nextId(), at: tick(), ...u } as UserUpdate);
   const state = (user: string) => tester.tableValue(features, user) as FeatureState | undefined;
   return { model, features, send, interact, update, state };
