@@ -52,6 +52,34 @@ export const tables = {
 } as const;
 
 /**
+ * The names a deployment of the two groups uses. Production uses the contract topics and the
+ * groups above; a benchmark runs the same groups on topics of its own.
+ */
+export interface Topology {
+  readonly features: string;
+  readonly model: string;
+  readonly messages: string;
+  readonly interactions: string;
+  readonly matches: string;
+  readonly users: string;
+  readonly points: string;
+  readonly labels: string;
+  readonly changes: string;
+}
+
+export const defaultTopology: Topology = {
+  features: groups.features,
+  model: groups.model,
+  messages: messagesSent.name,
+  interactions: interactions.name,
+  matches: matchEvents.name,
+  users: userUpdates.name,
+  points: points.name,
+  labels: labels.name,
+  changes: segmentChanges.name,
+};
+
+/**
  * Every topic the service reads or writes, created up front with one partition count (inputs,
  * loops and tables of a group must be co-partitioned). The contract inputs are created here too
  * when their owners have not started yet; they use the same default partition count.

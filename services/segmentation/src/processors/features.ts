@@ -16,6 +16,7 @@ import {
   loopback,
   output,
   persist,
+  tableTopic,
 } from '@showcase/goka';
 import {
   applyLocation,
@@ -33,7 +34,7 @@ import {
 } from '../features.ts';
 import type { ModelPoint } from '../model/learn.ts';
 import { assign, type ModelState } from '../model/state.ts';
-import { type FeatureLoop, groups, MODEL_KEY, points, tables } from '../topics.ts';
+import { defaultTopology, type FeatureLoop, MODEL_KEY, points, type Topology, tables } from '../topics.ts';
 
 type Ctx = Context<FeatureState, FeatureLoop>;
 
@@ -66,10 +67,10 @@ export function memoizedJson<T>(): Codec<T> {
  * emitted when the segment changes, and the feature vector goes to the model group as a point.
  * Sampling keeps the single-key model group at a fraction of the event rate.
  */
-export function featuresGroup(config: FeatureConfig) {
-  const modelLookup = lookup(tables.model.name, memoizedJson<ModelState>());
-  const changes = output(segmentChanges.name, segmentChanges.codec);
-  const toModel = output(points.name, points.codec);
+export function featuresGroup(config: FeatureConfig, topology: Topology = defaultTopology) {
+  const modelLookup = lookup(tableTopic(topology.model), memoizedJson<ModelState>());
+  const changes = output(topology.changes, segmentChanges.codec);
+  const toModel = output(topology.points, points.codec);
 
   const predict = async (ctx: Ctx, state: FeatureState, at: number): Promise<FeatureState> => {
     const due =
@@ -107,19 +108,19 @@ export function featuresGroup(config: FeatureConfig) {
   };
 
   return defineGroup<FeatureState, FeatureLoop>(
-    groups.features,
+    topology.features,
     persist(tables.features.codec),
     loopback(json<FeatureLoop>(), (ctx, m) => {
       const state = ctx.value() ?? emptyFeatureState(ctx.key, m.at);
       if (m.type === 'message-received') ctx.setValue(applyMessageReceived(state, m.from, m.at, config));
       else ctx.setValue(applyReceived(state, m.at, m.type === 'like-received' ? 'like' : 'visit'));
     }),
-    input(messagesSent.name, messagesSent.codec, async (ctx, m) => {
+    input(topology.messages, messagesSent.codec, async (ctx, m) => {
       if (m.to === ctx.key) return;
       ctx.loopback(m.to, { type: 'message-received', from: ctx.key, at: m.sentAt });
       await own(ctx, m.sentAt, (s) => applyMessageSent(s, m.to, m.sentAt, config));
     }),
-    input(interactions.name, interactions.codec, async (ctx, i) => {
+    input(topology.interactions, interactions.codec, async (ctx, i) => {
       if (i.to === ctx.key) return;
       switch (i.type) {
         case 'like':
@@ -141,13 +142,13 @@ export function featuresGroup(config: FeatureConfig) {
           return own(ctx, i.at, (s) => applyOwn(s, i.at, null, {}, config));
       }
     }),
-    input(matchEvents.name, matchEvents.codec, (ctx, e) => {
+    input(topology.matches, matchEvents.codec, (ctx, e) => {
       if (e.type !== 'new-match') return;
       const at = Date.parse(e.at);
       const when = Number.isFinite(at) ? at : ctx.timestamp;
       ctx.setValue(applyReceived(ctx.value() ?? emptyFeatureState(ctx.key, when), when, 'match'));
     }),
-    input(userUpdates.name, userUpdates.codec, async (ctx, u) => {
+    input(topology.users, userUpdates.codec, async (ctx, u) => {
       switch (u.type) {
         case 'location':
           return own(ctx, u.at, (s) => applyLocation(s, u.location, u.at, config));

@@ -2,7 +2,7 @@ import { defineGroup, input, persist } from '@showcase/goka';
 import { FEATURE_FLOORS, FEATURE_NAMES } from '../features.ts';
 import { learn, vote } from '../model/learn.ts';
 import { emptyModel, type ModelConfig } from '../model/state.ts';
-import { groups, labels, MODEL_KEY, points, tables } from '../topics.ts';
+import { defaultTopology, labels, MODEL_KEY, points, type Topology, tables } from '../topics.ts';
 
 /**
  * The model (key = MODEL_KEY, one row): learns from the points the features group samples and
@@ -11,17 +11,17 @@ import { groups, labels, MODEL_KEY, points, tables } from '../topics.ts';
  * point every few own events of a user, which keeps this group far below the event rate.
  * Points with another key are ignored (nobody else writes this topic).
  */
-export function modelGroup(config: ModelConfig) {
+export function modelGroup(config: ModelConfig, topology: Topology = defaultTopology) {
   return defineGroup(
-    groups.model,
+    topology.model,
     persist(tables.model.codec),
-    input(points.name, points.codec, (ctx, point) => {
+    input(topology.points, points.codec, (ctx, point) => {
       if (ctx.key !== MODEL_KEY || point.x.length !== FEATURE_NAMES.length) return;
       if (!point.x.every((v) => Number.isFinite(v))) return;
       const model = ctx.value() ?? emptyModel(FEATURE_NAMES.length, config.seed, point.at);
       ctx.setValue(learn(model, point, config, FEATURE_FLOORS));
     }),
-    input(labels.name, labels.codec, (ctx, v) => {
+    input(topology.labels, labels.codec, (ctx, v) => {
       const model = ctx.value();
       if (ctx.key !== MODEL_KEY || !model) return;
       ctx.setValue(vote(model, v.segment, v.label));
