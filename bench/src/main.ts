@@ -269,6 +269,9 @@ async function preparePeer(): Promise<{ peer: Peer | undefined; name: string | n
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  // Read at the start: the code measured is the code checked out when the run began, even if a
+  // commit happens while a long run goes on.
+  const measured = revision();
   const loadAtStart = loadavg()[0]!;
   const sizes = {
     ...SIZES[options.mode],
@@ -328,7 +331,7 @@ async function main(): Promise<number> {
 
     const report: Report = {
       mode: options.mode,
-      revision: revision(),
+      revision: measured,
       startedAt: new Date(started).toISOString(),
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
       scenarios: rows,

@@ -16,7 +16,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyOf, VALUE_BYTES } from '../src/data.ts';
 import { createTopics, rawKafka, topicSize, withAdmin } from '../src/kafka.ts';
-import { buildPeer, goUnavailable, peerArgs, runPeer } from '../src/peers/goka-peer.ts';
+import { buildPeer, goUnavailable, PEER_SOURCE, peerArgs, runPeer } from '../src/peers/goka-peer.ts';
 import { exited, stopChild } from '../src/processes.ts';
 
 const whyNoGo = await goUnavailable();
@@ -100,6 +100,24 @@ describe.skipIf(whyNoGo !== undefined)('the Goka peer', () => {
     expect(seen.get(keyOf(0, keys))).toBe(records / keys + 1);
     expect(seen.get(keyOf(keys - 1, keys))).toBe(records / keys);
   });
+
+  it("passes its own Go tests (murmur2 against partitionFor's values, the 100-byte value)", async () => {
+    const child = spawn('go', ['test', './...'], { cwd: PEER_SOURCE, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    try {
+      const { code } = await exited(child);
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/^ok\s/m);
+    } finally {
+      await stopChild(child, 2_000);
+    }
+  }, 300_000);
 
   it('exits when its standard input closes (the bench went away)', async () => {
     // A processor on an empty input topic would wait for records forever.

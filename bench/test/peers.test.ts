@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { comparePeers, formatPeerTable, type PeersReport } from '../src/peers/comparison.ts';
-import { parsePeerOutput, peerArgs } from '../src/peers/goka-peer.ts';
+import { goUnavailable, parsePeerOutput, peerArgs } from '../src/peers/goka-peer.ts';
 import { PEER_SIDES } from '../src/peers/workloads.ts';
 import type { Row } from '../src/report.ts';
 
@@ -179,5 +179,12 @@ describe('comparePeers', () => {
     expect(formatPeerTable({ peer: null, skipped: 'no go', comparisons: [] })).toBe(
       'Goka peer skipped: no go',
     );
+  });
+});
+
+describe('goUnavailable', () => {
+  it('says how to get the comparison when `go` is not on PATH', async () => {
+    const why = await goUnavailable({ ...process.env, PATH: '/nonexistent-go-free-path' });
+    expect(why).toMatch(/`go` is not on PATH.*install Go/);
   });
 });

@@ -139,9 +139,9 @@ async function runTracked(
 }
 
 /** Why the peer cannot be built here (no `go` on PATH), or undefined when Go is there. */
-export async function goUnavailable(): Promise<string | undefined> {
+export async function goUnavailable(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   try {
-    const { exit } = await runTracked('go', ['version'], { timeoutMs: 30_000, prefix: '[go]' });
+    const { exit } = await runTracked('go', ['version'], { timeoutMs: 30_000, prefix: '[go]', env });
     return exit.code === 0 ? undefined : `\`go version\` failed (exit ${exit.code ?? exit.signal})`;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
