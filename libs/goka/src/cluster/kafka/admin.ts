@@ -93,6 +93,23 @@ export class TopicAdmin {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /** Committed offsets (next to consume) of `group` for one partition of each topic; absent when none. */
+  async committedOffsets(
+    group: string,
+    topics: readonly string[],
+    partition: number,
+  ): Promise<Map<string, number>> {
+    const admin = await this.client();
+    const answers = await admin.fetchOffsets({ groupId: group, topics: [...topics] });
+    const offsets = new Map<string, number>();
+    for (const { topic, partitions } of answers) {
+      const found = partitions.find((p) => p.partition === partition);
+      const offset = found ? Number(found.offset) : -1;
+      if (offset >= 0) offsets.set(topic, offset);
+    }
+    return offsets;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.connecting) {
