@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Cluster, Group, Processor, View } from '@showcase/goka';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { WebSocket } from 'ws';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest, notFound } from '../http/errors.ts';
 import { Type } from '../schemas.ts';
 import { readDeadLetters } from './dead-letters.ts';
 import { groupStatuses, RateMeter, viewStatuses } from './group-status.ts';
