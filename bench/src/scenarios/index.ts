@@ -15,6 +15,9 @@ const MODULES: Record<string, () => Promise<Scenario>> = {
   http: async () => (await import('./http.ts')).http,
   'match-search': async () => (await import('./match-search.ts')).matchSearch,
   'edge-set': async () => (await import('./edge-set.ts')).edgeSet,
+  'edge-set': async () => (await import('./edge-set.ts')).edgeSet,
+  'match-search': async () => (await import('./match-search.ts')).matchSearch,
+  recommender: async () => (await import('./recommender.ts')).recommender,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(MODULES);

@@ -1,3 +1,4 @@
+export { RecoveryAborted } from './abort.ts';
 export type {
   Cluster,
   ClusterProducer,
@@ -62,4 +63,11 @@ export { memoryStorage } from './storage/memory-storage.ts';
 export type { KeyRange, Storage, Store, StoreOp } from './storage/storage.ts';
 export { createTester, Tester, type TesterOptions } from './tester/tester.ts';
 export { type TrackedMessage, Tracker } from './tester/tracker.ts';
-export { View, type ViewOptions, type ViewState, type ViewStats, type ViewUpdate } from './view.ts';
+export {
+  View,
+  type ViewOptions,
+  type ViewState,
+  type ViewStats,
+  ViewUnavailable,
+  type ViewUpdate,
+} from './view.ts';

@@ -1,6 +1,11 @@
+import { abortable, RecoveryAborted, throwIfStopped } from './abort.ts';
+import { changelogOps, resumeOffset } from './checkpoint.ts';
 import type { Cluster, ConsumedRecord, PartitionReader } from './cluster/cluster.ts';
 import type { RecoveryProgress } from './recovery-progress.ts';
-import type { Store, StoreOp } from './storage/storage.ts';
+import type { Store } from './storage/storage.ts';
+
+export { RecoveryAborted } from './abort.ts';
+export { changelogOps } from './checkpoint.ts';
 
 export interface ReplicaPartition {
   readonly partition: number;
@@ -16,104 +21,118 @@ export interface TableReplicaOptions {
   readonly onApplied?: (partition: number, records: readonly ConsumedRecord[], live: boolean) => void;
   readonly onError: (error: Error) => void;
   readonly name: string;
+  /** Aborting it stops the replica, like `stop()`: a recovery in progress rejects `RecoveryAborted`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Where a partition's replay stands: its target high-water mark and its next offset. */
+interface Position {
+  readonly target: number;
+  next: number;
+  /** Highest high-water mark seen (at start, then in fetches). */
+  high: number;
 }
 
 /**
  * A local copy of some partitions of a changelog: replays from each store's checkpoint to the
  * high-water mark seen at start (recovery), then keeps following. Records and the offset reach
  * the store in one batch, so a restart resumes exactly where the store left off.
+ *
+ * `stop()` (or the signal) may land at any await of `start()`: each one re-checks, so a stopped
+ * replica never opens a reader afterwards and `start()` rejects with `RecoveryAborted` at once.
  */
 export class TableReplica {
   private reader: PartitionReader | undefined;
-  private readonly targets = new Map<number, number>();
+  private readonly positions = new Map<number, Position>();
   private readonly waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
-  private readonly recovered: Promise<void>[] = [];
   private stopped = false;
+  private readonly controller = new AbortController();
+  private readonly onAbort = () => void this.stop();
 
-  constructor(private readonly options: TableReplicaOptions) {}
+  constructor(private readonly options: TableReplicaOptions) {
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Records behind the latest high-water marks the reader saw, summed over the partitions. */
+  lag(): number {
+    let lag = 0;
+    for (const p of this.positions.values()) lag += Math.max(0, p.high - p.next);
+    return lag;
+  }
 
   /** Resolves once every partition has caught up with the high-water mark seen at start. */
   async start(): Promise<void> {
-    const { cluster, topic, partitions, progress } = this.options;
-    const offsets = new Map((await cluster.offsets(topic)).map((o) => [o.partition, o]));
+    const { cluster, topic, partitions, progress, name } = this.options;
+    const signal = this.controller.signal;
+    throwIfStopped(signal, name);
+    const offsets = new Map(
+      (await abortable(cluster.offsets(topic), signal, name)).map((o) => [o.partition, o]),
+    );
     const stores = new Map<number, Store>();
     const from: { partition: number; from: number }[] = [];
+    const recovered: Promise<void>[] = [];
     for (const { partition, store } of partitions) {
+      throwIfStopped(signal, name);
       const o = offsets.get(partition);
-      if (!o) throw new Error(`${this.options.name}: topic "${topic}" has no partition ${partition}`);
-      let checkpoint = (await store.getOffset()) ?? 0;
-      if (checkpoint > o.high) {
-        // The changelog is behind the store (topic recreated or truncated): the store cannot be
-        // trusted, rebuild it rather than serve values that no longer exist.
-        await store.clear();
-        checkpoint = 0;
-      }
-      const start = Math.max(checkpoint, o.low);
+      if (!o) throw new Error(`${name}: topic "${topic}" has no partition ${partition}`);
+      const start = await abortable(resumeOffset(store, o), signal, name);
       stores.set(partition, store);
       from.push({ partition, from: start });
-      this.targets.set(partition, o.high);
+      this.positions.set(partition, { target: o.high, next: start, high: o.high });
       progress.expect(Math.max(0, o.high - start));
-      this.recovered.push(
-        start >= o.high
-          ? Promise.resolve()
-          : new Promise<void>((resolve, reject) => {
-              this.waiting.set(partition, { resolve, reject });
-            }),
-      );
+      if (start < o.high) {
+        const caughtUp = new Promise<void>((resolve, reject) => {
+          this.waiting.set(partition, { resolve, reject });
+        });
+        // A stop rejects it while start() may still await something else: not unhandled.
+        caughtUp.catch(() => undefined);
+        recovered.push(caughtUp);
+      }
     }
-    this.reader = cluster.reader({
+    throwIfStopped(signal, name);
+    const reader = cluster.reader({
       topic,
-      name: this.options.name,
+      name,
       partitions: from,
-      onBatch: async (partition, records, next) => {
+      onBatch: async (partition, records, next, highWatermark) => {
         if (this.stopped) return;
         const store = stores.get(partition)!;
         try {
           await store.write(changelogOps(records), next);
         } catch (error) {
-          const err = new Error(`${this.options.name}: cannot write ${topic}/${partition} to its store`, {
-            cause: error,
-          });
+          const err = new Error(`${name}: cannot write ${topic}/${partition} to its store`, { cause: error });
           this.options.onError(err);
           throw err;
         }
-        const target = this.targets.get(partition) ?? 0;
+        const position = this.positions.get(partition);
+        if (position) {
+          position.next = next;
+          position.high = Math.max(position.high, highWatermark ?? 0, next);
+        }
         const live = !this.waiting.has(partition);
         if (!live) progress.advance(records.length);
         this.options.onApplied?.(partition, records, live);
-        if (!live && next >= target) {
+        if (!live && next >= (position?.target ?? 0)) {
           this.waiting.get(partition)?.resolve();
           this.waiting.delete(partition);
         }
       },
     });
-    await this.reader.start();
-    await Promise.all(this.recovered);
+    this.reader = reader;
+    await abortable(reader.start(), signal, name);
+    await Promise.all(recovered);
+    throwIfStopped(signal, name);
     progress.finish();
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.controller.abort();
     for (const w of this.waiting.values()) w.reject(new RecoveryAborted(this.options.name));
     this.waiting.clear();
     await this.reader?.stop();
     this.reader = undefined;
-  }
-}
-
-export function changelogOps(records: readonly ConsumedRecord[]): StoreOp[] {
-  const ops: StoreOp[] = [];
-  for (const r of records) {
-    const key = r.key?.toString('utf8') ?? '';
-    ops.push(r.value === null ? { type: 'del', key } : { type: 'put', key, value: r.value });
-  }
-  return ops;
-}
-
-/** Recovery was stopped (revocation, shutdown) before it finished: not a failure. */
-export class RecoveryAborted extends Error {
-  constructor(name: string) {
-    super(`${name}: stopped before recovery finished`);
-    this.name = 'RecoveryAborted';
   }
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { RecoveryAborted, throwIfStopped } from './abort.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
 import { defaultLogger, type Logger } from './logger.ts';
@@ -33,6 +34,27 @@ export interface ViewStats {
   readonly state: ViewState;
   readonly partitions: number;
   readonly recovery: RecoverySnapshot;
+  /** Records the view is behind the latest high-water marks its reader saw (all partitions). */
+  readonly lag: number;
+  /** Table records whose value did not decode (skipped for `update` events, logged). */
+  readonly decodeErrors: number;
+  /** Why the view failed, when it did. */
+  readonly error?: string;
+}
+
+/**
+ * A read from a view that cannot answer truthfully: it failed (its copy no longer follows the
+ * table), is stopping or stopped. A server maps it to 503 rather than serving stale data.
+ */
+export class ViewUnavailable extends Error {
+  constructor(
+    readonly table: string,
+    readonly state: ViewState,
+    cause?: Error,
+  ) {
+    super(`view ${table} is ${state}${cause ? `: ${cause.message}` : ''}`, cause ? { cause } : undefined);
+    this.name = 'ViewUnavailable';
+  }
 }
 
 interface ViewEvents<T> {
@@ -54,6 +76,9 @@ export class View<T> {
   private ready: Promise<void> | undefined;
   private _state: ViewState = 'idle';
   private _error: Error | undefined;
+  private decodeErrors = 0;
+  /** Aborted by stop(): a recovery in progress ends at once, without failing the view. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: ViewOptions<T>) {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ view: options.table });
@@ -93,33 +118,50 @@ export class View<T> {
 
   private async run(): Promise<void> {
     const { cluster, table, codec } = this.options;
+    const signal = this.stopping.signal;
+    const name = `view ${table}`;
+    if (this._state !== 'idle') throw new ViewUnavailable(table, this._state);
     this.setState('recovering');
     try {
       const partitions = await cluster.partitionCount(table);
+      throwIfStopped(signal, name);
       if (partitions === undefined) {
         if (!cluster.autoCreateTopics) throw new Error(`view: table topic "${table}" does not exist`);
         await cluster.ensureTopics([{ name: table, partitions: cluster.defaultPartitions, compacted: true }]);
+        throwIfStopped(signal, name);
       }
       const count = partitions ?? cluster.defaultPartitions;
       const storage = this.options.storage ?? memoryStorage();
+      // Assigned before the check: stop() closes whatever was opened.
       this.stores = await Promise.all(Array.from({ length: count }, (_, p) => storage.open(table, p)));
+      throwIfStopped(signal, name);
       this.replica = new TableReplica({
         cluster,
         topic: table,
-        name: `view ${table}`,
+        name,
         partitions: this.stores.map((store, partition) => ({ partition, store })),
         progress: this.progress,
+        signal,
         onError: (error) => this.fail(error),
         onApplied: (partition, records, live) => {
-          if (!live || this.events.listenerCount('update') === 0) return;
+          if (!live) return;
+          const listening = this.events.listenerCount('update') > 0;
           for (const r of records) {
             let value: T | undefined;
             try {
               value = r.value === null ? undefined : codec.decode(r.value);
             } catch (error) {
+              // The store keeps the raw bytes (a get of the key fails the same way); say so once
+              // per record rather than dropping it silently.
+              this.decodeErrors++;
+              this.logger.warn(
+                { err: error, key: r.key?.toString('utf8'), partition, offset: r.offset },
+                'view: a table record does not decode',
+              );
               this.events.emit('error', new Error(`view ${table}: cannot decode ${r.key}`, { cause: error }));
               continue;
             }
+            if (!listening) continue;
             this.events.emit('update', {
               key: r.key?.toString('utf8') ?? '',
               value,
@@ -130,8 +172,11 @@ export class View<T> {
         },
       });
       await this.replica.start();
+      throwIfStopped(signal, name);
       this.setState('running');
     } catch (error) {
+      // Stopped while recovering: not a failure.
+      if (signal.aborted) throw error instanceof RecoveryAborted ? error : new RecoveryAborted(name);
       this.fail(error instanceof Error ? error : new Error(String(error)));
       throw this._error;
     }
@@ -182,28 +227,37 @@ export class View<T> {
       state: this._state,
       partitions: this.stores.length,
       recovery: this.progress.snapshot(),
+      lag: this.replica?.lag() ?? 0,
+      decodeErrors: this.decodeErrors,
+      ...(this._error ? { error: this._error.message } : {}),
     };
   }
 
   async stop(): Promise<void> {
     if (this._state === 'stopped' || this._state === 'idle') {
       this._state = 'stopped';
+      this.stopping.abort();
       return;
     }
     const failed = this._state === 'failed';
     if (!failed) this.setState('stopping');
+    this.stopping.abort();
     await this.replica?.stop();
+    // A recovery that was stopped settles now; the stores it opened are closed below.
+    await this.ready?.catch(() => undefined);
     await Promise.all(this.stores.map((s) => s.close()));
     this.stores = [];
     if (!failed) this.setState('stopped');
   }
 
+  /**
+   * Reads wait for recovery; a view that failed, stops or stopped refuses them with
+   * `ViewUnavailable` instead of answering from a copy that no longer follows the table.
+   */
   private async whenReady(): Promise<void> {
     if (!this.ready) throw new Error(`view ${this.options.table}: not started`);
-    await this.ready;
-    if (this._state === 'stopped' || this._state === 'stopping') {
-      throw new Error(`view ${this.options.table}: stopped`);
-    }
+    await this.ready.catch(() => undefined);
+    if (this._state !== 'running') throw new ViewUnavailable(this.options.table, this._state, this._error);
   }
 
   private async storeFor(key: string): Promise<Store> {

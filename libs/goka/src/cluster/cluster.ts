@@ -89,7 +89,13 @@ export interface ReaderOptions {
    * has offsets without records (compacted away, transaction markers), so a caller that waits
    * for a high-water mark compares against `next`, never against the last record's offset.
    */
-  onBatch(partition: number, records: readonly ConsumedRecord[], next: number): Promise<void>;
+  onBatch(
+    partition: number,
+    records: readonly ConsumedRecord[],
+    next: number,
+    /** The partition's high-water mark as the fetch saw it, when the cluster tells (for lag). */
+    highWatermark?: number,
+  ): Promise<void>;
   /** Diagnostic name, e.g. the view or processor that reads. */
   readonly name?: string;
 }
@@ -130,6 +136,12 @@ export interface GroupConsumerOptions {
   /** Co-partitioned topics: partition p of every topic goes to the same member. */
   readonly topics: readonly string[];
   readonly handler: GroupHandler;
+  /**
+   * Read a partition's committed offsets only once `handler.ready(partition)` resolved, not at
+   * the join. Exactly-once needs it: `ready` includes fencing the previous owner's transactional
+   * producer, and until then that owner's last transaction (with its offsets) may still commit.
+   */
+  readonly refetchOffsetsWhenReady?: boolean;
 }
 
 export interface CommitOffset {

@@ -98,13 +98,35 @@ class Pump {
   private readonly done: Promise<void>;
   private wakeCurrent: (() => void) | undefined;
 
+  private sources: { log: PartitionLog; position: number }[] = [];
+  private stopped!: () => void;
+
+  /**
+   * `sources` is called once `gate` resolved (at once without a gate): a group member's positions
+   * are its committed offsets as of when its partition became ready, like Kafka's fetch after
+   * `ready`. A gate that rejects ends the pump without delivering.
+   */
   constructor(
-    private readonly sources: { log: PartitionLog; position: number }[],
+    sources: () => { log: PartitionLog; position: number }[],
     private readonly maxBatch: number,
     private readonly deliver: (records: StoredRecord[]) => Promise<void>,
     private readonly onError: (error: Error) => void,
+    gate?: Promise<void>,
   ) {
-    this.done = this.run();
+    if (!gate) this.sources = sources();
+    const stop = new Promise<boolean>((resolve) => {
+      this.stopped = () => resolve(false);
+    });
+    this.done = gate
+      ? Promise.race([gate.then(() => true), stop]).then(
+          (go) => {
+            if (!go || !this.active) return;
+            this.sources = sources();
+            return this.run();
+          },
+          () => undefined,
+        )
+      : this.run();
   }
 
   get caughtUp(): boolean {
@@ -164,6 +186,7 @@ class Pump {
 
   async stop(): Promise<void> {
     this.active = false;
+    this.stopped();
     this.wakeCurrent?.();
     await this.done;
   }
@@ -300,9 +323,10 @@ export class MemoryCluster implements Cluster {
         for (const { partition, from } of options.partitions) {
           const log = topic.log(partition);
           const pump = new Pump(
-            [{ log, position: Math.max(from, log.low) }],
+            () => [{ log, position: Math.max(from, log.low) }],
             this.maxBatch,
-            (records) => options.onBatch(partition, records, records[records.length - 1]!.offset + 1),
+            (records) =>
+              options.onBatch(partition, records, records[records.length - 1]!.offset + 1, log.high),
             () => undefined,
           );
           pumps.push(pump);
@@ -375,17 +399,21 @@ export class MemoryCluster implements Cluster {
     }
     for (const member of group.members.values()) {
       member.pumps = member.partitions.map((partition) => {
-        const sources = group.topics
-          .filter((t) => partition < this.topic(t).logs.length)
-          .map((t) => {
-            const log = this.topic(t).log(partition);
-            return { log, position: Math.max(group.committed.get(`${t}/${partition}`) ?? 0, log.low) };
-          });
+        const sources = () =>
+          group.topics
+            .filter((t) => partition < this.topic(t).logs.length)
+            .map((t) => {
+              const log = this.topic(t).log(partition);
+              return { log, position: Math.max(group.committed.get(`${t}/${partition}`) ?? 0, log.low) };
+            });
+        // Like the Kafka consumer, a partition's records are held back until it is ready (its
+        // tables recovered), so a revocation never waits behind a batch blocked on recovery.
         return new Pump(
           sources,
           this.maxBatch,
           (records) => member.handler.batch(partition, records),
           (error) => member.handler.crashed(error),
+          member.handler.ready?.(partition),
         );
       });
     }
@@ -417,6 +445,18 @@ export class MemoryCluster implements Cluster {
 
   committedOffset(group: string, topic: string, partition: number): number | undefined {
     return this.groups.get(group)?.committed.get(`${topic}/${partition}`);
+  }
+
+  /**
+   * Removes the records before `offset` and moves the log start there, as Kafka's retention or
+   * `DeleteRecords` does (for tests of stores whose checkpoint fell behind the log start).
+   */
+  deleteRecords(topicName: string, partition: number, offset: number): void {
+    const log = this.topic(topicName).log(partition);
+    const low = Math.min(Math.max(offset, log.low), log.high);
+    const kept = log.records.findIndex((r) => r.offset >= low);
+    log.records.splice(0, kept === -1 ? log.records.length : kept);
+    log.low = low;
   }
 
   /** Keeps only the latest record of each key, as Kafka's log cleaner eventually does. */

@@ -1,3 +1,4 @@
+import { abortable, RecoveryAborted, throwIfStopped } from '../abort.ts';
 import type {
   ConsumedRecord,
   OutgoingRecord,
@@ -8,7 +9,7 @@ import { DecodeError } from '../codec.ts';
 import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
 import type { Store, StoreOp } from '../storage/storage.ts';
-import { RecoveryAborted, TableReplica } from '../table-replica.ts';
+import { TableReplica } from '../table-replica.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { Overlay } from './overlay.ts';
 import type { ProcessorRuntime } from './runtime.ts';
@@ -53,6 +54,9 @@ export class PartitionTask {
   private inFlight = 0;
   private settled: (() => void) | undefined;
   private readonly progress: RecoveryProgress;
+  /** Aborted by `close()`: every await of the recovery observes it. */
+  private readonly closing = new AbortController();
+  /** The first error that stops this partition; sticky, checked before every message. */
   private halted: Error | undefined;
   private processing: Promise<void> = Promise.resolve();
   private draining: Promise<void> = Promise.resolve();
@@ -92,20 +96,26 @@ export class PartitionTask {
 
   private async recover(): Promise<void> {
     const { group, storage, cluster } = this.rt;
+    const signal = this.closing.signal;
+    const name = `${group.name}/${this.partition}`;
     try {
       // Before reading the changelog: registering the id aborts a transaction a previous owner
       // left open, which would otherwise hold back what read-committed readers may see.
-      await this.transaction?.init();
+      if (this.transaction) await abortable(this.transaction.init(), signal, name);
       const replicas: Promise<void>[] = [];
       if (group.persist) {
+        throwIfStopped(signal, name);
+        // Assigned before the check: close() closes whatever was opened.
         this.store = await storage.open(group.table, this.partition);
+        throwIfStopped(signal, name);
         const own = new TableReplica({
           cluster,
           topic: group.table,
-          name: `${group.name}/${this.partition} table`,
+          name: `${name} table`,
           partitions: [{ partition: this.partition, store: this.store }],
           progress: this.progress,
           onError: (error) => this.rt.fail(error),
+          signal,
         });
         this.replicas.push(own);
         // Only this group writes its table: once caught up there is nothing more to follow.
@@ -117,25 +127,34 @@ export class PartitionTask {
         );
       }
       for (const j of group.joins) {
+        throwIfStopped(signal, name);
         const store = await storage.open(j.table, this.partition);
         this.joinStores.set(j.table, store);
+        throwIfStopped(signal, name);
         const replica = new TableReplica({
           cluster,
           topic: j.table,
-          name: `${group.name}/${this.partition} join ${j.table}`,
+          name: `${name} join ${j.table}`,
           partitions: [{ partition: this.partition, store }],
           progress: this.progress,
           onError: (error) => this.rt.fail(error),
+          signal,
         });
         this.replicas.push(replica);
         replicas.push(replica.start());
       }
-      await Promise.all(replicas);
+      // Every replica settles (a failed one must not leave the others replaying unobserved).
+      const results = await Promise.allSettled(replicas);
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+      throwIfStopped(signal, name);
       this.storeOffset = (await this.store?.getOffset()) ?? 0;
+      throwIfStopped(signal, name);
       if (this._state === 'recovering') this._state = 'running';
       this.rt.partitionRunning(this.partition);
     } catch (error) {
-      if (error instanceof RecoveryAborted && this._state === 'closing') throw error;
+      // A revocation or a stop during recovery is not a failure of the partition.
+      if (signal.aborted) throw error instanceof RecoveryAborted ? error : new RecoveryAborted(name);
       this._state = 'failed';
       throw error;
     }
@@ -340,12 +359,19 @@ export class PartitionTask {
     for (const finish of finishes) finish();
   }
 
+  /**
+   * A produce failed. The error is sticky: the partition processes no further message (the
+   * check in `process` runs before each one), so nothing produced after the failure can
+   * overtake what failed (Kafka Streams does the same); the processor fails.
+   */
   private effectsFailed(error: Error): void {
-    this.rt.fail(
-      new Error(`group "${this.rt.group.name}": writing effects of partition ${this.partition} failed`, {
-        cause: error,
-      }),
+    const failure = new Error(
+      `group "${this.rt.group.name}": writing effects of partition ${this.partition} failed`,
+      { cause: error },
     );
+    this.halted ??= failure;
+    if (this._state === 'running' || this._state === 'recovering') this._state = 'failed';
+    this.rt.fail(failure);
     if (this.inFlight === 0) this.settled?.();
   }
 
@@ -445,7 +471,9 @@ export class PartitionTask {
         for (const key of keys) this.overlay.release(key);
       },
       (error: unknown) => {
-        this.rt.fail(new Error(`group "${this.rt.group.name}": store write failed`, { cause: error }));
+        const failure = new Error(`group "${this.rt.group.name}": store write failed`, { cause: error });
+        this.halted ??= failure;
+        this.rt.fail(failure);
       },
     );
     await this.storeWriting;
@@ -473,9 +501,9 @@ export class PartitionTask {
   async close(): Promise<void> {
     if (this._state === 'closed') return;
     const failed = this._state === 'failed';
-    const recovering = this._state === 'recovering';
     this._state = 'closing';
-    if (recovering) await Promise.all(this.replicas.map((r) => r.stop()));
+    // Aborts a recovery in progress wherever it waits (offsets, stores, readers, fencing).
+    this.closing.abort();
     await this.ready.catch(() => undefined);
     await this.processing;
     await this.allSettled();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { RecoveryAborted } from '../abort.ts';
 import type { Cluster, CommitOffset, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
 import type { Codec } from '../codec.ts';
 import type { ContextScope } from '../context.ts';
@@ -81,6 +82,9 @@ export class Processor<V = unknown, L = unknown> {
   private producer: BatchingProducer | undefined;
   private standby: StandbyReplicas | undefined;
   private lifecycle: ProcessorState = 'idle';
+  /** Aborted by stop() and fail(): start() stops waiting (for joins, views, recoveries) at once. */
+  private readonly stopSignal = new AbortController();
+  private changeWaiter: { promise: Promise<void>; resolve(): void } | undefined;
   private started: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private _error: Error | undefined;
@@ -166,21 +170,85 @@ export class Processor<V = unknown, L = unknown> {
     this.setState('starting');
     try {
       const runtime = await this.prepare();
+      this.throwIfStopped();
       this.consumer = this.options.cluster.groupConsumer({
         group: this.group.name,
         topics: [...runtime.inputs.keys(), ...(this.group.loopback ? [this.group.loopTopic] : [])],
         handler: this.handler(runtime),
+        // Exactly-once: a partition's task fences the previous owner before it is ready; the
+        // committed offsets are read only after that (a zombie's commit may land until then).
+        ...(this.exactlyOnce ? { refetchOffsetsWhenReady: true } : {}),
       });
       await Promise.race([this.consumer.start(), this.failure.promise]);
-      await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.ready)), this.failure.promise]);
+      this.throwIfStopped();
+      await Promise.race([this.whenOwnedReady(), this.failure.promise]);
       // fail() may have run while we awaited; TypeScript cannot see that through `this`.
       if ((this.lifecycle as ProcessorState) === 'starting') this.setState('running');
       this.logger.info({ partitions: this.partitions }, 'processor running');
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
+      // Stopped while starting: not a failure; start() tells the caller it did not get to run.
+      if (this.stopSignal.signal.aborted && (this.lifecycle as ProcessorState) !== 'failed') {
+        throw new Error(`group "${this.group.name}": stopped before it was running`, { cause: err });
+      }
       this.fail(err);
       throw this._error ?? err;
     }
+  }
+
+  private throwIfStopped(): void {
+    if (this.stopSignal.signal.aborted) throw new RecoveryAborted(`group "${this.group.name}"`);
+  }
+
+  /**
+   * Resolves once every partition owned right now is recovered. A partition revoked while it
+   * recovers (another member joined) is not a failure: its task rejects `ready` with
+   * `RecoveryAborted`, and what counts is the partitions owned afterwards.
+   */
+  private async whenOwnedReady(): Promise<void> {
+    for (;;) {
+      this.throwIfStopped();
+      const tasks = [...this.tasks.values()];
+      const changed = this.tasksChanged();
+      const outcomes = await Promise.allSettled(tasks.map((t) => t.ready));
+      this.throwIfStopped();
+      let revoked = false;
+      for (const [i, outcome] of outcomes.entries()) {
+        if (outcome.status === 'fulfilled') continue;
+        const task = tasks[i]!;
+        if (outcome.reason instanceof RecoveryAborted && task.state !== 'failed') {
+          revoked = true;
+          continue;
+        }
+        throw outcome.reason;
+      }
+      // After a revocation, wait until the group's new assignment has been handled: it follows
+      // the revocation in the same rebalance (a turn of the event loop lets it land).
+      if (revoked) {
+        await Promise.race([changed, this.failure.promise]);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const now = [...this.tasks.values()];
+      if (!revoked && now.length === tasks.length && now.every((t, i) => t === tasks[i])) return;
+    }
+  }
+
+  /** Resolves at the next change of the owned partitions (after assigned/revoked handled them). */
+  private tasksChanged(): Promise<void> {
+    if (!this.changeWaiter) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.changeWaiter = { promise, resolve };
+    }
+    return this.changeWaiter.promise;
+  }
+
+  private notifyTasksChanged(): void {
+    const waiter = this.changeWaiter;
+    this.changeWaiter = undefined;
+    waiter?.resolve();
   }
 
   /** Checks and creates topics, starts lookup views, builds the context scope. */
@@ -244,7 +312,9 @@ export class Processor<V = unknown, L = unknown> {
       this.lookupViews.set(l.table, view);
       view.on('error', (error) => this.fail(fail(`lookup view "${l.table}" failed: ${error.message}`)));
     }
+    this.throwIfStopped();
     await Promise.all([...this.lookupViews.values()].map((v) => v.start()));
+    this.throwIfStopped();
     const scope: ContextScope = {
       group: g.name,
       tableCodec: g.persist?.codec as Codec<unknown> | undefined,
@@ -256,7 +326,9 @@ export class Processor<V = unknown, L = unknown> {
       lookups: new Set(g.lookups.map((l) => l.table)),
       lookup: (table, key) => this.lookupViews.get(table)!.get(key),
     };
-    this.producer = new BatchingProducer(cluster.producer({ name: `processor ${g.name}` }));
+    this.producer = new BatchingProducer(cluster.producer({ name: `processor ${g.name}` }), {
+      stickyErrors: true,
+    });
     const tables = [...(g.persist ? [g.table] : []), ...g.joins.map((j) => j.table)];
     if (this.options.standby && tables.length > 0) {
       this.standby = new StandbyReplicas({
@@ -303,6 +375,7 @@ export class Processor<V = unknown, L = unknown> {
             if (task.state === 'failed') this.fail(error);
           });
         }
+        this.notifyTasksChanged();
       },
       revoked: async (partitions) => {
         this.logger.info({ partitions }, 'partitions revoked');
@@ -315,6 +388,7 @@ export class Processor<V = unknown, L = unknown> {
         for (const key of [...this.toCommit.keys()]) {
           if (partitions.includes(Number(key.slice(key.lastIndexOf('/') + 1)))) this.toCommit.delete(key);
         }
+        this.notifyTasksChanged();
         await this.standby?.reconcile(new Set(this.tasks.keys()));
       },
       batch: async (partition, records) => {
@@ -399,9 +473,18 @@ export class Processor<V = unknown, L = unknown> {
       return;
     }
     if (!failed) this.setState('stopping');
-    // Let a start() in progress reach a settled point before tearing down.
-    if (!failed) await this.started?.catch(() => undefined);
+    // A start() in progress (joining, recovering, starting lookup views) is not waited for: the
+    // abort reaches every await of it, and stopping the consumer revokes (and so aborts) the
+    // partitions that recover.
+    this.stopSignal.abort();
     try {
+      if (!this.consumer) {
+        // Still preparing: the lookup views may be recovering; stopping them ends that.
+        await Promise.all([...this.lookupViews.values()].map((v) => v.stop()));
+      }
+      await this.consumer?.stop();
+      // start() settles promptly now; a consumer it made meanwhile is stopped here.
+      await this.started?.catch(() => undefined);
       await this.consumer?.stop();
       await this.standby?.stop();
       await this.producer?.close().catch(() => undefined);

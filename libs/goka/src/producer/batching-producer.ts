@@ -22,16 +22,40 @@ interface Pending {
  * time also keeps every partition's records in the order they were sent, which the changelog
  * and the commit logic rely on.
  */
+export interface BatchingProducerOptions {
+  /** Records per produce request. */
+  readonly maxBatch?: number;
+  /**
+   * After a failed request, fail every record queued behind it and every later one with the same
+   * error, without sending them. A processor needs this: a record sent after an earlier one
+   * failed would reach the topic out of order (M5 before the retried M4). An emitter does not:
+   * each emit stands alone and a caller may retry it.
+   */
+  readonly stickyErrors?: boolean;
+}
+
 export class BatchingProducer {
   private queue: Pending[] = [];
   private inFlight: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
+  private readonly maxBatch: number;
+  private readonly stickyErrors: boolean;
+  private failure: Error | undefined;
 
   constructor(
     private readonly producer: ClusterProducer,
-    private readonly maxBatch = MAX_BATCH,
-  ) {}
+    options: BatchingProducerOptions | number = {},
+  ) {
+    const o = typeof options === 'number' ? { maxBatch: options } : options;
+    this.maxBatch = o.maxBatch ?? MAX_BATCH;
+    this.stickyErrors = o.stickyErrors ?? false;
+  }
+
+  /** The error that stopped a sticky producer. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
 
   send(record: OutgoingRecord): Promise<RecordMetadata> {
     return new Promise((resolve, reject) => {
@@ -41,6 +65,10 @@ export class BatchingProducer {
 
   /** Callback form of `send`, for hot paths that would otherwise allocate a promise per record. */
   enqueue(record: OutgoingRecord, done: SendCallback): void {
+    if (this.failure) {
+      done(this.failure, undefined);
+      return;
+    }
     if (this.closed) {
       done(new Error('producer is closed'), undefined);
       return;
@@ -76,6 +104,14 @@ export class BatchingProducer {
         metas = await this.producer.send(batch.map((p) => p.record));
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
+        if (this.stickyErrors) {
+          this.failure ??= err;
+          const rest = this.queue;
+          this.queue = [];
+          for (const p of batch) p.done(err, undefined);
+          for (const p of rest) p.done(err, undefined);
+          continue;
+        }
         for (const p of batch) p.done(err, undefined);
         continue;
       }

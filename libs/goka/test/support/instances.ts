@@ -112,14 +112,18 @@ export class Instance {
     this.child = undefined;
   }
 
-  /** SIGTERM: the instance drains, commits and leaves the group; SIGKILL if it takes too long. */
-  async stop(graceMs = 60_000): Promise<void> {
+  /**
+   * SIGTERM: the instance drains, commits and leaves the group; SIGKILL if it takes too long.
+   * Resolves whether it exited on its own within `graceMs`.
+   */
+  async stop(graceMs = 60_000): Promise<boolean> {
     const child = this.child;
-    if (!child) return;
+    if (!child) return true;
     child.kill('SIGTERM');
     const exited = await Promise.race([this.exit!.then(() => true), sleep(graceMs).then(() => false)]);
     if (!exited) await this.kill();
     this.child = undefined;
+    return exited;
   }
 
   /** Waits until this incarnation runs with its partitions recovered. */

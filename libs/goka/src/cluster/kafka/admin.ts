@@ -33,8 +33,9 @@ export class TopicAdmin {
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
     const admin = await this.client();
     // Metadata of all topics is one round trip and, unlike asking for a missing topic by name,
-    // does not make the broker answer UNKNOWN_TOPIC_OR_PARTITION.
-    const { topics: all } = await admin.fetchTopicMetadata();
+    // does not make the broker answer UNKNOWN_TOPIC_OR_PARTITION for it. A topic created a moment
+    // ago (by this or another process) can still answer so for its partitions: retry.
+    const { topics: all } = await retryRetriable(() => admin.fetchTopicMetadata());
     const wanted = new Set(topics);
     const counts = new Map<string, number>();
     for (const t of all) if (wanted.has(t.name)) counts.set(t.name, t.partitions.length);
@@ -75,12 +76,24 @@ export class TopicAdmin {
         })),
       });
     } catch (error) {
-      // A concurrent creator may have won part of the race; only a topic still missing is an error.
-      const now = await this.partitionCounts(missing.map((s) => s.name));
-      if (missing.some((s) => !now.has(s.name))) throw error;
+      // A concurrent creator may have won part of the race, and a topic created a moment ago
+      // can be missing from this broker's metadata (kafkajs' wait for leaders gives up on
+      // UNKNOWN_TOPIC_OR_PARTITION at once): only a topic that stays missing is an error.
+      if (!(await this.appears(missing.map((s) => s.name)))) throw error;
     }
     // Whoever created them, they must have the partition count asked for.
     checkCounts(missing, await this.partitionCounts(missing.map((s) => s.name)));
+  }
+
+  /** Polls metadata until every topic is listed (true) or `timeoutMs` passed (false). */
+  private async appears(topics: readonly string[], timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const now = await this.partitionCounts(topics);
+      if (topics.every((t) => now.has(t))) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
@@ -91,6 +104,23 @@ export class TopicAdmin {
     return offsets
       .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Committed offsets (next to consume) of `group` for one partition of each topic; absent when none. */
+  async committedOffsets(
+    group: string,
+    topics: readonly string[],
+    partition: number,
+  ): Promise<Map<string, number>> {
+    const admin = await this.client();
+    const answers = await admin.fetchOffsets({ groupId: group, topics: [...topics] });
+    const offsets = new Map<string, number>();
+    for (const { topic, partitions } of answers) {
+      const found = partitions.find((p) => p.partition === partition);
+      const offset = found ? Number(found.offset) : -1;
+      if (offset >= 0) offsets.set(topic, offset);
+    }
+    return offsets;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
+import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
 import { toConsumedRecord } from './records.ts';
 
@@ -66,6 +67,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     private readonly options: GroupConsumerOptions,
     private readonly settings: ConsumerSettings,
     logger: Logger,
+    /** Reads committed offsets for `refetchOffsetsWhenReady`. */
+    private readonly admin?: TopicAdmin,
   ) {
     this.logger = logger.child({ consumerGroup: options.group });
     let resolve!: () => void;
@@ -155,9 +158,31 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private resumeWhenReady(partition: number, epoch: number): void {
     const ready = this.options.handler.ready;
     if (!ready) return;
+    const current = () => this.epochs.get(partition) === epoch && this.owned.has(partition) && this.active;
     ready(partition).then(
-      () => {
-        if (this.epochs.get(partition) !== epoch || !this.owned.has(partition) || !this.active) return;
+      async () => {
+        if (!current()) return;
+        if (this.options.refetchOffsetsWhenReady && this.admin) {
+          // kafkajs read the committed offsets at the generation's first fetch, before `ready`
+          // fenced the previous owner; read them again now and start there.
+          let committed: Map<string, number>;
+          try {
+            committed = await this.admin.committedOffsets(this.options.group, this.options.topics, partition);
+          } catch (error) {
+            this.fail(
+              new Error(`group ${this.options.group}: cannot read committed offsets`, { cause: error }),
+            );
+            return;
+          }
+          if (!current()) return;
+          for (const [topic, offset] of committed) {
+            try {
+              this.consumer?.seek({ topic, partition, offset: String(offset) });
+            } catch {
+              // between incarnations: the next join reads the offsets anew
+            }
+          }
+        }
         try {
           this.consumer?.resume(this.options.topics.map((topic) => ({ topic, partitions: [partition] })));
         } catch {

@@ -188,7 +188,7 @@ export class KafkaCluster implements Cluster {
     // consumers; two members of one group in one process (tests, several processors of a group)
     // would clear each other's. A client per member keeps them apart; it is only a factory.
     const kafka = this.newClient();
-    const consumer = new KafkaGroupConsumer(kafka, options, this.settings, this.logger);
+    const consumer = new KafkaGroupConsumer(kafka, options, this.settings, this.logger, this.admin);
     const handle = { stop: () => consumer.stop() };
     return {
       start: () => {

@@ -28,6 +28,8 @@ export class KafkaPartitionReader implements PartitionReader {
   private readonly broken = new Set<number>();
   private stopped = false;
   private started = false;
+  /** The consumer being opened: `stop()` waits for it, then disconnects it. */
+  private opening: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly logger: Logger;
 
@@ -55,7 +57,8 @@ export class KafkaPartitionReader implements PartitionReader {
       this.positions.set(partition, Math.max(from, l));
     }
     if (this.stopped) return;
-    await this.open();
+    this.opening = this.open();
+    await this.opening;
   }
 
   private async open(): Promise<void> {
@@ -83,14 +86,18 @@ export class KafkaPartitionReader implements PartitionReader {
     // empty delivery, so a caller waiting for the high-water mark sees `next` reach it.
     consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0 || payload.topic !== topic || this.stopped) return;
-      void this.deliver(payload.partition, [], Number(payload.lastOffset) + 1);
+      void this.deliver(payload.partition, [], Number(payload.lastOffset) + 1, Number(payload.highWatermark));
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.stopped || payload.restart || this.consumer !== consumer) return;
       this.reopenLater(payload.error);
     });
     await consumer.connect();
+    // A stop that landed meanwhile waits for this open and then disconnects the consumer; do not
+    // join a group for nobody.
+    if (this.stopped) return;
     await consumer.subscribe({ topic, fromBeginning: true });
+    if (this.stopped) return;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -113,7 +120,8 @@ export class KafkaPartitionReader implements PartitionReader {
         await consumer?.disconnect().catch(() => undefined);
         if (this.stopped) return;
         try {
-          await this.open();
+          this.opening = this.open();
+          await this.opening;
         } catch (err) {
           if (!this.stopped) this.reopenLater(err instanceof Error ? err : new Error(String(err)));
         }
@@ -133,21 +141,32 @@ export class KafkaPartitionReader implements PartitionReader {
       heartbeat().catch(() => undefined);
     }, this.settings.heartbeatInterval);
     try {
-      if (await this.deliver(partition, records, next)) resolveOffset(last.offset);
+      if (await this.deliver(partition, records, next, Number(batch.highWatermark)))
+        resolveOffset(last.offset);
     } finally {
       clearInterval(keepAlive);
     }
   }
 
   /** Queues a delivery behind earlier ones of the partition; resolves whether it succeeded. */
-  private deliver(partition: number, records: ReturnType<typeof toConsumedRecord>[], next: number) {
+  private deliver(
+    partition: number,
+    records: ReturnType<typeof toConsumedRecord>[],
+    next: number,
+    highWatermark?: number,
+  ) {
     const previous = this.queues.get(partition) ?? Promise.resolve();
     const run = previous.then(async () => {
       const position = this.positions.get(partition) ?? 0;
       if (this.stopped || this.broken.has(partition) || next <= position) return false;
       const fresh = records.filter((r) => r.offset >= position);
       try {
-        await this.options.onBatch(partition, fresh, next);
+        await this.options.onBatch(
+          partition,
+          fresh,
+          next,
+          Number.isFinite(highWatermark) ? highWatermark : undefined,
+        );
       } catch (error) {
         // Never rethrow into kafkajs: it would retry the batch, crash, restart on the same
         // records, forever. The owner already knows (it threw); stop feeding this partition.
@@ -177,6 +196,7 @@ export class KafkaPartitionReader implements PartitionReader {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.restartTimer);
+    await this.opening?.catch(() => undefined);
     // Waits for a delivery in progress; leaving the group lets the broker forget it at once.
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'reader did not disconnect cleanly');

@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+import { ConfigError, type ConfigOf, env } from '@showcase/service-kit';
+import { defaultLearnerConfig as d, type LearnerConfig } from './model.ts';
+import type { RankerConfig } from './ranker.ts';
+import { type SignalWeights, defaultSignalWeights as w } from './signals.ts';
+
+export const DEFAULT_PORT = 4104;
+
+/**
+ * recommender's own variables (PORT, HOST, AUTH_SECRET, LOG_LEVEL, … come from service-kit).
+ * The learner defaults were chosen on the simulator's planted-taste population
+ * (`npm run simulate -- recommender`, see README).
+ */
+export const recommenderEnv = {
+  KAFKA_BROKERS: env.list({
+    doc: 'Kafka bootstrap servers host:port,…; required unless NODE_ENV=development (in-memory cluster)',
+    item: /^[^\s:]+:\d{1,5}$/,
+    itemText: 'host:port',
+  }),
+  DATA_DIR: env.string({
+    default: resolve(import.meta.dirname, '..', '..', '..', '.data', 'recommender'),
+    doc: 'local table state (LevelDB per table partition)',
+  }),
+  PARTITIONS: env.int({ default: 4, min: 1, max: 256, doc: 'partitions of the topics this service creates' }),
+  LEARN_FACTORS: env.int({ default: d.factors, min: 1, max: 128, doc: 'factors per taste/appeal vector' }),
+  LEARN_RATE: env.number({ default: d.learningRate, min: 1e-6, max: 1, doc: 'SGD learning rate η' }),
+  LEARN_REGULARIZATION: env.number({
+    default: d.regularization,
+    min: 0,
+    max: 1,
+    doc: 'L2 regularisation λ of the vectors',
+  }),
+  LEARN_BIAS_REGULARIZATION: env.number({
+    default: d.biasRegularization,
+    min: 0,
+    max: 1,
+    doc: 'L2 regularisation λ_b of the biases',
+  }),
+  LEARN_PRIOR_LOGIT: env.number({
+    default: d.priorLogit,
+    min: -10,
+    max: 10,
+    doc: 'μ: logit of the base like rate (a constant of the model)',
+  }),
+  LEARN_INIT_SCALE: env.number({ default: d.initScale, min: 1e-4, max: 1, doc: 'scale of initial vectors' }),
+  LEARN_MAX_NORM: env.number({ default: d.maxNorm, min: 0.1, max: 100, doc: 'vectors are clipped to it' }),
+  LEARN_WEIGHT_MESSAGE: env.number({ default: w.message, min: 0, max: 1, doc: 'weight of a message' }),
+  LEARN_WEIGHT_VISIT: env.number({ default: w.visit, min: 0, max: 1, doc: 'weight of a visit' }),
+  LEARN_WEIGHT_UNLIKE: env.number({ default: w.unlike, min: 0, max: 1, doc: 'weight of an unlike' }),
+  EXPLORE_SHARE: env.number({
+    default: 0.1,
+    min: 0,
+    max: 1,
+    doc: 'share of the k slots reserved for new candidates (floor(k × share))',
+  }),
+  EXPLORE_MIN_RECEIVED: env.int({
+    default: 5,
+    min: 0,
+    doc: 'a candidate is new while it received fewer interactions than this',
+  }),
+  WS_REFRESH_MS: env.int({
+    default: 500,
+    min: 50,
+    max: 60_000,
+    doc: 'WS /ws/recommendations recomputes and pushes at most once per this interval',
+  }),
+};
+
+export type RecommenderConfig = ConfigOf<typeof recommenderEnv>;
+
+export function learnerConfig(c: RecommenderConfig): LearnerConfig {
+  if (c.LEARN_MAX_NORM <= c.LEARN_INIT_SCALE * Math.sqrt(c.LEARN_FACTORS)) {
+    throw new ConfigError(['LEARN_MAX_NORM must exceed the norm of the initial vectors']);
+  }
+  return {
+    factors: c.LEARN_FACTORS,
+    learningRate: c.LEARN_RATE,
+    regularization: c.LEARN_REGULARIZATION,
+    biasRegularization: c.LEARN_BIAS_REGULARIZATION,
+    priorLogit: c.LEARN_PRIOR_LOGIT,
+    initScale: c.LEARN_INIT_SCALE,
+    maxNorm: c.LEARN_MAX_NORM,
+    maxBias: d.maxBias,
+  };
+}
+
+export function signalWeights(c: RecommenderConfig): SignalWeights {
+  return { message: c.LEARN_WEIGHT_MESSAGE, visit: c.LEARN_WEIGHT_VISIT, unlike: c.LEARN_WEIGHT_UNLIKE };
+}
+
+export function rankerConfig(c: RecommenderConfig): RankerConfig {
+  return { exploreShare: c.EXPLORE_SHARE, exploreMinReceived: c.EXPLORE_MIN_RECEIVED };
+}

@@ -1,0 +1,121 @@
+import { type Location, mutuallyCompatible, type Profile } from '@showcase/contracts';
+import type { CandidateIndex } from './candidate-index.ts';
+import { emptyRow, type LearnerConfig, likeProbability, type ModelRow } from './model.ts';
+import { type Scored, TopK } from './top-k.ts';
+
+/**
+ * - `reciprocal` (default): harmonic mean of P(u likes v) and P(v likes u), plus exploration;
+ * - `one-sided`: P(u likes v) alone (the same model, one direction: a baseline);
+ * - `popularity`: likes received (a baseline, also what a model without taste would do).
+ */
+export const rankings = ['reciprocal', 'one-sided', 'popularity'] as const;
+export type Ranking = (typeof rankings)[number];
+
+export interface RankerConfig {
+  /** Share of the k slots reserved for new candidates: floor(k × share). */
+  readonly exploreShare: number;
+  /** A candidate is new while it has received fewer interactions than this. */
+  readonly exploreMinReceived: number;
+}
+
+/** What the ranker needs of a user: only users with a profile and a location are candidates. */
+export interface Searchable {
+  readonly profile: Profile;
+  readonly location: Location;
+}
+
+/** Synchronous reads of a table kept in memory (a TableMirror in the service). */
+export interface Rows<M> {
+  get(key: string): M | undefined;
+  /** Resolves once the rows are loaded. */
+  ready(): Promise<void>;
+}
+
+export interface RankerSources {
+  readonly users: Rows<Searchable>;
+  readonly model: Rows<ModelRow>;
+  /** Users blocked by anti-spam (only blocked ones have a row). */
+  readonly spamBlocked: Rows<true>;
+  /** Users the pair table excludes for `user` (exclusions.ts). */
+  readonly exclusions: (user: string) => Promise<ReadonlySet<string>>;
+  readonly index: CandidateIndex;
+}
+
+export interface RankQuery {
+  readonly k: number;
+  readonly radiusKm: number;
+  readonly ranking?: Ranking;
+}
+
+export type RankResult =
+  | { readonly ok: true; readonly items: Scored[]; readonly candidates: number }
+  | { readonly ok: false; readonly reason: 'incomplete-profile' };
+
+/** Harmonic mean: high only when both are; 0 when either is 0. */
+export function harmonicMean(p: number, q: number): number {
+  return p + q > 0 ? (2 * p * q) / (p + q) : 0;
+}
+
+export class Ranker {
+  constructor(
+    private readonly sources: RankerSources,
+    private readonly learner: LearnerConfig,
+    private readonly config: RankerConfig,
+  ) {}
+
+  async ready(): Promise<void> {
+    const { users, model, spamBlocked } = this.sources;
+    await Promise.all([users.ready(), model.ready(), spamBlocked.ready()]);
+  }
+
+  async rank(user: string, query: RankQuery): Promise<RankResult> {
+    await this.ready();
+    const { users, model, spamBlocked, exclusions, index } = this.sources;
+    const me = users.get(user);
+    if (!me) return { ok: false, reason: 'incomplete-profile' };
+    const excluded = await exclusions(user);
+    const ranking = query.ranking ?? 'reciprocal';
+    const mine = model.get(user) ?? emptyRow(user, this.learner);
+    const explore = ranking === 'reciprocal' ? Math.floor(query.k * this.config.exploreShare) : 0;
+    const best = new TopK(query.k);
+    const fresh = new TopK(explore);
+    let candidates = 0;
+    index.visitWithin(me.location, query.radiusKm, (other) => {
+      if (other === user || excluded.has(other) || spamBlocked.get(other)) return;
+      const them = users.get(other);
+      if (!them || !mutuallyCompatible(me.profile, them.profile)) return;
+      candidates++;
+      const row = model.get(other);
+      let score: number;
+      if (ranking === 'popularity') score = row?.likesReceived ?? 0;
+      else {
+        const theirs = row ?? emptyRow(other, this.learner);
+        const p = likeProbability(mine.taste, mine.tasteBias, theirs.appeal, theirs.appealBias, this.learner);
+        score =
+          ranking === 'one-sided'
+            ? p
+            : harmonicMean(
+                p,
+                likeProbability(theirs.taste, theirs.tasteBias, mine.appeal, mine.appealBias, this.learner),
+              );
+      }
+      const item = { user: other, score };
+      best.offer(item);
+      if (explore > 0 && (row?.received ?? 0) < this.config.exploreMinReceived) fresh.offer(item);
+    });
+    return { ok: true, items: withExploration(best.toArray(), fresh.toArray(), query.k), candidates };
+  }
+}
+
+/**
+ * The new candidates of `fresh` take the last slots of `best` unless they are in it already,
+ * then everything is ordered by score again (the answer stays best first).
+ */
+export function withExploration(best: Scored[], fresh: Scored[], k: number): Scored[] {
+  if (fresh.length === 0) return best;
+  const chosen = new Set(best.map((s) => s.user));
+  const extra = fresh.filter((s) => !chosen.has(s.user));
+  if (extra.length === 0) return best;
+  const keep = best.slice(0, Math.max(0, k - extra.length));
+  return [...keep, ...extra].sort((a, b) => b.score - a.score || (a.user < b.user ? -1 : 1));
+}

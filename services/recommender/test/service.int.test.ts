@@ -1,0 +1,115 @@
+import {
+  edgePairTable,
+  type Interaction,
+  interactions,
+  pairKey,
+  type UserState,
+  userTable,
+} from '@showcase/contracts';
+import { brokers, eventually, type UsedService, useService } from '@showcase/e2e';
+import { Emitter, type KafkaCluster, kafkaCluster } from '@showcase/goka';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BERLIN, profile } from './support.ts';
+
+/**
+ * recommender as a process on the real broker, fed only through the contract topics (as
+ * edge-set and match-search would write them), read only over HTTP. User ids carry a run
+ * prefix: the broker is shared with every other project's tests.
+ */
+const run = `rec${Date.now().toString(36)}`;
+const u = (name: string) => `${run}-${name}`;
+const ADMIN = { admin: u('admin') };
+
+let cluster: KafkaCluster;
+let svc: UsedService | undefined;
+let emitters: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  cluster = kafkaCluster({ brokers: brokers().split(','), clientId: `${run}-test` });
+  // The contract topics may exist already (created by another service's tests): agree with them.
+  const existing = await cluster.partitionCount(interactions.name);
+  svc = await useService('recommender', { env: { PARTITIONS: String(existing ?? 4) } });
+});
+
+afterAll(async () => {
+  for (const e of emitters) await e.close();
+  emitters = [];
+  await svc?.close();
+  await cluster?.close();
+});
+
+interface Stats {
+  given: number;
+  received: number;
+  likesReceived: number;
+  rejected: number;
+}
+interface Items {
+  items: { user: string; score: number }[];
+}
+
+describe('recommender as a process on Kafka', () => {
+  it('learns from the interaction stream, applies exclusions from the pair table, and keeps its model across a restart with empty local state', async () => {
+    const s = svc!;
+    const users = new Emitter({ cluster, topic: userTable.name, codec: userTable.codec });
+    const events = new Emitter({ cluster, topic: interactions.name, codec: interactions.codec });
+    const pairs = new Emitter({ cluster, topic: edgePairTable.name, codec: edgePairTable.codec });
+    emitters = [users, events, pairs];
+    const man = profile({ gender: 'male', seeking: ['female'] });
+    const state = (user: string, p = man): UserState => ({
+      user,
+      profile: p,
+      location: BERLIN,
+      online: true,
+      updatedAt: Date.now(),
+    });
+    await users.emit(u('me'), state(u('me'), profile()));
+    for (const x of ['a', 'b', 'c']) await users.emit(u(x), state(u(x)));
+
+    const recs = async () => {
+      const res = await s.api.get<Items>(`/users/${u('me')}/recommendations?k=10`, u('me'));
+      expect(res.status).toBe(200);
+      return res.body.items.map((i) => i.user).sort();
+    };
+    // Cold start: no interactions yet, still a list.
+    await eventually(async () => expect(await recs()).toEqual([u('a'), u('b'), u('c')]));
+
+    const stats = async () => (await s.api.get<Stats>('/model/stats', ADMIN)).body;
+    const before = await stats();
+    let seq = 0;
+    const like = (from: string, to: string, type: Interaction['type']) =>
+      events.emit(from, { id: `${run}-${++seq}`, from, to, type, at: Date.now() });
+    for (let i = 0; i < 5; i++) {
+      await like(u('me'), u('a'), 'like');
+      await like(u('me'), u('c'), 'pass');
+    }
+    await eventually(async () => {
+      const now = await stats();
+      expect(now.given - before.given).toBe(10);
+      expect(now.likesReceived - before.likesReceived).toBe(5);
+    });
+    const oneSided = async () =>
+      (await s.api.get<Items>(`/users/${u('me')}/recommendations?ranking=one-sided`, u('me'))).body.items.map(
+        (i) => i.user,
+      );
+    await eventually(async () => expect(await oneSided()).toEqual([u('a'), u('b'), u('c')]));
+
+    // edge-set's pair row: me liked b → b is never shown again.
+    const at = new Date().toISOString();
+    await pairs.emit(pairKey(u('me'), u('b')), {
+      user: u('me'),
+      other: u('b'),
+      out: [{ user: u('b'), type: 'like', count: 1, first: at, last: at }],
+      in: [],
+    });
+    await eventually(async () => expect(await recs()).toEqual([u('a'), u('c')]));
+    const learned = await stats();
+
+    // A restart with an empty data dir: the model comes back from its changelog.
+    const { exitCode } = await s.restart({ freshDataDir: true });
+    expect(exitCode).toBe(0);
+    await eventually(async () => expect(await stats()).toEqual(learned));
+    expect(await oneSided()).toEqual([u('a'), u('c')]);
+    expect(await recs()).toEqual([u('a'), u('c')]);
+  });
+});

@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { type ConfigOf, env } from '@showcase/service-kit';
+import { type FeatureConfig, defaultFeatureConfig as f } from './features.ts';
+import { type ModelConfig, defaultModelConfig as m } from './model/state.ts';
+
+export const DEFAULT_PORT = 4105;
+
+/**
+ * segmentation's own variables (the shared ones — PORT, HOST, AUTH_SECRET, LOG_LEVEL, … — come
+ * from service-kit). Defaults were tuned on the simulator's population (README).
+ */
+export const segmentationEnv = {
+  KAFKA_BROKERS: env.list({
+    doc: 'Kafka bootstrap servers host:port,…; required unless NODE_ENV=development (in-memory cluster)',
+    item: /^[^\s:]+:\d{1,5}$/,
+    itemText: 'host:port',
+  }),
+  DATA_DIR: env.string({
+    default: resolve(import.meta.dirname, '..', '..', '..', '.data', 'segmentation'),
+    doc: 'local table state (LevelDB per table partition)',
+  }),
+  PARTITIONS: env.int({ default: 4, min: 1, max: 256, doc: 'partitions of the topics this service creates' }),
+  SEGMENTS_MAX: env.int({
+    default: m.maxSegments,
+    min: 1,
+    max: 64,
+    doc: 'upper bound of the learned number of segments',
+  }),
+  SEGMENT_MIN_EVENTS: env.int({
+    default: f.minEvents,
+    min: 1,
+    doc: 'own events before a user gets a segment',
+  }),
+  FEATURE_HALF_LIFE_EVENTS: env.number({
+    default: f.halfLifeEvents,
+    min: 1,
+    doc: "half-life of every feature, in the user's own events",
+  }),
+  SAMPLE_EVERY: env.int({
+    default: f.sampleEvery,
+    min: 1,
+    doc: 'a user is re-assigned and sent to the model every this many own events',
+  }),
+  MODEL_HALF_LIFE_POINTS: env.number({
+    default: m.halfLifePoints,
+    min: 10,
+    doc: 'half-life of segment weights and population statistics, in model points',
+  }),
+  MODEL_SEED: env.int({ default: m.seed, min: 0, doc: 'seed of the model (k-means++ seeding of splits)' }),
+};
+
+export type SegmentationConfig = ConfigOf<typeof segmentationEnv>;
+
+export function featureConfig(c: SegmentationConfig): FeatureConfig {
+  return {
+    ...f,
+    halfLifeEvents: c.FEATURE_HALF_LIFE_EVENTS,
+    minEvents: c.SEGMENT_MIN_EVENTS,
+    sampleEvery: c.SAMPLE_EVERY,
+  };
+}
+
+export function modelConfig(c: SegmentationConfig): ModelConfig {
+  return { ...m, maxSegments: c.SEGMENTS_MAX, halfLifePoints: c.MODEL_HALF_LIFE_POINTS, seed: c.MODEL_SEED };
+}
