@@ -15,8 +15,6 @@ const MODULES: Record<string, () => Promise<Scenario>> = {
   http: async () => (await import('./http.ts')).http,
   'match-search': async () => (await import('./match-search.ts')).matchSearch,
   'edge-set': async () => (await import('./edge-set.ts')).edgeSet,
-  'edge-set': async () => (await import('./edge-set.ts')).edgeSet,
-  'match-search': async () => (await import('./match-search.ts')).matchSearch,
   recommender: async () => (await import('./recommender.ts')).recommender,
 };
 
