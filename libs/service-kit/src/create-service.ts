@@ -114,6 +114,7 @@ export async function createService<S extends EnvSpec = Record<never, never>>(
     processors: () => described.registeredProcessors,
     views: () => described.registeredViews,
     admin: auth.admin,
+    ...options.admin,
   });
   return service;
 }

@@ -52,6 +52,8 @@ export interface ServiceOptions<S extends EnvSpec> {
   /** Store builder per component name (`<group>` or `view-<table>`); default memory. */
   readonly storage?: (component: string) => Storage;
   readonly logger?: Logger;
+  /** The console's admin routes: the owner name shown per group (default `host:pid`), the live feed's interval. */
+  readonly admin?: { readonly instance?: string; readonly liveIntervalMs?: number };
 }
 
 export interface MeteredEmitter<T> {

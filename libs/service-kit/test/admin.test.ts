@@ -16,10 +16,10 @@ import {
 } from '@showcase/goka';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type GroupDeadLetters, registerAdminRoutes } from '../src/admin/index.ts';
+import type { GroupDeadLetters } from '../src/admin/index.ts';
 import { createService, mintToken, type Service } from '../src/index.ts';
 
-const SECRET = 'admin-test-secret-0123';
+const SECRET = 'admin-test-secret-0123456789-abcdef';
 const env = { AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', PORT: '0' };
 const token = (admin = true) => mintToken({ secret: SECRET, user: admin ? 'ops' : 'u1', admin });
 const bearer = (admin = true) => ({ authorization: `Bearer ${token(admin)}` });
@@ -53,9 +53,14 @@ afterEach(async () => {
 
 async function build() {
   const cluster: Cluster = memoryCluster({ partitions: 3 });
-  const service = await createService({ name: 'adm', port: 0, cluster, env });
+  const service = await createService({
+    name: 'adm',
+    port: 0,
+    cluster,
+    env,
+    admin: { instance: 'test-instance', liveIntervalMs: 100 },
+  });
   services.push(service as Service);
-  // What createService will keep for every service once the admin routes are wired in.
   const processors: Processor<unknown, unknown>[] = [
     service.processor(profiles) as Processor<unknown, unknown>,
     service.processor(counter, { onError: 'dead-letter' }) as Processor<unknown, unknown>,
@@ -63,15 +68,9 @@ async function build() {
   const views: View<unknown>[] = [
     service.view({ name: counter.table, codec: json<number>() }) as View<unknown>,
   ];
-  registerAdminRoutes(service.app, {
-    service: service.name,
-    cluster: () => cluster,
-    processors: () => processors,
-    views: () => views,
-    admin: service.auth.admin,
-    instance: 'test-instance',
-    liveIntervalMs: 100,
-  });
+  // createService serves the admin routes of every service: they describe what was registered.
+  expect(service.registeredProcessors).toEqual(processors);
+  expect(service.registeredViews).toEqual(views);
   const clicks = new Emitter<number>({ cluster, topic: 'adm-clicks', codec: json<number>() });
   const address = await service.start();
   await service.whenReady();
@@ -295,13 +294,6 @@ describe('admin routes of a service without stream components', () => {
   it('answer with empty lists and need no cluster', async () => {
     const service = await createService({ name: 'bare', port: 0, env });
     services.push(service as Service);
-    registerAdminRoutes(service.app, {
-      service: 'bare',
-      cluster: () => service.cluster, // throws: no cluster was given
-      processors: () => [],
-      views: () => [],
-      admin: service.auth.admin,
-    });
     for (const url of ['/admin/topology', '/admin/groups', '/admin/dead-letters']) {
       const res = await service.app.inject({ url, headers: bearer() });
       expect(res.statusCode, url).toBe(200);

@@ -11,10 +11,9 @@ import {
 import { ConfigError, createService, mintToken, type Service } from '@showcase/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { registerAdminRoutes } from '../../../libs/service-kit/src/admin/index.ts';
 import { createConsole, parseServices } from '../src/index.ts';
 
-const SECRET = 'console-test-secret-0123';
+const SECRET = 'console-test-secret-0123456789-abcdef';
 const env = { AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', PORT: '0' };
 const token = (admin = true) => mintToken({ secret: SECRET, user: admin ? 'ops' : 'u1', admin });
 const bearer = (admin = true) => ({ authorization: `Bearer ${token(admin)}` });
@@ -33,18 +32,10 @@ afterEach(async () => {
 /** A service with the admin routes, listening, plus the console pointed at it and at a dead port. */
 async function platform() {
   const cluster = memoryCluster({ partitions: 2 });
-  const upstream = await createService({ name: 'up', port: 0, cluster, env });
+  const upstream = await createService({ name: 'up', port: 0, cluster, env, admin: { liveIntervalMs: 100 } });
   running.push(upstream as Service);
   const processors = [upstream.processor(totals) as Processor<unknown, unknown>];
   const views = [upstream.view({ name: totals.table, codec: json<number>() }) as View<unknown>];
-  registerAdminRoutes(upstream.app, {
-    service: 'up',
-    cluster: () => cluster,
-    processors: () => processors,
-    views: () => views,
-    admin: upstream.auth.admin,
-    liveIntervalMs: 100,
-  });
   const upUrl = await upstream.start();
   await upstream.whenReady();
   const { service } = await createConsole({

@@ -8,7 +8,7 @@ import { notifierGroup } from '../src/processors/notifier.ts';
 import { pairsGroup } from '../src/processors/pairs.ts';
 import { notifications, tables } from '../src/topics.ts';
 
-export const SECRET = 'edge-set-test-secret-0123';
+export const SECRET = 'edge-set-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });
 export const auth = (user: string, admin = false) => ({ authorization: `Bearer ${token(user, admin)}` });
 

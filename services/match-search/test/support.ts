@@ -13,7 +13,7 @@ import { type Cluster, Emitter, memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
 import { createMatchSearch } from '../src/app.ts';
 
-export const SECRET = 'match-search-test-secret-0123';
+export const SECRET = 'match-search-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });
 export const auth = (user: string, admin = false) => ({ authorization: `Bearer ${token(user, admin)}` });
 

@@ -18,7 +18,7 @@ import { Emitter, memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
 import { createRecommender } from '../src/app.ts';
 
-export const SECRET = 'recommender-test-secret-0123';
+export const SECRET = 'recommender-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });
 export const auth = (user: string, admin = false) => ({ authorization: `Bearer ${token(user, admin)}` });
 

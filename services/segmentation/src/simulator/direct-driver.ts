@@ -19,7 +19,7 @@ import type { Driver, Prediction } from './driver.ts';
  * its HTTP routes with `inject`. Runs without a broker and without the other services.
  */
 export async function directDriver(env: Record<string, string> = {}): Promise<Driver> {
-  const secret = 'segmentation-simulator-secret';
+  const secret = 'segmentation-simulator-secret-0123456789';
   const cluster = memoryCluster({ partitions: 4 });
   const { service } = await createSegmentation({
     cluster,
