@@ -75,9 +75,15 @@ export class TopicAdmin {
         })),
       });
     } catch (error) {
-      // A concurrent creator may have won part of the race; only a topic still missing is an error.
-      const now = await this.partitionCounts(missing.map((s) => s.name));
-      if (missing.some((s) => !now.has(s.name))) throw error;
+      // A concurrent creator may have won part of the race, or the creation went through and
+      // only waiting for the leaders failed (a loaded broker answers UNKNOWN_TOPIC_OR_PARTITION
+      // for a while after creating many partitions): only a topic still missing is an error.
+      for (let attempt = 1; ; attempt++) {
+        const now = await this.partitionCounts(missing.map((s) => s.name));
+        if (missing.every((s) => now.has(s.name))) break;
+        if (attempt >= 10 || (error as { retriable?: boolean }).retriable !== true) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
     }
     // Whoever created them, they must have the partition count asked for.
     checkCounts(missing, await this.partitionCounts(missing.map((s) => s.name)));
