@@ -81,7 +81,7 @@ export class PartitionTask {
     readonly partition: number,
   ) {
     this.progress = new RecoveryProgress(`${rt.group.name}/${partition}`, rt.logger);
-    this.cache = new ValueCache(rt.cacheSize);
+    this.cache = new ValueCache(rt.cacheSize, rt.cacheBytes);
     // One transactional id per group partition: whoever owns the partition next fences us.
     this.transaction = rt.exactlyOnce
       ? rt.cluster.transactionalProducer!({ transactionalId: `${rt.group.name}-${partition}` })
