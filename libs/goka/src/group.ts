@@ -94,6 +94,15 @@ export function defineGroup<V = unknown, L = unknown>(name: string, ...edges: Ed
   for (const j of joins) {
     if (j.table === own.table) fail(`cannot join its own table "${own.table}"; use value()`);
   }
+  // As in Goka: the group's own topics are written only through persist() and loopback(), which
+  // keep the table and its store consistent and the loop partitioned by key.
+  for (const l of lookups) {
+    if (l.table === own.table) fail(`cannot look up its own table "${own.table}"; use value()`);
+  }
+  for (const o of outputs) {
+    if (o.topic === own.table) fail(`cannot output to its own table "${own.table}"; use setValue()`);
+    if (o.topic === own.loop) fail(`cannot output to its own loop topic "${own.loop}"; use loopback()`);
+  }
 
   const codecs = new Map<string, Codec<unknown>>();
   for (const i of inputs) codecs.set(i.topic, i.codec);

@@ -38,6 +38,22 @@ describe('defineGroup validation', () => {
       /"a" is declared twice/,
     ],
     ['own table as input', () => defineGroup('g', input('g-table', string(), noop)), /own table "g-table"/],
+    [
+      'lookup of its own table',
+      () => defineGroup('g', persist(string()), lookup('g-table', string()), input('a', string(), noop)),
+      /cannot look up its own table "g-table"/,
+    ],
+    [
+      'output to its own table',
+      () => defineGroup('g', persist(string()), output('g-table', string()), input('a', string(), noop)),
+      /cannot output to its own table "g-table"/,
+    ],
+    [
+      'output to its own loop topic',
+      () =>
+        defineGroup('g', loopback(string(), noop), output('g-loop', string()), input('a', string(), noop)),
+      /cannot output to its own loop topic "g-loop"/,
+    ],
     ['own loop as input', () => defineGroup('g', input('g-loop', string(), noop)), /own loop topic "g-loop"/],
     [
       'join own table',

@@ -87,3 +87,54 @@ describe.each(builders)('%s storage', (_name, build) => {
     await Promise.all([p0.close(), p1.close()]);
   });
 });
+
+describe('memory storage', () => {
+  it('keeps copies, not slices of the buffers it was given', async () => {
+    const store = await memoryStorage().open('t', 0);
+    // Unpooled, like a fetch response's own buffer.
+    const fetched = Buffer.alloc(9);
+    fetched.write('aaaa-bbbb');
+    await store.write([{ type: 'put', key: 'k', value: fetched.subarray(0, 4) }], 1);
+    fetched.fill(0);
+    const kept = await store.get('k');
+    expect(kept?.toString()).toBe('aaaa');
+    // Not a view of the 9-byte fetch buffer: its own 4 bytes.
+    expect(kept?.buffer === fetched.buffer).toBe(false);
+  });
+
+  it('iterates in key order through puts and deletes, like a brute-force sort', async () => {
+    const store = await memoryStorage().open('t', 0);
+    const oracle = new Map<string, string>();
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let round = 0; round < 20; round++) {
+      const ops = [];
+      for (let i = 0; i < 50; i++) {
+        const key = `k${rand() % 200}`;
+        if (rand() % 4 === 0) {
+          ops.push({ type: 'del' as const, key });
+          oracle.delete(key);
+        } else {
+          const value = `v${round}-${i}`;
+          ops.push({ type: 'put' as const, key, value: Buffer.from(value) });
+          oracle.set(key, value);
+        }
+      }
+      await store.write(ops, round);
+      const expected = [...oracle]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => `${k}=${v}`);
+      expect(await collect(store)).toEqual(expected);
+      const lo = `k${rand() % 200}`;
+      expect(await collect(store, { gte: lo, limit: 5 })).toEqual(
+        expected.filter((e) => e.split('=')[0]! >= lo).slice(0, 5),
+      );
+      expect(await collect(store, { lt: lo, reverse: true })).toEqual(
+        expected.filter((e) => e.split('=')[0]! < lo).reverse(),
+      );
+    }
+  });
+});

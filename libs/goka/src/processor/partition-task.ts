@@ -8,12 +8,10 @@ import type {
 import { DecodeError } from '../codec.ts';
 import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
-import type { Store, StoreOp } from '../storage/storage.ts';
-import { TableReplica } from '../table-replica.ts';
 import { OffsetTracker } from './offset-tracker.ts';
-import { Overlay } from './overlay.ts';
+import { type PartitionTables, recoverTables } from './partition-recovery.ts';
 import type { ProcessorRuntime } from './runtime.ts';
-import { ValueCache } from './value-cache.ts';
+import { TableState } from './table-state.ts';
 
 const NO_JOINS: ReadonlyMap<string, unknown> = new Map();
 
@@ -44,11 +42,10 @@ export interface PartitionStats {
 export class PartitionTask {
   readonly ready: Promise<void>;
   private _state: PartitionState = 'recovering';
-  private store: Store | undefined;
-  private readonly joinStores = new Map<string, Store>();
-  private readonly replicas: TableReplica[] = [];
-  private readonly overlay = new Overlay();
-  private readonly cache: ValueCache;
+  /** Stores and replicas the recovery opened (closed by `close()`). */
+  private readonly tables: PartitionTables = { store: undefined, joinStores: new Map(), replicas: [] };
+  /** The group table (with `persist`), set up once its store is open. */
+  private table: TableState | undefined;
   private readonly trackers = new Map<string, OffsetTracker>();
   /** Messages whose effects are not all acknowledged yet. */
   private inFlight = 0;
@@ -60,13 +57,6 @@ export class PartitionTask {
   private halted: Error | undefined;
   private processing: Promise<void> = Promise.resolve();
   private draining: Promise<void> = Promise.resolve();
-  // Store writes wait for changelog acks and leave in batches, one batch at a time: while one
-  // is being written, the acks that arrive meanwhile gather into the next.
-  private storeOps: StoreOp[] = [];
-  private storeKeys: string[] = [];
-  private storeOffset = 0;
-  private storeWriting: Promise<void> | undefined;
-  private storeFlushScheduled = false;
   // Exactly-once: the current batch's effects, offsets and completions, committed together.
   private readonly transaction: TransactionalProducer | undefined;
   private txRecords: { record: OutgoingRecord; table?: { key: string; value: Buffer | null } }[] = [];
@@ -81,7 +71,6 @@ export class PartitionTask {
     readonly partition: number,
   ) {
     this.progress = new RecoveryProgress(`${rt.group.name}/${partition}`, rt.logger);
-    this.cache = new ValueCache(rt.cacheSize);
     // One transactional id per group partition: whoever owns the partition next fences us.
     this.transaction = rt.exactlyOnce
       ? rt.cluster.transactionalProducer!({ transactionalId: `${rt.group.name}-${partition}` })
@@ -95,60 +84,21 @@ export class PartitionTask {
   }
 
   private async recover(): Promise<void> {
-    const { group, storage, cluster } = this.rt;
+    const { group } = this.rt;
     const signal = this.closing.signal;
     const name = `${group.name}/${this.partition}`;
     try {
       // Before reading the changelog: registering the id aborts a transaction a previous owner
       // left open, which would otherwise hold back what read-committed readers may see.
       if (this.transaction) await abortable(this.transaction.init(), signal, name);
-      const replicas: Promise<void>[] = [];
-      if (group.persist) {
-        throwIfStopped(signal, name);
-        // Assigned before the check: close() closes whatever was opened.
-        this.store = await storage.open(group.table, this.partition);
-        throwIfStopped(signal, name);
-        const own = new TableReplica({
-          cluster,
-          topic: group.table,
-          name: `${name} table`,
-          partitions: [{ partition: this.partition, store: this.store }],
-          progress: this.progress,
-          onError: (error) => this.rt.fail(error),
-          signal,
+      await recoverTables(this.rt, this.partition, this.progress, signal, this.tables, (store) => {
+        this.table = new TableState(store, this.rt.cacheSize, this.rt.cacheBytes, (error) => {
+          const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
+          this.halted ??= failure;
+          this.rt.fail(failure);
         });
-        this.replicas.push(own);
-        // Only this group writes its table: once caught up there is nothing more to follow.
-        replicas.push(
-          own.start().then(() => {
-            this.replicas.splice(this.replicas.indexOf(own), 1);
-            return own.stop();
-          }),
-        );
-      }
-      for (const j of group.joins) {
-        throwIfStopped(signal, name);
-        const store = await storage.open(j.table, this.partition);
-        this.joinStores.set(j.table, store);
-        throwIfStopped(signal, name);
-        const replica = new TableReplica({
-          cluster,
-          topic: j.table,
-          name: `${name} join ${j.table}`,
-          partitions: [{ partition: this.partition, store }],
-          progress: this.progress,
-          onError: (error) => this.rt.fail(error),
-          signal,
-        });
-        this.replicas.push(replica);
-        replicas.push(replica.start());
-      }
-      // Every replica settles (a failed one must not leave the others replaying unobserved).
-      const results = await Promise.allSettled(replicas);
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failure) throw failure.reason;
-      throwIfStopped(signal, name);
-      this.storeOffset = (await this.store?.getOffset()) ?? 0;
+      });
+      await this.table?.resume();
       throwIfStopped(signal, name);
       if (this._state === 'recovering') this._state = 'running';
       this.rt.partitionRunning(this.partition);
@@ -227,8 +177,7 @@ export class PartitionTask {
     if (this.transaction) {
       if (effects.table !== undefined) {
         const value = effects.table;
-        this.overlay.put(key, value);
-        this.cache.set(key, value);
+        this.table?.pending(key, value);
         this.txRecords.push({
           record: { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
           table: { key, value },
@@ -262,12 +211,11 @@ export class PartitionTask {
     };
     if (table) {
       const value = effects.table as Buffer | null;
-      this.overlay.put(key, value);
-      this.cache.set(key, value);
+      this.table?.pending(key, value);
       producer.enqueue(
         { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
         (error, meta) => {
-          if (!error) this.tableAcked(key, value, meta!.offset);
+          if (!error) this.table?.acked(key, value, meta!.offset);
           acked(error);
         },
       );
@@ -354,7 +302,7 @@ export class PartitionTask {
       throw failure;
     }
     entries.forEach((e, i) => {
-      if (e.table) this.tableAcked(e.table.key, e.table.value, metas[i]!.offset);
+      if (e.table) this.table?.acked(e.table.key, e.table.value, metas[i]!.offset);
     });
     for (const finish of finishes) finish();
   }
@@ -401,27 +349,14 @@ export class PartitionTask {
 
   /** Reads the batch's keys that are neither pending nor cached in one store request. */
   private async prefetch(records: readonly ConsumedRecord[]): Promise<void> {
-    if (!this.store || records.length < 2) return;
-    const keys = new Set<string>();
-    for (const r of records) {
-      const key = r.key?.toString('utf8') ?? '';
-      if (this.overlay.get(key) === undefined && !this.cache.has(key)) keys.add(key);
-    }
-    if (keys.size === 0) return;
-    const list = [...keys];
-    const values = await this.store.getMany(list);
-    for (let i = 0; i < list.length; i++) this.cache.fill(list[i]!, values[i] ?? null);
+    if (!this.table || records.length < 2) return;
+    await this.table.prefetch(records.map((r) => r.key?.toString('utf8') ?? ''));
   }
 
   private async readValue(key: string): Promise<unknown> {
     const codec = this.rt.scope.tableCodec;
-    if (!codec || !this.store) return undefined;
-    let raw = this.overlay.get(key);
-    if (raw === undefined) raw = this.cache.get(key);
-    if (raw === undefined) {
-      raw = (await this.store.get(key)) ?? null;
-      this.cache.fill(key, raw);
-    }
+    if (!codec || !this.table) return undefined;
+    const raw = await this.table.read(key);
     if (raw === null) return undefined;
     try {
       return codec.decode(raw);
@@ -434,7 +369,7 @@ export class PartitionTask {
     if (this.rt.group.joins.length === 0) return NO_JOINS;
     const joined = new Map<string, unknown>();
     for (const j of this.rt.group.joins) {
-      const raw = await this.joinStores.get(j.table)!.get(key);
+      const raw = await this.tables.joinStores.get(j.table)!.get(key);
       if (raw === undefined) continue;
       try {
         joined.set(j.table, j.codec.decode(raw));
@@ -443,42 +378,6 @@ export class PartitionTask {
       }
     }
     return joined;
-  }
-
-  private tableAcked(key: string, value: Buffer | null, offset: number): void {
-    this.storeOps.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-    this.storeKeys.push(key);
-    this.storeOffset = Math.max(this.storeOffset, offset + 1);
-    if (this.storeFlushScheduled || this.storeWriting) return;
-    this.storeFlushScheduled = true;
-    // Acks of one produce request arrive together; gather them into one store batch.
-    queueMicrotask(() => {
-      this.storeFlushScheduled = false;
-      void this.flushStore();
-    });
-  }
-
-  /** Writes what was acknowledged; one write at a time, the next takes all that arrived since. */
-  private async flushStore(): Promise<void> {
-    while (this.storeWriting) await this.storeWriting;
-    if (this.storeOps.length === 0) return;
-    const ops = this.storeOps;
-    const keys = this.storeKeys;
-    this.storeOps = [];
-    this.storeKeys = [];
-    this.storeWriting = this.store!.write(ops, this.storeOffset).then(
-      () => {
-        for (const key of keys) this.overlay.release(key);
-      },
-      (error: unknown) => {
-        const failure = new Error(`group "${this.rt.group.name}": store write failed`, { cause: error });
-        this.halted ??= failure;
-        this.rt.fail(failure);
-      },
-    );
-    await this.storeWriting;
-    this.storeWriting = undefined;
-    if (this.storeOps.length > 0) await this.flushStore();
   }
 
   /**
@@ -507,10 +406,13 @@ export class PartitionTask {
     await this.ready.catch(() => undefined);
     await this.processing;
     await this.allSettled();
-    await this.flushStore();
+    await this.table?.flush();
     await this.rt.commitNow();
-    await Promise.all(this.replicas.map((r) => r.stop()));
-    await Promise.all([this.store?.close(), ...[...this.joinStores.values()].map((s) => s.close())]);
+    await Promise.all(this.tables.replicas.map((r) => r.stop()));
+    await Promise.all([
+      this.tables.store?.close(),
+      ...[...this.tables.joinStores.values()].map((s) => s.close()),
+    ]);
     await this.transaction?.close().catch(() => undefined);
     this._state = failed ? 'failed' : 'closed';
   }

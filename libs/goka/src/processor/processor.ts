@@ -35,6 +35,11 @@ export interface ProcessorOptions {
    */
   readonly cacheSize?: number;
   /**
+   * Bytes (keys and values) the value cache of each partition may hold; whichever of the two
+   * bounds is reached first evicts. Default 16 MiB.
+   */
+  readonly cacheBytes?: number;
+  /**
    * `'at-least-once'` (default): effects are sent as they happen and offsets committed once
    * acknowledged; a crash may process uncommitted messages again. `'exactly-once'`: each
    * delivered batch's table writes, emits, loopbacks and input offsets go out in one Kafka
@@ -347,6 +352,7 @@ export class Processor<V = unknown, L = unknown> {
       logger: this.logger,
       policy: this.policy,
       cacheSize: this.options.cacheSize ?? 10_000,
+      cacheBytes: this.options.cacheBytes ?? 16 * 1024 * 1024,
       exactlyOnce: this.exactlyOnce,
       scope,
       inputs: new Map(g.inputs.map((i) => [i.topic, i as InputEdge<unknown, unknown, unknown>])),

@@ -18,6 +18,8 @@ export interface ProcessorRuntime {
   readonly policy: ErrorPolicy;
   /** Table values kept in memory per partition, to spare the store reads. */
   readonly cacheSize: number;
+  /** The same bound in bytes of keys and values. */
+  readonly cacheBytes: number;
   /** Effects and offsets of each delivered batch go out in one transaction. */
   readonly exactlyOnce: boolean;
   readonly scope: ContextScope;

@@ -1,7 +1,7 @@
+import { changelogOps, resumeOffset } from '../checkpoint.ts';
 import type { Cluster, PartitionReader } from '../cluster/cluster.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage, Store } from '../storage/storage.ts';
-import { changelogOps } from '../table-replica.ts';
 
 export interface StandbyOptions {
   readonly cluster: Cluster;
@@ -63,13 +63,10 @@ export class StandbyReplicas {
       try {
         const store = await storage.open(table, partition);
         follower.stores.push(store);
-        const high = (await cluster.offsets(table)).find((o) => o.partition === partition)?.high ?? 0;
-        let from = (await store.getOffset()) ?? 0;
-        if (from > high) {
-          // The changelog is behind the store (topic recreated): rebuild, as recovery would.
-          await store.clear();
-          from = 0;
-        }
+        const log = (await cluster.offsets(table)).find((o) => o.partition === partition);
+        if (!log) throw new Error(`table "${table}" has no partition ${partition}`);
+        // The same validation as recovery: a checkpoint outside the log is rebuilt.
+        const from = await resumeOffset(store, log);
         const reader = cluster.reader({
           topic: table,
           name: `standby ${table}/${partition}`,

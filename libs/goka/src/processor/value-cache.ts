@@ -1,12 +1,18 @@
 /**
  * Recently read or written table values of one partition (`null`: known to be absent). The
  * partition task is the only writer of its table partition, so a cached value can never be
- * stale; the cache only spares the store a read. Least recently used entries leave first.
+ * stale; the cache only spares the store a read. Least recently used entries leave first, once
+ * either bound is exceeded: the number of entries or their bytes (keys and values), so a table
+ * of large values cannot fill the heap through a cache sized in entries.
  */
 export class ValueCache {
   private readonly entries = new Map<string, Buffer | null>();
+  private bytes = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   get(key: string): Buffer | null | undefined {
     const value = this.entries.get(key);
@@ -23,12 +29,16 @@ export class ValueCache {
   }
 
   set(key: string, value: Buffer | null): void {
-    if (this.capacity <= 0) return;
-    this.entries.delete(key);
+    if (this.capacity <= 0 || this.maxBytes <= 0) return;
+    this.remove(key);
+    const size = sizeOf(key, value);
+    if (size > this.maxBytes) return;
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
+    this.bytes += size;
+    while (this.entries.size > this.capacity || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+      if (oldest.done) break;
+      this.remove(oldest.value);
     }
   }
 
@@ -40,4 +50,21 @@ export class ValueCache {
   get size(): number {
     return this.entries.size;
   }
+
+  /** Bytes of the cached keys and values. */
+  get byteSize(): number {
+    return this.bytes;
+  }
+
+  private remove(key: string): void {
+    const old = this.entries.get(key);
+    if (old === undefined && !this.entries.has(key)) return;
+    this.entries.delete(key);
+    this.bytes -= sizeOf(key, old ?? null);
+  }
+}
+
+function sizeOf(key: string, value: Buffer | null): number {
+  // Keys are JS strings (two bytes a character); a small constant for the entry itself.
+  return 48 + key.length * 2 + (value?.length ?? 0);
 }

@@ -24,7 +24,14 @@ export interface TesterOptions {
  */
 export class Tester {
   readonly cluster: MemoryCluster;
+  /** A memory storage for the caller's own use; processors get one per group (`storageOf`). */
   readonly storage: Storage = memoryStorage();
+  /**
+   * One storage per group: a table's owner and the groups joining it each keep their own copy,
+   * as separate processes would (one shared store would let a joiner see the owner's writes
+   * before they reach the changelog, and two writers race on one checkpoint).
+   */
+  private readonly storages = new Map<string, Storage>();
   private readonly processors: Processor<unknown, unknown>[] = [];
   private readonly views: View<unknown>[] = [];
   private readonly codecs = new Map<string, Codec<unknown>>();
@@ -57,7 +64,7 @@ export class Tester {
     // setTableValue writes the store behind the processor's back; without a value cache the
     // processor reads the store, so it sees such writes. (Only the tester writes that way.)
     const p = new Processor(group, {
-      storage: this.storage,
+      storage: this.storageOf(g.name),
       cacheSize: 0,
       ...options,
       cluster: this.cluster,
@@ -151,9 +158,19 @@ export class Tester {
     const partition = partitionFor(keyBytes, partitions);
     const encoded = g.persist.codec.encode(value);
     const [meta] = await this.producer.send([{ topic: g.table, partition, key: keyBytes, value: encoded }]);
-    const store = await this.storage.open(g.table, partition);
+    const store = await this.storageOf(g.name).open(g.table, partition);
     await store.write([{ type: 'put', key, value: encoded }], meta!.offset + 1);
     await this.waitIdle();
+  }
+
+  /** The storage the processors of a group run on in this tester. */
+  storageOf(group: string): Storage {
+    let storage = this.storages.get(group);
+    if (!storage) {
+      storage = memoryStorage();
+      this.storages.set(group, storage);
+    }
+    return storage;
   }
 
   /** Follows a topic from now on. */

@@ -132,6 +132,7 @@ export class KafkaCluster implements Cluster {
       this.kafka,
       options.transactionalId,
       this.maxPartitionBatchBytes,
+      this.retry,
     );
     const handle = { stop: () => producer.close() };
     this.open.add(handle);

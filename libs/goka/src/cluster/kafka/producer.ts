@@ -4,6 +4,7 @@ import type {
   Message,
   Producer,
   ProducerBatch,
+  RetryOptions,
   TopicMessages,
 } from 'kafkajs';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster.ts';
@@ -33,12 +34,15 @@ export class KafkaProducer implements ClusterProducer {
     protected readonly maxPartitionBytes: number,
     /** Makes it transactional (kafkajs then requires idempotence and one request in flight). */
     transactionalId?: string,
+    /** kafkajs retries of this producer; default: the client's. */
+    retry?: RetryOptions,
   ) {
     this.producer = kafka.producer({
       createPartitioner: explicitPartitioner,
       // Topics are created deliberately (ensureTopics); a typo must not create one.
       allowAutoTopicCreation: false,
       ...(transactionalId ? { transactionalId, idempotent: true, maxInFlightRequests: 1 } : {}),
+      ...(retry ? { retry } : {}),
     });
   }
 
