@@ -11,7 +11,7 @@ import { around } from 'geokdbush';
 import KDBush from 'kdbush';
 import RBush from 'rbush';
 import { capBounds, closestWithin, GeoGridIndex, haversineKm, type LatLon } from '../src/index.ts';
-import { Random } from './random.ts';
+import { Random } from '../src/random.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { edgeCasePosition, queryRadius } from '../src/edge-positions.ts';
 import {
   closestWithin,
   compareNeighbours,
@@ -7,8 +8,7 @@ import {
   type LatLon,
   type Neighbour,
 } from '../src/index.ts';
-import { edgeCasePosition, queryRadius } from './positions.ts';
-import { Random } from './random.ts';
+import { Random } from '../src/random.ts';
 
 function bruteForce(points: ReadonlyMap<string, LatLon>, center: LatLon, radiusKm: number): Neighbour[] {
   const out: Neighbour[] = [];
