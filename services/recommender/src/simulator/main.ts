@@ -281,7 +281,7 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
       unchangedAfter10s: unchanged,
       p50Ms: quantile(latencies, 0.5),
       p99Ms: quantile(latencies, 0.99),
-      maxMs: Math.max(...latencies, Number.NaN),
+      maxMs: latencies.length > 0 ? Math.max(...latencies) : Number.NaN,
     },
   };
   log('');
