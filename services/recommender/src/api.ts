@@ -128,6 +128,8 @@ export function registerRoutes(
     {
       websocket: true,
       onRequest: auth.user,
+      // After validation, before the upgrade: a bad query is an HTTP 400, not a socket closed later.
+      preHandler: async (request) => checkQuery(request.query as { k: number; radiusKm: number }),
       schema: {
         summary: "The caller's top-k, pushed when it changes (at most once per WS_REFRESH_MS)",
         querystring: Type.Object({
@@ -140,7 +142,6 @@ export function registerRoutes(
     async (socket, request) => {
       const user = request.user.id;
       const q = request.query as { k: number; radiusKm: number };
-      checkQuery(q);
       const query: RankQuery = { k: q.k, radiusKm: q.radiusKm };
       const channel = service.ws.channel(socket, '/ws/recommendations');
       let seen = -1;

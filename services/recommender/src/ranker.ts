@@ -57,11 +57,26 @@ export function harmonicMean(p: number, q: number): number {
 }
 
 export class Ranker {
+  /** Initial rows of users the learner has not seen yet: a pure function of the id, so cached. */
+  private readonly initial = new Map<string, ModelRow>();
+
   constructor(
     private readonly sources: RankerSources,
     private readonly learner: LearnerConfig,
     private readonly config: RankerConfig,
   ) {}
+
+  private rowOf(user: string): ModelRow {
+    const learned = this.sources.model.get(user);
+    if (learned) return learned;
+    let row = this.initial.get(user);
+    if (!row) {
+      if (this.initial.size >= 100_000) this.initial.clear();
+      row = emptyRow(user, this.learner);
+      this.initial.set(user, row);
+    }
+    return row;
+  }
 
   async ready(): Promise<void> {
     const { users, model, spamBlocked } = this.sources;
@@ -75,7 +90,7 @@ export class Ranker {
     if (!me) return { ok: false, reason: 'incomplete-profile' };
     const excluded = await exclusions(user);
     const ranking = query.ranking ?? 'reciprocal';
-    const mine = model.get(user) ?? emptyRow(user, this.learner);
+    const mine = this.rowOf(user);
     const explore = ranking === 'reciprocal' ? Math.floor(query.k * this.config.exploreShare) : 0;
     const best = new TopK(query.k);
     const fresh = new TopK(explore);
@@ -89,7 +104,7 @@ export class Ranker {
       let score: number;
       if (ranking === 'popularity') score = row?.likesReceived ?? 0;
       else {
-        const theirs = row ?? emptyRow(other, this.learner);
+        const theirs = row ?? this.rowOf(other);
         const p = likeProbability(mine.taste, mine.tasteBias, theirs.appeal, theirs.appealBias, this.learner);
         score =
           ranking === 'one-sided'

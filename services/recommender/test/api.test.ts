@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { auth, BERLIN, profile, type Running, startRecommender, token } from './support.ts';
 
+// Service tests start a whole service; a loaded machine needs more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
+
 let running: Running | undefined;
 const sockets: WebSocket[] = [];
 afterEach(async () => {
@@ -153,5 +156,16 @@ describe('WS /ws/recommendations', () => {
       denied.on('error', () => undefined);
     });
     expect(status).toBe(401);
+
+    const infinite = new WebSocket(
+      `${r.address.replace('http', 'ws')}/ws/recommendations?k=Infinity&token=${token('me')}`,
+    );
+    sockets.push(infinite);
+    const refused = await new Promise<number>((resolve) => {
+      infinite.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      infinite.on('open', () => resolve(101));
+      infinite.on('error', () => undefined);
+    });
+    expect(refused).toBe(400);
   });
 });

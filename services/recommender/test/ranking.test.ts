@@ -8,6 +8,9 @@ import { harmonicMean, Ranker, type Rows, type Searchable } from '../src/ranker.
 import { better, type Scored, TopK } from '../src/top-k.ts';
 import { BERLIN, LEIPZIG, profile, type Running, startRecommender } from './support.ts';
 
+// Service tests start a whole service; a loaded machine needs more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
+
 let running: Running | undefined;
 afterEach(async () => {
   await running?.stop();

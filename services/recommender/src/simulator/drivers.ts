@@ -28,6 +28,11 @@ export interface Driver {
   recommend(user: string, k: number, radiusKm: number, ranking: Ranking): Promise<Scored[]>;
   /** Interactions the learner has finished (both hops). */
   learned(): Promise<number>;
+  /**
+   * How many users `user` has liked or passed as edge-set's tables show it now (the exclusions
+   * lag the swipes by edge-set's processing); undefined when the driver writes them itself.
+   */
+  decisions?(user: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -114,6 +119,16 @@ export function httpDriver(urls: Readonly<Record<string, string>>, secret: strin
       );
     },
     ...reads(recommender),
+    async decisions(user) {
+      let count = 0;
+      for (const type of ['like', 'pass']) {
+        const path = `/users/${encodeURIComponent(user)}/edges?direction=out&type=${type}&limit=1000`;
+        const reply = await edgeSet('GET', path, user, false);
+        await expect2xx(`GET ${path}`, reply);
+        count += (reply.body as { edges: unknown[] }).edges.length;
+      }
+      return count;
+    },
     async close() {},
   };
 }
