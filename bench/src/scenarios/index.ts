@@ -13,6 +13,7 @@ const MODULES: Record<string, () => Promise<Scenario>> = {
   'view-reads': async () => (await import('./view-reads.ts')).viewReads,
   'end-to-end': async () => (await import('./end-to-end.ts')).endToEnd,
   http: async () => (await import('./http.ts')).http,
+  segmentation: async () => (await import('./segmentation.ts')).segmentation,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(MODULES);
