@@ -129,34 +129,30 @@ const run: Variant['run'] = async (ctx, fixtures, rep, log): Promise<Measurement
     labels: name('labels'),
     changes: name('changes'),
   };
-  const cluster = gokaCluster(ctx.brokers, 'bench-segmentation');
   const partitions = ctx.sizes.partitions;
-  await cluster.ensureTopics(
-    [
-      topology.messages,
-      topology.matches,
-      topology.users,
-      topology.points,
-      topology.labels,
-      topology.changes,
-    ].map((topic) => ({ name: topic, partitions })),
-  );
-  // The processors read the metadata of their own topics again; under load a fresh topic's
-  // metadata can lag its offsets for a moment, so wait until it answers too.
-  for (const topic of [
-    `${topology.features}-table`,
-    `${topology.model}-table`,
-    `${topology.features}-loop`,
-  ]) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if ((await cluster.partitionCount(topic)) === partitions) break;
-      } catch (error) {
-        if (attempt > 100) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+  // Every topic up front, the groups' own included, and waited for until it serves: a processor
+  // that creates its table on a fresh broker can meet "not the leader" while it checks it.
+  // A client of its own makes them, so the processors' client reads their metadata fresh.
+  const admin = gokaCluster(ctx.brokers, 'bench-segmentation-admin');
+  try {
+    await ensureTopicsReady(admin, [
+      ...[
+        topology.messages,
+        topology.matches,
+        topology.users,
+        topology.points,
+        topology.labels,
+        topology.changes,
+        `${topology.features}-loop`,
+      ].map((topic) => ({ name: topic, partitions })),
+      { name: `${topology.features}-table`, partitions, compacted: true },
+      { name: `${topology.model}-table`, partitions, compacted: true },
+    ]);
+  } finally {
+    await admin.close();
   }
+  log('topics ready');
+  const cluster = gokaCluster(ctx.brokers, 'bench-segmentation');
   const model = new Processor(modelGroup(defaultModelConfig, topology), {
     cluster,
     storage: levelStorage({ path: join(ctx.workDir, `segmentation-model-${rep}`) }),
@@ -179,8 +175,11 @@ const run: Variant['run'] = async (ctx, fixtures, rep, log): Promise<Measurement
   });
   try {
     const started = nowMs();
+    log('starting the model');
     await model.start();
+    log('model running; starting the features');
     await features.start();
+    log('features running');
     await caughtUp(
       cluster,
       features as Processor<unknown, unknown>,
