@@ -16,6 +16,7 @@ const MODULES: Record<string, () => Promise<Scenario>> = {
   'match-search': async () => (await import('./match-search.ts')).matchSearch,
   'edge-set': async () => (await import('./edge-set.ts')).edgeSet,
   recommender: async () => (await import('./recommender.ts')).recommender,
+  segmentation: async () => (await import('./segmentation.ts')).segmentation,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(MODULES);

@@ -12,12 +12,14 @@ export * from './model/state.ts';
 export { featuresGroup, memoizedJson } from './processors/features.ts';
 export { modelGroup } from './processors/model.ts';
 export {
+  defaultTopology,
   type FeatureLoop,
   groups,
   type LabelVote,
   labels,
   MODEL_KEY,
   points,
+  type Topology,
   tables,
   topicSpecs,
 } from './topics.ts';

@@ -4,6 +4,8 @@ import { FEATURE_NAMES } from '../src/features.ts';
 import { auth, startSegmentation, token } from './support.ts';
 
 type Running = Awaited<ReturnType<typeof startSegmentation>>;
+/** Eventually consistent reads; generous for a loaded machine (vi.waitFor's default is 1 s). */
+const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 20_000, interval: 20 });
 let running: Running | undefined;
 const sockets: WebSocket[] = [];
 afterEach(async () => {
@@ -39,7 +41,7 @@ async function drive(r: Running, rounds: number, likers: string[], browsers: str
   }
 }
 
-describe('segmentation API', () => {
+describe('segmentation API', { timeout: 60_000 }, () => {
   it('rejects bad input with 400 naming the field, 401 without token, 403 for others and non-admins, 409 without a segment', async () => {
     const { app, segment, label } = await start();
     expect((await app.inject({ method: 'GET', url: '/users/bob/segment' })).statusCode).toBe(401);
@@ -70,7 +72,7 @@ describe('segmentation API', () => {
   it('a user without enough events has segment null; user ids like __proto__ work', async () => {
     const { segment, interact } = await start();
     await interact('__proto__', 'x', 'like');
-    await vi.waitFor(async () => expect((await segment('__proto__', 'mod')).json().events).toBe(1));
+    await waitFor(async () => expect((await segment('__proto__', 'mod')).json().events).toBe(1));
     expect((await segment('__proto__', 'mod')).json()).toEqual({
       user: '__proto__',
       segment: null,
@@ -90,7 +92,7 @@ describe('segmentation API', () => {
     let separated = false;
     for (let attempt = 0; attempt < 12 && !separated; attempt++) {
       await drive(r, 25, likers, browsers);
-      await vi.waitFor(async () => expect((await read('browser9')).events).toBe(25 * (attempt + 1)));
+      await waitFor(async () => expect((await read('browser9')).events).toBe(25 * (attempt + 1)));
       const l = new Set(await Promise.all(likers.map(async (u) => (await read(u)).segment)));
       const b = new Set(await Promise.all(browsers.map(async (u) => (await read(u)).segment)));
       separated = l.size === 1 && b.size === 1 && ![...l].some((s) => b.has(s) || s === null);
@@ -109,7 +111,7 @@ describe('segmentation API', () => {
     const res = await r.label({ user: 'liker3', segment: 'swipers' });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ id: expect.any(String), segment: liker.segment });
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       const named = (await r.segments()).segments.find((s: { id: number }) => s.id === liker.segment);
       expect(named.label).toBe('swipers');
     });
@@ -126,13 +128,11 @@ describe('segmentation API', () => {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    await vi.waitFor(() =>
-      expect(messages[0]).toEqual({ type: 'subscribed', user: 'walker', segment: null }),
-    );
+    await waitFor(() => expect(messages[0]).toEqual({ type: 'subscribed', user: 'walker', segment: null }));
     // Another user first, so the model has a segment when the walker reaches its first sample.
     for (let i = 0; i < 6; i++) await r.interact('other', `t${i}`, 'like');
     for (let i = 0; i < 6; i++) await r.interact('walker', `t${i}`, 'like');
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(messages.slice(1)).toEqual([
         {
           type: 'segment-changed',

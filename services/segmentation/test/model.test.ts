@@ -35,7 +35,8 @@ function ari(model: ModelState, mixture: Mixture, seed = 999) {
 const owners = (model: ModelState, mixture: Mixture) =>
   mixture.centres.map((c) => assign(model, c, floors)!.segment);
 
-describe('online model', () => {
+// CPU-bound (thousands of points each): generous timeouts for a loaded machine.
+describe('online model', { timeout: 60_000 }, () => {
   it('learns the number of groups without being told (4 and 6) and assigns like the truth', () => {
     for (const k of [4, 6]) {
       const mixture = { centres: centres(k, DIMS, 1), sd: 0.15 };
