@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import { Writable } from 'node:stream';
-import { memoryCluster } from '@showcase/goka';
+import { json, memoryCluster } from '@showcase/goka';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -118,6 +118,27 @@ describe('uniform { error, message } also before a route runs', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ error: 'unavailable', message: expect.stringContaining('shutting down') });
     expect(service.state).toBe('stopped');
+  });
+
+  it('a read from a view that is not running is 503 with the uniform body, not a 500', async () => {
+    const cluster = memoryCluster({ partitions: 1 });
+    const service = await createService({
+      name: 'viewed',
+      port: 0,
+      cluster,
+      env: { AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', PORT: '0' },
+    });
+    services.push(service as Service);
+    await cluster.ensureTopics([{ name: 'viewed-table', partitions: 1, compacted: true }]);
+    const view = service.view({ name: 'viewed-table', codec: json<number>() });
+    service.app.get('/value', async () => ({ value: (await view.get('k')) ?? null }));
+    await service.start();
+    await service.whenReady();
+    expect((await service.app.inject({ url: '/value' })).statusCode).toBe(200);
+    await view.stop();
+    const res = await service.app.inject({ url: '/value' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ error: 'unavailable', message: expect.stringContaining('viewed-table') });
   });
 
   it('the OpenAPI document lists WebSocket routes and error responses', async () => {

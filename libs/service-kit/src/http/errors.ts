@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { ViewUnavailable } from '@showcase/goka';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -89,6 +90,14 @@ function toBody(
     return {
       status: error.statusCode,
       body: { error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
+    };
+  }
+  if (error instanceof ViewUnavailable) {
+    // A view that failed or is shutting down refuses reads rather than serving stale data: the
+    // client may retry (another instance, or this one after a restart), it made no mistake.
+    return {
+      status: 503,
+      body: { error: 'unavailable', message: `${error.table} is ${error.state}; try again` },
     };
   }
   const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
