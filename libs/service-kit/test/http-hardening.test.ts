@@ -283,6 +283,27 @@ describe('rate limiting and WebSocket caps', () => {
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
+  it('a malformed WebSocket handshake is 400 with the uniform body, not ws plain text', async () => {
+    const { address } = await build({}, true);
+    const { port } = new URL(address);
+    const auth = bearer('u1').authorization;
+    const upgrade = (headers: string) =>
+      raw(
+        address,
+        `GET /ws/things HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Authorization: ${auth}\r\n${headers}\r\n`,
+      );
+    let res = await upgrade('Sec-WebSocket-Version: 13\r\n');
+    expect(statusOf(res)).toBe(400);
+    expect(bodyOf(res)).toEqual({
+      error: 'bad_request',
+      message: expect.stringContaining('Sec-WebSocket-Key'),
+    });
+    res = await upgrade('Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n');
+    expect(statusOf(res)).toBe(400);
+    expect(bodyOf(res)).toEqual({ error: 'bad_request', message: expect.stringContaining('Version') });
+  });
+
   it('caps open WebSockets per user (429 on the upgrade beyond it)', async () => {
     const { address } = await build({ WS_MAX_PER_USER: '2' }, true);
     const url = `${address.replace(/^http/, 'ws')}/ws/things`;

@@ -10,6 +10,9 @@ export interface WebsocketConfig {
   readonly maxPerUser: number;
 }
 
+/** A handshake key is 16 random bytes, base64: 22 characters and `==`. */
+const HANDSHAKE_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
 const ownerOf = (request: FastifyRequest): string => {
   const user = (request as { user?: { id?: unknown } }).user;
   return typeof user?.id === 'string' ? `user:${user.id}` : `ip:${request.ip}`;
@@ -31,6 +34,15 @@ export async function installWebsocket(app: FastifyInstance, config: WebsocketCo
   const count = (owner: string) => open.get(owner) ?? 0;
   const capHook = async (request: FastifyRequest) => {
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') return;
+    // ws refuses a malformed handshake with a plain-text 400; check it here first, so the client
+    // gets the uniform `{ error, message }` body like everywhere else (RFC 6455 §4.2.1).
+    const key = request.headers['sec-websocket-key'];
+    if (typeof key !== 'string' || !HANDSHAKE_KEY.test(key.trim())) {
+      throw new HttpError(400, 'bad_request', 'WebSocket handshake: Sec-WebSocket-Key is missing or invalid');
+    }
+    if (request.headers['sec-websocket-version'] !== '13') {
+      throw new HttpError(400, 'bad_request', 'WebSocket handshake: Sec-WebSocket-Version must be 13');
+    }
     if (count(ownerOf(request)) >= config.maxPerUser) {
       throw new HttpError(
         429,
