@@ -1,5 +1,6 @@
 /**
  * `npm run simulate -- <service> [--url http://127.0.0.1:<port>] [simulator options]`
+ * `npm run simulate -- platform [--quick]`: all five services at once (platform-simulator/).
  *
  * Without --url: provides a Kafka broker (KAFKA_BROKERS, or a throwaway one), starts the
  * service — and every other service its simulator declares in `services` (e.g. recommender's
@@ -39,14 +40,19 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const file = resolve(repoRoot, 'services', name, 'src', 'simulator', 'main.ts');
+  // `platform` is the whole platform's simulator (all five services at once); the rest are a
+  // service's own.
+  const file =
+    name === 'platform'
+      ? resolve(import.meta.dirname, 'platform-simulator', 'main.ts')
+      : resolve(repoRoot, 'services', name, 'src', 'simulator', 'main.ts');
   if (!existsSync(file)) {
     console.error(`service "${name}" has no simulator (${file})`);
     return 2;
   }
   const simulator = (await import(pathToFileURL(file).href)) as Simulator;
   const services = simulator.services ?? [name];
-  if (!services.includes(name)) throw new Error(`simulator of ${name} must list "${name}" in its services`);
+  if (name !== 'platform' && !services.includes(name)) throw new Error(`simulator of ${name} must list "${name}" in its services`);
   const urls: Record<string, string> = Object.create(null) as Record<string, string>;
   const env: Record<string, string> = {};
   const args: string[] = [];
@@ -77,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
       );
       return 2;
     }
-    await simulator.simulate({ url: urls[name]!, urls, secret }, args);
+    await simulator.simulate({ url: urls[name] ?? urls[services[0]!]!, urls, secret }, args);
     return 0;
   }
 
@@ -112,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
       urls[service] = child.url;
       say(`${service} ready at ${child.url}`);
     }
-    await simulator.simulate({ url: urls[name]!, urls, secret }, args);
+    await simulator.simulate({ url: urls[name] ?? urls[services[0]!]!, urls, secret }, args);
     return 0;
   } finally {
     await cleanup();
