@@ -52,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const simulator = (await import(pathToFileURL(file).href)) as Simulator;
   const services = simulator.services ?? [name];
-  if (name !== 'platform' && !services.includes(name)) throw new Error(`simulator of ${name} must list "${name}" in its services`);
+  if (name !== 'platform' && !services.includes(name))
+    throw new Error(`simulator of ${name} must list "${name}" in its services`);
   const urls: Record<string, string> = Object.create(null) as Record<string, string>;
   const env: Record<string, string> = {};
   const args: string[] = [];
