@@ -34,8 +34,8 @@ async function platform() {
   const cluster = memoryCluster({ partitions: 2 });
   const upstream = await createService({ name: 'up', port: 0, cluster, env, admin: { liveIntervalMs: 100 } });
   running.push(upstream as Service);
-  const processors = [upstream.processor(totals) as Processor<unknown, unknown>];
-  const views = [upstream.view({ name: totals.table, codec: json<number>() }) as View<unknown>];
+  upstream.processor(totals);
+  const view = upstream.view({ name: totals.table, codec: json<number>() });
   const upUrl = await upstream.start();
   await upstream.whenReady();
   const { service } = await createConsole({
@@ -44,7 +44,7 @@ async function platform() {
   running.push(service as unknown as Service);
   const address = await service.start();
   const amounts = new Emitter<number>({ cluster, topic: 'con-amounts', codec: json<number>() });
-  return { console: service, address, amounts, view: views[0] as View<number> };
+  return { console: service, address, amounts, view };
 }
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
