@@ -25,6 +25,7 @@ export {
 } from './http/errors.ts';
 export { createLogger, kafkaLogger, type LogFormat, logFormat } from './logger.ts';
 export { ServiceMetrics } from './metrics.ts';
+export { type ProcessWiring, runServiceProcess, streamEnvSpec } from './process-main.ts';
 export { ErrorSchema, newId, Type, UserIdSchema } from './schemas.ts';
 export { type App, type MeteredEmitter, Service, type ServiceOptions, type ServiceState } from './service.ts';
 export {

@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { ConfigError, type ConfigOf, env } from '@showcase/service-kit';
+import { ConfigError, type ConfigOf, env, streamEnvSpec } from '@showcase/service-kit';
 import type { DetectorConfig } from './features.ts';
 import { defaultDetectorConfig as d } from './features.ts';
 
@@ -11,17 +10,7 @@ export const DEFAULT_PORT = 4101;
  * tuned on the labelled simulator population (see README / `npm run simulate -- anti-spam`).
  */
 export const antiSpamEnv = {
-  KAFKA_BROKERS: env.list({
-    doc: 'Kafka bootstrap servers host:port,…; required unless NODE_ENV=development (in-memory cluster)',
-    item: /^[^\s:]+:\d{1,5}$/,
-    itemText: 'host:port',
-  }),
-  DATA_DIR: env.string({
-    // The repository's .data/ (writable in the container image), whatever the working directory.
-    default: resolve(import.meta.dirname, '..', '..', '..', '.data', 'anti-spam'),
-    doc: 'local table state (LevelDB per table partition)',
-  }),
-  PARTITIONS: env.int({ default: 4, min: 1, max: 256, doc: 'partitions of the topics this service creates' }),
+  ...streamEnvSpec('anti-spam'),
   INBOX_SIZE: env.int({ default: 50, min: 1, max: 1000, doc: 'messages kept per inbox' }),
   SPAM_THRESHOLD: env.number({ default: d.threshold, min: 0, max: 1, doc: 'score that blocks a user' }),
   SPAM_MIN_MESSAGES: env.int({ default: d.minMessages, min: 1, doc: 'messages before any automatic block' }),

@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { ConfigError, type ConfigOf, env } from '@showcase/service-kit';
+import { ConfigError, type ConfigOf, env, streamEnvSpec } from '@showcase/service-kit';
 import { defaultLearnerConfig as d, type LearnerConfig } from './model.ts';
 import type { RankerConfig } from './ranker.ts';
 import { type SignalWeights, defaultSignalWeights as w } from './signals.ts';
@@ -12,16 +11,7 @@ export const DEFAULT_PORT = 4104;
  * (`npm run simulate -- recommender`, see README).
  */
 export const recommenderEnv = {
-  KAFKA_BROKERS: env.list({
-    doc: 'Kafka bootstrap servers host:port,…; required unless NODE_ENV=development (in-memory cluster)',
-    item: /^[^\s:]+:\d{1,5}$/,
-    itemText: 'host:port',
-  }),
-  DATA_DIR: env.string({
-    default: resolve(import.meta.dirname, '..', '..', '..', '.data', 'recommender'),
-    doc: 'local table state (LevelDB per table partition)',
-  }),
-  PARTITIONS: env.int({ default: 4, min: 1, max: 256, doc: 'partitions of the topics this service creates' }),
+  ...streamEnvSpec('recommender'),
   LEARN_FACTORS: env.int({ default: d.factors, min: 1, max: 128, doc: 'factors per taste/appeal vector' }),
   LEARN_RATE: env.number({ default: d.learningRate, min: 1e-6, max: 1, doc: 'SGD learning rate η' }),
   LEARN_REGULARIZATION: env.number({

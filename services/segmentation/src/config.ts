@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { type ConfigOf, env } from '@showcase/service-kit';
+import { type ConfigOf, env, streamEnvSpec } from '@showcase/service-kit';
 import { type FeatureConfig, defaultFeatureConfig as f } from './features.ts';
 import { type ModelConfig, defaultModelConfig as m } from './model/state.ts';
 
@@ -10,16 +9,7 @@ export const DEFAULT_PORT = 4105;
  * from service-kit). Defaults were tuned on the simulator's population (README).
  */
 export const segmentationEnv = {
-  KAFKA_BROKERS: env.list({
-    doc: 'Kafka bootstrap servers host:port,…; required unless NODE_ENV=development (in-memory cluster)',
-    item: /^[^\s:]+:\d{1,5}$/,
-    itemText: 'host:port',
-  }),
-  DATA_DIR: env.string({
-    default: resolve(import.meta.dirname, '..', '..', '..', '.data', 'segmentation'),
-    doc: 'local table state (LevelDB per table partition)',
-  }),
-  PARTITIONS: env.int({ default: 4, min: 1, max: 256, doc: 'partitions of the topics this service creates' }),
+  ...streamEnvSpec('segmentation'),
   SEGMENTS_MAX: env.int({
     default: m.maxSegments,
     min: 1,

@@ -1,0 +1,87 @@
+import { join, resolve } from 'node:path';
+import {
+  type Cluster,
+  kafkaCluster,
+  levelStorage,
+  memoryCluster,
+  memoryStorage,
+  type Storage,
+} from '@showcase/goka';
+import type { Logger } from 'pino';
+import { ConfigError, type ConfigOf, type EnvSpec, env, loadConfig } from './config.ts';
+import { createLogger, kafkaLogger } from './logger.ts';
+
+/**
+ * The variables every stream service's `main` reads (SERVICES.md): where Kafka is, where table
+ * state lives, how many partitions the topics it creates get. Spread into a service's env spec.
+ */
+export function streamEnvSpec(service: string) {
+  return {
+    KAFKA_BROKERS: env.list({
+      doc: 'Kafka bootstrap servers host:port,…; required unless NODE_ENV=development (in-memory cluster)',
+      item: /^[^\s:]+:\d{1,5}$/,
+      itemText: 'host:port',
+    }),
+    DATA_DIR: env.string({
+      default: resolve(import.meta.dirname, '..', '..', '..', '.data', service),
+      doc: 'local table state (LevelDB per table partition)',
+    }),
+    PARTITIONS: env.int({
+      default: 4,
+      min: 1,
+      max: 256,
+      doc: 'partitions of the topics this service creates',
+    }),
+  };
+}
+
+type StreamConfig = ConfigOf<ReturnType<typeof streamEnvSpec>>;
+
+/** What `main` hands the service's factory: the cluster, a store per component, the logger. */
+export interface ProcessWiring {
+  readonly cluster: Cluster;
+  readonly storage: (component: string) => Storage;
+  readonly logger: Logger;
+}
+
+interface Runnable {
+  readonly service: { onStop(hook: () => Promise<void> | void): void; run(): Promise<void> };
+}
+
+/**
+ * A service as a process (`npm start -w services/<name>`, or `tsx src/main.ts`): Kafka from
+ * KAFKA_BROKERS (kafkajs logging at warn, through the service's logger), table state under
+ * DATA_DIR; SIGTERM stops it gracefully (exit 0). With NODE_ENV=development and no KAFKA_BROKERS
+ * it runs on an in-memory cluster (state is lost on exit) — for trying the API without a broker.
+ * A configuration error prints one line and exits 1.
+ */
+export function runServiceProcess<S extends EnvSpec & ReturnType<typeof streamEnvSpec>>(
+  name: string,
+  spec: S,
+  create: (wiring: ProcessWiring) => Promise<Runnable>,
+): void {
+  const main = async () => {
+    const config = loadConfig(spec) as unknown as StreamConfig;
+    const logger = createLogger(name);
+    let cluster: Cluster;
+    let storage: (component: string) => Storage;
+    if (config.KAFKA_BROKERS) {
+      cluster = kafkaCluster({ brokers: config.KAFKA_BROKERS, clientId: name, logger: kafkaLogger(logger) });
+      storage = (component) => levelStorage({ path: join(config.DATA_DIR, component) });
+    } else if (process.env.NODE_ENV === 'development') {
+      logger.warn('KAFKA_BROKERS is not set: running on an in-memory cluster (NODE_ENV=development)');
+      cluster = memoryCluster({ partitions: config.PARTITIONS });
+      storage = () => memoryStorage();
+    } else {
+      throw new ConfigError(['KAFKA_BROKERS is required (host:port,…), unless NODE_ENV=development']);
+    }
+    const { service } = await create({ cluster, storage, logger });
+    service.onStop(() => cluster.close());
+    await service.run();
+  };
+  main().catch((error: unknown) => {
+    if (error instanceof ConfigError) console.error(`${name}: ${error.message}`);
+    else console.error(`${name} failed to start:`, error);
+    process.exit(1);
+  });
+}
