@@ -38,6 +38,9 @@ function usersOf(ctx: TaskContext): number {
 
 async function startInstance(ctx: TaskContext, clientId: string, listen: boolean) {
   const cluster = gokaCluster(ctx.brokers, clientId);
+  // match-search's topics are contract topics with fixed names: on a broker that already has
+  // them (another bench run, or the test suite's shared broker) take their partition count.
+  const existing = await cluster.partitionCount(userUpdates.name);
   const built = await createMatchSearch({
     cluster,
     storage: (component) => levelStorage({ path: join(ctx.workDir, 'match-search', component) }),
@@ -46,7 +49,7 @@ async function startInstance(ctx: TaskContext, clientId: string, listen: boolean
       LOG_LEVEL: 'warn',
       PORT: '0',
       HOST: '127.0.0.1',
-      PARTITIONS: String(ctx.sizes.partitions),
+      PARTITIONS: String(existing ?? ctx.sizes.partitions),
     },
   });
   built.service.onStop(() => cluster.close());
