@@ -27,7 +27,13 @@ beforeAll(async () => {
   return platform.close;
 }, 300_000);
 
-/** A searchable user near Berlin: everybody here seeks everybody, ages 20–60. */
+/**
+ * Where this run's users live: a random spot, so that no other test's users (the suite shares
+ * one broker, and others place users in Berlin) are among their nearby results or candidates.
+ */
+const ORIGIN = { lat: -45 + Math.random() * 90, lon: -170 + Math.random() * 340 };
+
+/** A searchable user `offsetKm` north of ORIGIN: everybody here seeks everybody, ages 20–60. */
 async function place(user: string, offsetKm: number): Promise<void> {
   const profile = {
     age: 30,
@@ -39,7 +45,7 @@ async function place(user: string, offsetKm: number): Promise<void> {
   expect((await search.request('PUT', `/users/${user}/profile`, { as: user, body: profile })).status).toBe(
     202,
   );
-  const location = { lat: 52.52 + offsetKm / 111.2, lon: 13.405 };
+  const location = { lat: ORIGIN.lat + offsetKm / 111.2, lon: ORIGIN.lon };
   expect((await search.request('PUT', `/users/${user}/location`, { as: user, body: location })).status).toBe(
     202,
   );
@@ -137,7 +143,7 @@ describe('the platform across service borders', () => {
     await interact(user, peer, 'like');
     for (let i = 0; i < 8; i++) await interact(user, u(`seg-visited-${i}`), 'visit');
     for (let i = 0; i < 8; i++) {
-      const location = { lat: 52.52 - i * 0.6, lon: 13.405 - i * 0.25 };
+      const location = { lat: ORIGIN.lat - i * 0.6, lon: ORIGIN.lon + i * 0.25 };
       expect(
         (await search.request('PUT', `/users/${user}/location`, { as: user, body: location })).status,
       ).toBe(202);
