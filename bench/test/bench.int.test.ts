@@ -6,9 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { SCENARIO_NAMES } from '../src/scenarios/index.ts';
 
 const MAIN = resolve(import.meta.dirname, '..', 'src', 'main.ts');
-const SCENARIOS = ['produce', 'consume', 'stateful', 'recovery', 'view-reads', 'end-to-end', 'http'];
+// Every registered scenario runs in quick mode (the services' scenarios included).
+const SCENARIOS = SCENARIO_NAMES;
 
 let child: ChildProcess | undefined;
 
