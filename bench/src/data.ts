@@ -26,14 +26,5 @@ export function partitionTable(keys: number, partitions: number): Int32Array {
   return table;
 }
 
-/** Random integers in [0, n) from a fixed seed, so every run reads the same keys (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform numbers in [0, 1) from a fixed seed, so every run reads the same keys. */
+export { seeded as seededRandom } from '@showcase/simkit';

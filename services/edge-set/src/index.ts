@@ -1,3 +1,4 @@
+export { pick, seeded } from '@showcase/simkit';
 export { type EdgeSetEmitters, type EdgeSetViews, registerRoutes } from './api.ts';
 export { createEdgeSet, type EdgeSet, type EdgeSetOptions } from './app.ts';
 export { DEFAULT_PORT, type EdgeSetConfig, edgeSetEnv } from './config.ts';
@@ -10,7 +11,6 @@ export { batchOracle, type Comparison, compare, type Observed, type OracleResult
 export { indexGroup } from './processors/edge-index.ts';
 export { notifierGroup } from './processors/notifier.ts';
 export { pairsGroup } from './processors/pairs.ts';
-export { pick, seeded } from './random.ts';
 export {
   edgeSetTopology,
   groups,

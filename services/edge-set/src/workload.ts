@@ -1,5 +1,5 @@
 import { type Interaction, type InteractionType, interactionTypes } from '@showcase/contracts';
-import { pick, seeded } from './random.ts';
+import { pick, seeded } from '@showcase/simkit';
 
 export interface WorkloadOptions {
   readonly seed: number;

@@ -17,6 +17,8 @@
  * result is not finite is dropped, so NaN or Infinity never reach the table.
  */
 
+import { seeded } from '@showcase/simkit';
+
 export interface LearnerConfig {
   /** Factors per vector. */
   readonly factors: number;
@@ -73,25 +75,13 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a tiny PRNG, enough for initial vectors. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A user's initial vectors: small, random, and a function of the id only. They cannot be zero
  * (t = a = 0 has zero gradient forever), and every instance, a reprocessed message and the
  * ranker (for users without a row yet) must agree on them.
  */
 export function initialVector(user: string, side: 'taste' | 'appeal', config: LearnerConfig): number[] {
-  const next = prng(fnv1a(`${side}:${user}`));
+  const next = seeded(fnv1a(`${side}:${user}`));
   return Array.from({ length: config.factors }, () => (next() * 2 - 1) * config.initScale);
 }
 

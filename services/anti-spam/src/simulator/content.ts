@@ -1,4 +1,4 @@
-import type { Random } from './random.ts';
+import type { Random } from '@showcase/simkit';
 
 /**
  * Message texts. Ham is varied chat built from many small pieces, sometimes very short,

@@ -9,11 +9,18 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintToken } from '@showcase/service-kit';
+import {
+  assertLoopback,
+  classification,
+  Http,
+  pool,
+  quantile,
+  Random,
+  sleep,
+  summary,
+} from '@showcase/simkit';
 import WebSocket from 'ws';
 import { buildPopulation, type PlannedMessage, type SimUser, Traffic } from './population.ts';
-import { Random } from './random.ts';
-import { classification, quantile, summary } from './stats.ts';
 
 export const usage = `npm run simulate -- anti-spam [options]
   --users <n>          population size (default 500)
@@ -75,66 +82,6 @@ export function parseOptions(args: string[]): Options {
   };
 }
 
-/** Refuses anything but this machine: a load generator must not leave the host. */
-export function assertLoopback(url: string): void {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) {
-    throw new Error(`refusing to target ${host}: the simulator only drives services on loopback addresses`);
-  }
-}
-
-class Http {
-  private readonly tokens = new Map<string, string>();
-  constructor(
-    readonly base: string,
-    private readonly secret: string,
-  ) {}
-
-  token(user: string, admin = false): string {
-    const key = `${admin ? '!' : ''}${user}`;
-    let t = this.tokens.get(key);
-    if (!t) {
-      t = mintToken({ secret: this.secret, user, admin, ttlSeconds: 6 * 3600 });
-      this.tokens.set(key, t);
-    }
-    return t;
-  }
-
-  async call<T>(
-    method: string,
-    path: string,
-    as: string,
-    body?: unknown,
-    admin = false,
-  ): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token(as, admin)}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(15_000),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 interface SpamStatus {

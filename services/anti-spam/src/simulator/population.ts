@@ -1,5 +1,5 @@
+import type { Random } from '@showcase/simkit';
 import { hamText, replyText, type SpammerKind, spamText } from './content.ts';
-import type { Random } from './random.ts';
 
 /**
  * A labelled population: normal users in small reciprocal circles (a few friends each, some

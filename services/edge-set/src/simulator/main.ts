@@ -10,10 +10,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Edge, Interaction } from '@showcase/contracts';
+import { assertLoopback, Http, summary as latencySummary, sleep } from '@showcase/simkit';
 import WebSocket from 'ws';
 import { type EdgePage, type MatchPage, observeGraph } from '../observe.ts';
 import { batchOracle, compare, type Observed } from '../oracle.ts';
-import { assertLoopback, Http, latencySummary, sleep } from './http.ts';
 import { buildPopulation, type PlannedInteraction, planInteractions } from './population.ts';
 
 export const usage = `npm run simulate -- edge-set [options]

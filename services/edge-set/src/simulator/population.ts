@@ -1,5 +1,5 @@
 import type { InteractionType } from '@showcase/contracts';
-import { pick, seeded } from '../random.ts';
+import { pick, seeded } from '@showcase/simkit';
 
 /**
  * A population with planted tastes: every user belongs to one of `kinds` and likes users of the

@@ -16,6 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { assertLoopback, pool, Random, sleep } from '@showcase/simkit';
 import type { Ranking } from '../ranker.ts';
 import { type Driver, directDriver, httpDriver } from './drivers.ts';
 import { mean, ndcgAtK, quantile, recallAtK } from './metrics.ts';
@@ -26,7 +27,6 @@ import {
   type PopulationOptions,
   planSwipes,
 } from './population.ts';
-import { Random } from './random.ts';
 
 /** Started together by `npm run simulate -- recommender`, in this order. */
 export const services = ['match-search', 'edge-set', 'recommender'] as const;
@@ -103,33 +103,6 @@ function parseOptions(args: string[]): Options {
   };
 }
 
-function assertLoopback(url: string): void {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) {
-    throw new Error(`refusing to target ${host}: the simulator only drives services on loopback addresses`);
-  }
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; calls `progress` every `every` items. */
-async function pool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-  progress?: (done: number) => void,
-  every = 2000,
-): Promise<void> {
-  let next = 0;
-  let done = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      await work(items[next++]!);
-      if (++done % every === 0) progress?.(done);
-    }
-  });
-  await Promise.all(workers);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const f = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const RANKINGS: readonly Ranking[] = ['reciprocal', 'one-sided', 'popularity'];
 
@@ -159,12 +132,10 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
 
   const before = await driver.learned();
   const t0 = performance.now();
-  await pool(
-    plan.swipes,
-    options.concurrency,
-    async (s) => driver.interact(s.from, s.to, s.type),
-    (done) => log(`  swipes sent: ${done}/${plan.swipes.length}`),
-  );
+  await pool(plan.swipes, options.concurrency, async (s) => driver.interact(s.from, s.to, s.type), {
+    every: 2000,
+    report: (done) => log(`  swipes sent: ${done}/${plan.swipes.length}`),
+  });
   const sentMs = performance.now() - t0;
   log(`swipes sent in ${(sentMs / 1000).toFixed(1)} s (${f(plan.swipes.length / (sentMs / 1000), 0)}/s)`);
 

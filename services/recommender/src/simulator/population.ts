@@ -1,6 +1,6 @@
 import { type Gender, type Location, mutuallyCompatible, type Profile } from '@showcase/contracts';
 import { haversineKm } from '@showcase/geo';
-import type { Random } from './random.ts';
+import type { Random } from '@showcase/simkit';
 
 /**
  * A population with planted tastes: every user is of one kind and likes users of a few kinds
