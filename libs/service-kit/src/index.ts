@@ -26,7 +26,16 @@ export {
 export { createLogger, kafkaLogger, type LogFormat, logFormat } from './logger.ts';
 export { ServiceMetrics } from './metrics.ts';
 export { type ProcessWiring, runServiceProcess, streamEnvSpec } from './process-main.ts';
-export { ErrorSchema, newId, Type, UserIdSchema } from './schemas.ts';
+export {
+  AcceptedSchema,
+  bearerSecurity,
+  clientErrorResponses,
+  ErrorSchema,
+  newId,
+  Type,
+  UserIdSchema,
+  UserParamsSchema,
+} from './schemas.ts';
 export { type App, type MeteredEmitter, Service, type ServiceOptions, type ServiceState } from './service.ts';
 export {
   claimProblem,

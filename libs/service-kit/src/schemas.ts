@@ -25,3 +25,15 @@ export const UserIdSchema = Type.String({
   pattern: USER_ID_PATTERN.source,
   description: 'user id: letters, digits, . _ @ -',
 });
+
+/** `/users/:id/...` path parameters. */
+export const UserParamsSchema = Type.Object({ id: UserIdSchema });
+
+/** 202 answer of every write: the id of the event the write emitted. */
+export const AcceptedSchema = Type.Object({ id: Type.String({ description: 'event id' }) });
+
+/** The error answers every authenticated route can give (merge more codes in where a route has them). */
+export const clientErrorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema } as const;
+
+/** OpenAPI `security` of a route that needs a bearer token. */
+export const bearerSecurity: { bearer: string[] }[] = [{ bearer: [] }];

@@ -1,12 +1,16 @@
 import type { BlockEvent, BlockState, MessageSent } from '@showcase/contracts';
 import type { View } from '@showcase/goka';
 import {
+  AcceptedSchema as Accepted,
   badRequest,
-  ErrorSchema,
+  bearerSecurity as bearer,
+  clientErrorResponses as errors,
   type MeteredEmitter,
   newId,
   type Service,
   Type,
+  UserIdSchema as UserId,
+  UserParamsSchema as UserParams,
 } from '@showcase/service-kit';
 import {
   type DetectorState,
@@ -33,17 +37,6 @@ export interface AntiSpamEmitters {
   readonly blocks: MeteredEmitter<BlockEvent>;
   readonly reports: MeteredEmitter<Report>;
 }
-
-const UserId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: '^[A-Za-z0-9._@-]+$',
-  description: 'user id',
-});
-const UserParams = Type.Object({ id: UserId });
-const Accepted = Type.Object({ id: Type.String({ description: 'event id' }) });
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
-const bearer = [{ bearer: [] }];
 
 const InboxMessageSchema = Type.Object({
   id: Type.String(),

@@ -2,11 +2,13 @@ import { edgeTypes, type Interaction, interactionTypes, type PairState, pairKey 
 import type { View } from '@showcase/goka';
 import {
   badRequest,
-  ErrorSchema,
+  bearerSecurity as bearer,
+  clientErrorResponses as errors,
   type MeteredEmitter,
   newId,
   type Service,
   Type,
+  UserIdSchema as UserId,
 } from '@showcase/service-kit';
 import { listEdges, listMatches, parseCursor } from './lists.ts';
 import type { IndexEntry, NotificationRow } from './model.ts';
@@ -21,12 +23,6 @@ export interface EdgeSetEmitters {
   readonly interactions: MeteredEmitter<Interaction>;
 }
 
-const UserId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: '^[A-Za-z0-9._@-]+$',
-  description: 'user id',
-});
 const literals = <T extends string>(values: readonly T[]) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values] });
 const EdgeSchema = Type.Object({
@@ -41,8 +37,6 @@ const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1
 const CursorParam = Type.Optional(
   Type.String({ minLength: 1, maxLength: 80, description: '`next` of the previous page' }),
 );
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
-const bearer = [{ bearer: [] }];
 
 /**
  * Bodies are validated as sent: the shared validator coerces scalars (`{ "to": 7 }` would pass

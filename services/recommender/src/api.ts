@@ -1,4 +1,12 @@
-import { badRequest, ErrorSchema, HttpError, type Service, Type } from '@showcase/service-kit';
+import {
+  badRequest,
+  bearerSecurity as bearer,
+  ErrorSchema,
+  HttpError,
+  type Service,
+  Type,
+  UserIdSchema as UserId,
+} from '@showcase/service-kit';
 import { type Ranker, type Ranking, type RankQuery, rankings } from './ranker.ts';
 import type { Scored } from './top-k.ts';
 
@@ -9,14 +17,6 @@ export interface ModelStats {
   readonly likesReceived: number;
   readonly rejected: number;
 }
-
-const UserId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: '^[A-Za-z0-9._@-]+$',
-  description: 'user id',
-});
-const bearer = [{ bearer: [] }];
 
 const RecommendationQuery = {
   k: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'how many (1–100)' }),

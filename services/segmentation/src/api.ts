@@ -1,12 +1,15 @@
 import type { View } from '@showcase/goka';
 import {
   badRequest,
+  bearerSecurity as bearer,
   ErrorSchema,
+  clientErrorResponses as errors,
   HttpError,
   type MeteredEmitter,
   newId,
   type Service,
   Type,
+  UserIdSchema as UserId,
 } from '@showcase/service-kit';
 import { type FeatureState, namedFeatures, round } from './features.ts';
 import { labelOf, type ModelState, resolveSegment } from './model/state.ts';
@@ -21,14 +24,6 @@ export interface SegmentationEmitters {
   readonly labels: MeteredEmitter<LabelVote>;
 }
 
-const UserId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: '^[A-Za-z0-9._@-]+$',
-  description: 'user id',
-});
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
-const bearer = [{ bearer: [] }];
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** A stored segment id as it is now: merged or pruned ids lead to the segment that took them. */
