@@ -36,7 +36,15 @@ export {
   UserIdSchema,
   UserParamsSchema,
 } from './schemas.ts';
-export { type App, type MeteredEmitter, Service, type ServiceOptions, type ServiceState } from './service.ts';
+export {
+  type App,
+  hostOf,
+  type MeteredEmitter,
+  Service,
+  type ServiceHost,
+  type ServiceOptions,
+  type ServiceState,
+} from './service.ts';
 export {
   claimProblem,
   DEFAULT_TOKEN_TTL_S,

@@ -1,6 +1,12 @@
 import { messagesSent, spamBlockEvents } from '@showcase/contracts';
-import { type Cluster, json, type Storage, tableTopic } from '@showcase/goka';
-import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
+import { json, tableTopic } from '@showcase/goka';
+import {
+  createService,
+  ensureTopicsReady,
+  hostOf,
+  type Service,
+  type ServiceHost,
+} from '@showcase/service-kit';
 import { type AntiSpamEmitters, type AntiSpamViews, registerRoutes } from './api.ts';
 import { antiSpamEnv, DEFAULT_PORT, detectorConfig } from './config.ts';
 import type { DetectorState } from './model.ts';
@@ -10,13 +16,7 @@ import { detectorGroup } from './processors/detector.ts';
 import { filterGroup } from './processors/filter.ts';
 import { groups, inboxEntries, reports, tables, topicSpecs } from './topics.ts';
 
-export interface AntiSpamOptions {
-  readonly cluster: Cluster;
-  /** Store builder per component; default memory. */
-  readonly storage?: (component: string) => Storage;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly logger?: Logger;
-}
+export type AntiSpamOptions = ServiceHost;
 
 export interface AntiSpam {
   readonly service: Service<typeof antiSpamEnv>;
@@ -31,10 +31,7 @@ export async function createAntiSpam(options: AntiSpamOptions): Promise<AntiSpam
     port: DEFAULT_PORT,
     description: 'Detects spammers and scammers; delivers the messages of everyone else to inboxes',
     config: antiSpamEnv,
-    cluster: options.cluster,
-    ...(options.storage ? { storage: options.storage } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...hostOf(options),
   });
   const config = service.config;
   const detector = detectorConfig(config);

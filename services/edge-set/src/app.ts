@@ -1,5 +1,11 @@
-import type { Cluster, Processor, Storage } from '@showcase/goka';
-import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
+import type { Processor } from '@showcase/goka';
+import {
+  createService,
+  ensureTopicsReady,
+  hostOf,
+  type Service,
+  type ServiceHost,
+} from '@showcase/service-kit';
 import { type EdgeSetEmitters, type EdgeSetViews, registerRoutes } from './api.ts';
 import { DEFAULT_PORT, edgeSetEnv } from './config.ts';
 import { indexGroup } from './processors/edge-index.ts';
@@ -7,12 +13,7 @@ import { notifierGroup } from './processors/notifier.ts';
 import { pairsGroup } from './processors/pairs.ts';
 import { edgeSetTopology, type Topology, topicSpecs } from './topics.ts';
 
-export interface EdgeSetOptions {
-  readonly cluster: Cluster;
-  /** Store builder per component; default memory. */
-  readonly storage?: (component: string) => Storage;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly logger?: Logger;
+export interface EdgeSetOptions extends ServiceHost {
   /** Topic and group names; default the contract's (`topology(prefix)` for benchmarks). */
   readonly topology?: Topology;
 }
@@ -35,10 +36,7 @@ export async function createEdgeSet(options: EdgeSetOptions): Promise<EdgeSet> {
     port: DEFAULT_PORT,
     description: 'The interaction graph: likes, passes, visits, messages, blocks and matches between users',
     config: edgeSetEnv,
-    cluster: options.cluster,
-    ...(options.storage ? { storage: options.storage } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...hostOf(options),
   });
   const config = service.config;
   const t = options.topology ?? edgeSetTopology;

@@ -6,8 +6,14 @@ import {
   type UserState,
   userTable,
 } from '@showcase/contracts';
-import type { Cluster, Storage, View } from '@showcase/goka';
-import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
+import type { View } from '@showcase/goka';
+import {
+  createService,
+  ensureTopicsReady,
+  hostOf,
+  type Service,
+  type ServiceHost,
+} from '@showcase/service-kit';
 import { registerRoutes } from './api.ts';
 import { type CandidateIndex, createCandidateIndex } from './candidate-index.ts';
 import { DEFAULT_PORT, learnerConfig, rankerConfig, recommenderEnv, signalWeights } from './config.ts';
@@ -18,12 +24,7 @@ import { Ranker, type Searchable } from './ranker.ts';
 import { TableMirror } from './table-mirror.ts';
 import { tables, topicSpecs } from './topics.ts';
 
-export interface RecommenderOptions {
-  readonly cluster: Cluster;
-  /** Store builder per component; default memory. */
-  readonly storage?: (component: string) => Storage;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly logger?: Logger;
+export interface RecommenderOptions extends ServiceHost {
   /** Default: libs/geo's grid index. */
   readonly index?: CandidateIndex;
   /** Default true: false serves from the tables without learning (e.g. a read replica). */
@@ -56,10 +57,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     port: DEFAULT_PORT,
     description: 'Reciprocal recommendations learned online from interactions',
     config: recommenderEnv,
-    cluster: options.cluster,
-    ...(options.storage ? { storage: options.storage } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...hostOf(options),
   });
   const config = service.config;
   const learner = learnerConfig(config);

@@ -1,18 +1,17 @@
-import type { Cluster, Storage } from '@showcase/goka';
-import { createService, ensureTopicsReady, type Logger, type Service } from '@showcase/service-kit';
+import {
+  createService,
+  ensureTopicsReady,
+  hostOf,
+  type Service,
+  type ServiceHost,
+} from '@showcase/service-kit';
 import { registerRoutes, type SegmentationEmitters, type SegmentationViews } from './api.ts';
 import { DEFAULT_PORT, featureConfig, modelConfig, segmentationEnv } from './config.ts';
 import { featuresGroup } from './processors/features.ts';
 import { modelGroup } from './processors/model.ts';
 import { labels, tables, topicSpecs } from './topics.ts';
 
-export interface SegmentationOptions {
-  readonly cluster: Cluster;
-  /** Store builder per component; default memory. */
-  readonly storage?: (component: string) => Storage;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly logger?: Logger;
-}
+export type SegmentationOptions = ServiceHost;
 
 export interface Segmentation {
   readonly service: Service<typeof segmentationEnv>;
@@ -27,10 +26,7 @@ export async function createSegmentation(options: SegmentationOptions): Promise<
     port: DEFAULT_PORT,
     description: 'Learns and predicts the segment of users from every service’s events, online',
     config: segmentationEnv,
-    cluster: options.cluster,
-    ...(options.storage ? { storage: options.storage } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...hostOf(options),
   });
   const config = service.config;
   // Topics first: on a broker without auto-creation every group needs its inputs and tables.
