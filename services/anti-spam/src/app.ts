@@ -55,6 +55,6 @@ export async function createAntiSpam(options: AntiSpamOptions): Promise<AntiSpam
     blocks: service.emitter(spamBlockEvents),
     reports: service.emitter(reports),
   };
-  registerRoutes(service as unknown as Service, { views, emitters, inboxSize: config.INBOX_SIZE });
+  registerRoutes(service, { views, emitters, inboxSize: config.INBOX_SIZE });
   return { service, views, emitters };
 }

@@ -24,7 +24,7 @@ export async function createConsole(options: ConsoleOptions = {}): Promise<Conso
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const upstreams = parseServices(service.config.CONSOLE_SERVICES);
-  registerStaticRoutes(service as unknown as Service);
-  registerConsoleRoutes(service as unknown as Service, upstreams, service.config);
+  registerStaticRoutes(service);
+  registerConsoleRoutes(service, upstreams, service.config);
   return { service, upstreams };
 }

@@ -56,6 +56,6 @@ export async function createEdgeSet(options: EdgeSetOptions): Promise<EdgeSet> {
     notifications: service.view(t.tables.notifications),
   };
   const emitters: EdgeSetEmitters = { interactions: service.emitter(t.interactions) };
-  registerRoutes(service as unknown as Service, { views, emitters });
+  registerRoutes(service, { views, emitters });
   return { service, views, emitters, processors };
 }

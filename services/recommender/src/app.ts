@@ -102,7 +102,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     spamBlocked.close();
   });
 
-  registerRoutes(service as unknown as Service, {
+  registerRoutes(service, {
     ranker,
     version: () => users.version + model.version + spamBlocked.version + pairChanges,
     refreshMs: config.WS_REFRESH_MS,

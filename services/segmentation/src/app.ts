@@ -38,6 +38,6 @@ export async function createSegmentation(options: SegmentationOptions): Promise<
     model: service.view(tables.model),
   };
   const emitters: SegmentationEmitters = { labels: service.emitter(labels) };
-  registerRoutes(service as unknown as Service, { views, emitters });
+  registerRoutes(service, { views, emitters });
   return { service, views, emitters };
 }
