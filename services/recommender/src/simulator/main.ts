@@ -16,10 +16,10 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { assertLoopback, pool, Random, sleep } from '@showcase/simkit';
+import { assertLoopback, pool, quantile, Random, sleep } from '@showcase/simkit';
 import type { Ranking } from '../ranker.ts';
 import { type Driver, directDriver, httpDriver } from './drivers.ts';
-import { mean, ndcgAtK, quantile, recallAtK } from './metrics.ts';
+import { mean, ndcgAtK, recallAtK } from './metrics.ts';
 import {
   buildPopulation,
   candidatesOf,
