@@ -36,17 +36,17 @@ function parseObject(line: string): Record<string, unknown> | undefined {
   }
 }
 
+const firstFrame = (stack: string) =>
+  stack
+    .split('\n')
+    .find((l) => l.trim().startsWith('at '))
+    ?.trim();
+
 /** An error object as one phrase: `Error: boom (at f (file:1:2))`. */
 function shortError(err: unknown): unknown {
   if (typeof err !== 'object' || err === null) return err;
   const e = err as { type?: unknown; message?: unknown; stack?: unknown };
-  const frame =
-    typeof e.stack === 'string'
-      ? e.stack
-          .split('\n')
-          .find((l) => l.trim().startsWith('at '))
-          ?.trim()
-      : undefined;
+  const frame = typeof e.stack === 'string' ? firstFrame(e.stack) : undefined;
   return `${String(e.type ?? 'Error')}: ${String(e.message ?? '')}${frame ? ` (${frame})` : ''}`;
 }
 
@@ -81,7 +81,10 @@ export function lineFormatter(mode: OutputMode, options: { colorize: boolean }):
     service(instance, line) {
       const event = parseObject(line);
       if (!event) return `[${instance}] ${oneLine(line)}`;
-      const shown = 'err' in event ? { ...event, err: shortError(event.err) } : event;
+      const shown: Record<string, unknown> = { ...event };
+      if ('err' in shown) shown.err = shortError(shown.err);
+      // kafkajs' log lines carry their stack as a field of its own.
+      if (typeof shown.stack === 'string') shown.stack = firstFrame(shown.stack);
       return `[${instance}] ${oneLine(pretty(shown))}`;
     },
     own: (line) => `[${OWN}] ${line}`,

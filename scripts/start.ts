@@ -106,8 +106,14 @@ async function main(): Promise<number> {
   const address = brokers.join(',');
   say(`Kafka: ${address}    (export KAFKA_BROKERS=${address} to use it from another shell)`);
 
+  const chosen = discovered.filter((s) => !only || only.includes(s.name));
+  // The console watches the services of this run (instance 1 of each), wherever they listen.
+  const watched = chosen
+    .filter((s) => s.name !== 'console')
+    .map((s) => `${s.name}=http://127.0.0.1:${s.port + portOffset}`)
+    .join(',');
   const specs: ProcessSpec[] = [];
-  for (const service of discovered.filter((s) => !only || only.includes(s.name))) {
+  for (const service of chosen) {
     for (let k = 1; k <= instances; k++) {
       const name = instances > 1 ? `${service.name}#${k}` : service.name;
       const port = service.port + portOffset + 100 * (k - 1);
@@ -124,6 +130,9 @@ async function main(): Promise<number> {
           DATA_DIR: resolve(dataDir, k > 1 ? `${service.name}-${k}` : service.name),
           // JSON into the pipe; start-output.ts makes it one line per event for the screen.
           LOG_FORMAT: 'json',
+          ...(service.name === 'console' && watched && !process.env.CONSOLE_SERVICES
+            ? { CONSOLE_SERVICES: watched }
+            : {}),
         },
       });
       say(`${name} → http://127.0.0.1:${port}  (docs: http://127.0.0.1:${port}/docs)`);

@@ -32,6 +32,18 @@ describe('npm start output', () => {
     expect(line).toContain('"partition":3');
   });
 
+  it("pretty: a stack in a field of its own (kafkajs' lines) is cut to its first frame", () => {
+    const kafkajs = {
+      level: 40,
+      time: 0,
+      msg: 'Crash',
+      stack: 'KafkaJSError: x\n    at a (f.js:1:1)\n    at b (f.js:2:2)',
+    };
+    const line = lineFormatter('pretty', { colorize: false }).service('anti-spam', JSON.stringify(kafkajs));
+    expect(line).toContain('"stack":"at a (f.js:1:1)"');
+    expect(line).not.toContain('at b');
+  });
+
   it('pretty: lines that are not pino events (a crash printed by Node) are prefixed as they are', () => {
     const f = lineFormatter('pretty', { colorize: false });
     expect(f.service('console#1', 'TypeError: x is not a function')).toBe(
