@@ -8,7 +8,12 @@
  *
  * A service that exits — crash or exit code 0 — is restarted with back-off a few times while the
  * others keep running (see Supervisor). Ctrl-C / SIGTERM stops the services, then the broker if
- * this command started it. Logs are human-readable on a terminal, JSON lines otherwise.
+ * this command started it. Output is one line per event, prefixed with the instance, on a
+ * terminal; JSON lines otherwise (start-output.ts).
+ *
+ * More options: `--only a,b` runs only those services; `--port-offset K` moves every port by K
+ * (a second platform beside the first); `--data-dir D` keeps the instances' state under D
+ * instead of .data (instance k of a service in D/<service> or D/<service>-k).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -22,17 +27,42 @@ import {
   waitForCluster,
 } from '../infra/kafka/src/index.ts';
 import { discoverServices, type ProcessSpec, Supervisor } from '../libs/service-kit/src/supervisor/index.ts';
+import { lineFormatter, outputMode } from './start-output.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const say = (line: string) => console.log(`[npm start] ${line}`);
+const tty = process.stdout.isTTY === true;
+const format = lineFormatter(outputMode(process.env, tty), { colorize: tty });
+const say = (line: string) => console.log(format.own(line));
 
-function options(): { instances: number } {
-  const { values } = parseArgs({ options: { instances: { type: 'string', default: '1' } } });
+interface Options {
+  readonly instances: number;
+  readonly only: readonly string[] | undefined;
+  readonly portOffset: number;
+  readonly dataDir: string;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      instances: { type: 'string', default: '1' },
+      only: { type: 'string' },
+      'port-offset': { type: 'string', default: '0' },
+      'data-dir': { type: 'string', default: resolve(root, '.data') },
+    },
+  });
   const instances = Number(values.instances);
   if (!Number.isInteger(instances) || instances < 1 || instances > 9) {
     throw new Error(`--instances must be a whole number from 1 to 9 (got "${values.instances}")`);
   }
-  return { instances };
+  const portOffset = Number(values['port-offset']);
+  if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 60_000) {
+    throw new Error(`--port-offset must be a whole number from 0 to 60000 (got "${values['port-offset']}")`);
+  }
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { instances, only, portOffset, dataDir: resolve(values['data-dir']) };
 }
 
 /** The secret for this run: AUTH_SECRET, or a new one saved to .data/auth-secret (mode 600). */
@@ -51,7 +81,14 @@ function authSecret(): string {
 }
 
 async function main(): Promise<number> {
-  const { instances } = options();
+  const { instances, only, portOffset, dataDir } = options();
+  const discovered = discoverServices(resolve(root, 'services'));
+  const unknown = (only ?? []).filter((name) => !discovered.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--only names no service "${unknown.join('", "')}" (there are: ${discovered.map((s) => s.name).join(', ')})`,
+    );
+  }
   const secret = authSecret();
 
   let owned: DevBrokerStart | undefined;
@@ -69,12 +106,17 @@ async function main(): Promise<number> {
   const address = brokers.join(',');
   say(`Kafka: ${address}    (export KAFKA_BROKERS=${address} to use it from another shell)`);
 
-  const tty = process.stdout.isTTY === true;
+  const chosen = discovered.filter((s) => !only || only.includes(s.name));
+  // The console watches the services of this run (instance 1 of each), wherever they listen.
+  const watched = chosen
+    .filter((s) => s.name !== 'console')
+    .map((s) => `${s.name}=http://127.0.0.1:${s.port + portOffset}`)
+    .join(',');
   const specs: ProcessSpec[] = [];
-  for (const service of discoverServices(resolve(root, 'services'))) {
+  for (const service of chosen) {
     for (let k = 1; k <= instances; k++) {
       const name = instances > 1 ? `${service.name}#${k}` : service.name;
-      const port = service.port + 100 * (k - 1);
+      const port = service.port + portOffset + 100 * (k - 1);
       specs.push({
         name,
         command: 'npm',
@@ -85,9 +127,12 @@ async function main(): Promise<number> {
           KAFKA_BROKERS: address,
           AUTH_SECRET: secret,
           PORT: String(port),
-          ...(k > 1 ? { DATA_DIR: resolve(root, '.data', `${service.name}-${k}`) } : {}),
-          LOG_FORMAT: process.env.LOG_FORMAT ?? (tty ? 'pretty' : 'json'),
-          ...(tty ? { FORCE_COLOR: '1' } : {}),
+          DATA_DIR: resolve(dataDir, k > 1 ? `${service.name}-${k}` : service.name),
+          // JSON into the pipe; start-output.ts makes it one line per event for the screen.
+          LOG_FORMAT: 'json',
+          ...(service.name === 'console' && watched && !process.env.CONSOLE_SERVICES
+            ? { CONSOLE_SERVICES: watched }
+            : {}),
         },
       });
       say(`${name} → http://127.0.0.1:${port}  (docs: http://127.0.0.1:${port}/docs)`);
@@ -95,7 +140,10 @@ async function main(): Promise<number> {
   }
   if (specs.length === 0) say('No services yet (no services/*/package.json with a "start" script).');
 
-  const supervisor = new Supervisor(specs, { say });
+  const supervisor = new Supervisor(specs, {
+    say,
+    output: (name, line) => console.log(format.service(name, line)),
+  });
   const stopRequested = new Promise<NodeJS.Signals>((done) => {
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => done(sig));
   });
@@ -115,7 +163,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`[npm start] ${error instanceof ToolchainError ? error.message : String(error)}`);
+    console.error(format.own(error instanceof ToolchainError ? error.message : String(error)));
     process.exit(1);
   },
 );

@@ -2,29 +2,39 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, eventually, type UsedPlatform, usePlatform } from '../src/index.ts';
 
 /**
- * Scale-out and failover on the real broker: two instances of edge-set and of match-search (one
- * consumer group per service). A steady write load goes through both instances of each while
- * instance 1 of each is SIGKILLed. Writes are emitted to Kafka before they are acknowledged, so
- * the survivor must take over the killed instance's partitions for those writes to reach the
- * views: the assertion is that every accepted write (each 202) becomes visible in reads. Failed
- * requests during the failover are counted and printed, not asserted to be zero (the killed
- * instance's in-flight requests fail by construction). Anti-spam is left out to keep the file
- * within the CPU budget of a 2-core shared machine.
+ * Scale-out and failover on the real broker: two instances of every service (one consumer group
+ * per service). A steady load goes through both instances of each while instance 1 of each is
+ * SIGKILLed — all five at the same moment, which is also the harshest case for the cross-service
+ * flows. Writes are emitted to Kafka before they are acknowledged, so the survivors must take
+ * over the killed instances' partitions for those writes to reach the tables:
+ * - anti-spam: every accepted message reaches its recipient's inbox (detector → filter → collector);
+ * - match-search: every accepted profile + location shows in a viewer's nearby results;
+ * - recommender: every accepted like is learned (the actor's row of the learner table counts it);
+ * - segmentation: every accepted own event of a user (message, like, profile, move) is counted;
+ * - edge-set: accepted likes are reported, not asserted (known defect, see the skipped tests).
+ * Each is checked through the survivor alone, and the survivor's groups own every partition the
+ * two instances shared. Failed requests during the failover are counted and printed, not asserted
+ * to be zero (the killed instance's in-flight requests fail by construction). Then the killed
+ * instances restart on their ports and data dirs, become ready and own partitions again.
  */
 const run = `fo${Date.now().toString(36)}`;
 const u = (name: string) => `${run}-${name}`;
 const ADMIN = { admin: u('admin') };
-const SERVICES = ['edge-set', 'match-search'] as const;
-const TICK_MS = 60;
+/** Start order: each service creates the topics it reads; anti-spam's first (the others read it). */
+const SERVICES = ['anti-spam', 'edge-set', 'match-search', 'recommender', 'segmentation'] as const;
+type Name = (typeof SERVICES)[number];
+const TICK_MS = 100;
 const BEFORE_KILL_MS = 2_000;
 const AFTER_KILL_MS = 8_000;
+const CATCH_UP_MS = 60_000;
+const RECIPIENTS = 16;
 
 let platform: UsedPlatform;
 
 beforeAll(async () => {
   platform = await usePlatform(SERVICES, { instances: 2 });
   return platform.close;
-}, 300_000);
+}, 420_000);
 
 interface Counters {
   accepted: number;
@@ -36,22 +46,35 @@ const fresh = (): Counters => ({ accepted: 0, failed: 0, readsOk: 0, readsFailed
 
 /** A request that never throws: a refused connection (the killed instance) counts as status 0. */
 const statuses = new Map<string, number>();
-async function attempt(what: string, call: () => Promise<{ status: number }>): Promise<number> {
-  let status = 0;
+async function attempt<T = Record<string, unknown>>(
+  what: string,
+  call: () => Promise<{ status: number; body: T }>,
+): Promise<{ status: number; body: T | undefined }> {
+  let reply: { status: number; body: T | undefined } = { status: 0, body: undefined };
   try {
-    status = (await call()).status;
+    reply = await call();
   } catch {
     // refused or reset: the killed instance
   }
-  const key = `${what} ${status}`;
+  const key = `${what} ${reply.status}`;
   statuses.set(key, (statuses.get(key) ?? 0) + 1);
-  return status;
+  return reply;
 }
 
+/** Partitions each group of a service owns in one instance (GET /admin/groups). */
+async function ownedPartitions(api: ApiClient): Promise<Map<string, number>> {
+  const res = await api.get<{ groups: { group: string; partitions: unknown[] }[] }>('/admin/groups', ADMIN);
+  if (res.status !== 200) throw new Error(`/admin/groups answered ${res.status}`);
+  return new Map(res.body.groups.map((g) => [g.group, g.partitions.length]));
+}
+const show = (m: Map<string, number>) => [...m].map(([g, n]) => `${g}=${n}`).join(' ');
+
 const PROFILE = { age: 30, gender: 'female', seeking: ['female', 'male', 'diverse'], ageMin: 20, ageMax: 60 };
+/** This run's users live at a random spot: no other test's users are near them on the shared broker. */
+const ORIGIN = { lat: -45 + Math.random() * 90, lon: -170 + Math.random() * 340 };
 const VIEWER = u('viewer');
-/** User `i` of match-search's load sits i·100 m north of Berlin: all within the viewer's 50 km. */
-const located = (i: number) => ({ lat: 52.52 + (i * 0.1) / 111.2, lon: 13.405 });
+/** User `i` sits i·100 m north of ORIGIN: all within the viewer's 50 km. */
+const located = (i: number) => ({ lat: ORIGIN.lat + (i * 0.1) / 111.2, lon: ORIGIN.lon });
 
 const report: string[] = [];
 afterAll(() => {
@@ -59,11 +82,15 @@ afterAll(() => {
 });
 
 describe('two instances of each service, one SIGKILLed under load', () => {
-  it('the survivors take over: no accepted write is lost, reads keep being served, the killed instance rejoins', async () => {
-    const edges = [platform.api('edge-set', 0), platform.api('edge-set', 1)] as const;
-    const search = [platform.api('match-search', 0), platform.api('match-search', 1)] as const;
-    const pick = (pair: readonly [ApiClient, ApiClient], i: number, killed: boolean) =>
-      killed ? pair[0] : pair[i % 2]!;
+  it('the survivors take over: no accepted write is lost, reads keep being served, the killed instances rejoin', async () => {
+    const pair = (s: Name) => [platform.api(s, 0), platform.api(s, 1)] as const;
+    const spam = pair('anti-spam');
+    const edges = pair('edge-set');
+    const search = pair('match-search');
+    const recs = pair('recommender');
+    const segs = pair('segmentation');
+    const pick = (two: readonly [ApiClient, ApiClient], i: number, killed: boolean) =>
+      killed ? two[0] : two[i % 2]!;
 
     expect(
       (await search[0].request('PUT', `/users/${VIEWER}/profile`, { as: VIEWER, body: PROFILE })).status,
@@ -72,9 +99,22 @@ describe('two instances of each service, one SIGKILLed under load', () => {
       (await search[0].request('PUT', `/users/${VIEWER}/location`, { as: VIEWER, body: located(0) })).status,
     ).toBe(202);
 
-    const likes: { from: string; to: string; acceptedAt: number }[] = [];
-    const placed: { user: string; acceptedAt: number }[] = [];
-    const during = { 'edge-set': fresh(), 'match-search': fresh() };
+    // What the two instances of each service own together before the kill: the survivor's share after.
+    const shared = new Map<Name, Map<string, number>>();
+    for (const s of SERVICES) {
+      const [a, b] = await Promise.all(pair(s).map(ownedPartitions));
+      const sum = new Map(a!);
+      for (const [g, n] of b!) sum.set(g, (sum.get(g) ?? 0) + n);
+      shared.set(s, sum);
+    }
+
+    const messages: { to: string; id: string }[] = [];
+    const likes: { from: string; to: string }[] = [];
+    const placed: string[] = [];
+    /** Own events of each actor that were accepted (segmentation counts each one). */
+    const ownEvents = new Map<string, number>();
+    const own = (user: string) => ownEvents.set(user, (ownEvents.get(user) ?? 0) + 1);
+    const during = Object.fromEntries(SERVICES.map((s) => [s, fresh()])) as Record<Name, Counters>;
     const crashed: string[] = [];
     let killedAt = 0;
     let killedDone = false;
@@ -92,7 +132,7 @@ describe('two instances of each service, one SIGKILLed under load', () => {
         const p = platform.instances(s)[1]!.process;
         const gone = await Promise.race([
           p.exited.then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 20)),
         ]);
         if (gone)
           crashed.push(
@@ -103,147 +143,245 @@ describe('two instances of each service, one SIGKILLed under load', () => {
       killedDone = true;
     })();
 
+    /** One write: counts it as accepted (202) or failed (from the kill on). */
+    const write = async (s: Name, what: string, call: () => Promise<{ status: number; body: unknown }>) => {
+      const failover = killedAt > 0;
+      const reply = await attempt(`${s} ${what}`, call);
+      if (reply.status === 202) during[s].accepted++;
+      else if (failover) during[s].failed++;
+      return reply;
+    };
+    const read = async (s: Name, call: () => Promise<{ status: number; body: unknown }>) => {
+      const failover = killedAt > 0;
+      const { status } = await attempt(`${s} read`, call);
+      if (status === 200) during[s].readsOk++;
+      else if (failover) during[s].readsFailed++;
+    };
+
     const inFlight: Promise<void>[] = [];
     for (let i = 0; Date.now() - start < BEFORE_KILL_MS + AFTER_KILL_MS; i++) {
-      const failover = killedAt > 0;
-      const from = u(`a${i % 16}`);
-      const to = u(`b${i}`);
-      const mover = u(`m${i}`);
+      // Actor x_i sends one message, likes one user and places itself: four own events.
+      const x = u(`x${i}`);
+      const recipient = u(`r${i % RECIPIENTS}`);
+      const liked = u(`b${i}`);
       inFlight.push(
         (async () => {
-          const c = during['edge-set'];
-          const status = await attempt('edge-set write', () =>
-            pick(edges, i, noticed()).post('/interactions', from, { to, type: 'like' }),
+          const sent = await write('anti-spam', 'message', () =>
+            pick(spam, i, noticed()).post<{ id: string }>('/messages', x, {
+              to: recipient,
+              text: `hello ${i}`,
+            }),
           );
-          if (status === 202) {
-            c.accepted++;
-            likes.push({ from, to, acceptedAt: Date.now() });
-          } else if (failover) c.failed++;
-          const read = await attempt('edge-set read', () =>
-            pick(edges, i + 1, noticed()).get(`/users/${from}/edges?direction=out`, from),
+          if (sent.status === 202) {
+            messages.push({ to: recipient, id: (sent.body as { id: string }).id });
+            own(x);
+          }
+          await read('anti-spam', () =>
+            pick(spam, i + 1, noticed()).get(`/users/${recipient}/inbox`, recipient),
           );
-          if (read === 200) c.readsOk++;
-          else if (failover) c.readsFailed++;
         })(),
         (async () => {
-          const c = during['match-search'];
+          const liking = await write('edge-set', 'like', () =>
+            pick(edges, i, noticed()).post('/interactions', x, { to: liked, type: 'like' }),
+          );
+          if (liking.status === 202) {
+            likes.push({ from: x, to: liked });
+            own(x);
+          }
+          await read('edge-set', () =>
+            pick(edges, i + 1, noticed()).get(`/users/${x}/edges?direction=out`, x),
+          );
+        })(),
+        (async () => {
           const api = pick(search, i, noticed());
-          const profile = await attempt('match-search profile', () =>
-            api.request('PUT', `/users/${mover}/profile`, { as: mover, body: PROFILE }),
+          const profile = await write('match-search', 'profile', () =>
+            api.request('PUT', `/users/${x}/profile`, { as: x, body: PROFILE }),
           );
-          const location = await attempt('match-search location', () =>
-            api.request('PUT', `/users/${mover}/location`, { as: mover, body: located(i + 1) }),
+          if (profile.status === 202) own(x);
+          const location = await write('match-search', 'location', () =>
+            api.request('PUT', `/users/${x}/location`, { as: x, body: located(i + 1) }),
           );
-          if (profile === 202 && location === 202) {
-            c.accepted++;
-            placed.push({ user: mover, acceptedAt: Date.now() });
-          } else if (failover) c.failed++;
-          const read = await attempt('match-search read', () =>
+          if (location.status === 202) own(x);
+          if (profile.status === 202 && location.status === 202) placed.push(x);
+          await read('match-search', () =>
             pick(search, i + 1, noticed()).get(`/users/${VIEWER}/nearby?radiusKm=50&limit=10`, VIEWER),
           );
-          if (read === 200) c.readsOk++;
-          else if (failover) c.readsFailed++;
         })(),
+        read('recommender', () =>
+          pick(recs, i, noticed()).get(`/users/${VIEWER}/recommendations?k=10&radiusKm=50`, VIEWER),
+        ),
+        read('segmentation', () => pick(segs, i, noticed()).get(`/users/${x}/segment`, x)),
       );
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
     await Promise.all(inFlight);
     await killer;
-    const survivors = await Promise.all(
+    const survivorsAlive = await Promise.all(
       SERVICES.map(async (s) => {
         const p = platform.instances(s)[0]!.process;
         const alive = await Promise.race([
           p.exited.then((code) => `exited (${code})`),
-          new Promise<string>((r) => setTimeout(() => r('alive'), 100)),
+          new Promise<string>((r) => setTimeout(() => r('alive'), 50)),
         ]);
-        return `${s} instance 0 ${alive}; its last output:\n${p.output().slice(-1500)}`;
+        return alive === 'alive'
+          ? ''
+          : `${s} instance 0 ${alive}; its last output:\n${p.output().slice(-1500)}`;
       }),
     );
     expect(crashed).toEqual([]);
-    const seen = `${JSON.stringify(Object.fromEntries(statuses))}\n${survivors.join('\n')}`;
-    report.push(`statuses during the load (what status): ${seen}`);
-    expect(likes.length, seen).toBeGreaterThan(50);
-    expect(placed.length, seen).toBeGreaterThan(50);
+    const seen = `${JSON.stringify(Object.fromEntries(statuses))}\n${survivorsAlive.join('\n')}`;
+    report.push(`statuses during the load (service what status: count): ${seen}`);
+    expect(survivorsAlive.filter(Boolean), seen).toEqual([]);
+    for (const list of [messages, likes, placed]) expect(list.length, seen).toBeGreaterThan(40);
 
-    // Every accepted write becomes visible through the survivor; the time until the last one
-    // accepted around the kill shows up is the takeover time.
-    const survivorEdges = edges[0];
-    const survivorSearch = search[0];
-    const pendingLikes = new Set(likes.map((l) => `${l.from}>${l.to}`));
-    const pendingPlaced = new Set(placed.map((p) => p.user));
-    let edgesCaughtUpAt = 0;
-    let searchCaughtUpAt = 0;
-    const lostPlaced = () =>
-      placed
-        .filter((p) => pendingPlaced.has(p.user))
-        .map((p) => `${p.user} accepted ${p.acceptedAt - killedAt} ms after the kill`);
-    // Both checks run to their deadline and are reported before anything is asserted, so that
-    // one service's lost writes do not hide the other's figures or the rejoin check.
-    await eventually(
-      async () => {
-        if (pendingLikes.size > 0)
-          for (const from of new Set(likes.map((l) => l.from))) {
-            const res = await survivorEdges.get<{ edges: { to: string; type: string }[] }>(
-              `/users/${from}/edges?direction=out&type=like&limit=1000`,
-              ADMIN,
-            );
-            if (res.status !== 200) continue;
-            for (const e of res.body.edges) pendingLikes.delete(`${from}>${e.to}`);
-          }
-        if (pendingLikes.size === 0 && edgesCaughtUpAt === 0) edgesCaughtUpAt = Date.now();
-        const near = await survivorSearch.get<{ users: { user: string }[] }>(
+    // Every accepted write becomes visible through the survivor alone; the time until the last
+    // one shows up is the takeover time. Each service's check runs to the deadline and is reported
+    // before anything is asserted, so one service's lost writes do not hide the others' figures.
+    const pending = {
+      'anti-spam': new Set(messages.map((m) => m.id)),
+      'edge-set': new Set(likes.map((l) => `${l.from}>${l.to}`)),
+      'match-search': new Set(placed),
+      recommender: new Set(likes.map((l) => l.from)),
+      segmentation: new Set(ownEvents.keys()),
+    } satisfies Record<Name, Set<string>>;
+    const caughtUpAt = new Map<Name, number>();
+    const survivorOwns = new Map<Name, Map<string, number>>();
+    const survivorHasAll = (s: Name) => {
+      const mine = survivorOwns.get(s);
+      return mine !== undefined && [...shared.get(s)!].every(([g, n]) => mine.get(g) === n);
+    };
+    const checks: Record<Name, () => Promise<void>> = {
+      'anti-spam': async () => {
+        for (const to of new Set(messages.map((m) => m.to))) {
+          const res = await spam[0].get<{ messages: { id: string }[] }>(`/users/${to}/inbox`, ADMIN);
+          if (res.status === 200) for (const m of res.body.messages) pending['anti-spam'].delete(m.id);
+        }
+      },
+      'edge-set': async () => {
+        for (const { from } of likes) {
+          if (![...pending['edge-set']].some((k) => k.startsWith(`${from}>`))) continue;
+          const res = await edges[0].get<{ edges: { user: string }[] }>(
+            `/users/${from}/edges?direction=out&type=like&limit=1000`,
+            ADMIN,
+          );
+          if (res.status === 200)
+            for (const e of res.body.edges) pending['edge-set'].delete(`${from}>${e.user}`);
+        }
+      },
+      'match-search': async () => {
+        const near = await search[0].get<{ users: { user: string }[] }>(
           `/users/${VIEWER}/nearby?radiusKm=50&limit=500`,
           VIEWER,
         );
-        if (near.status === 200) for (const x of near.body.users) pendingPlaced.delete(x.user);
-        if (pendingPlaced.size === 0 && searchCaughtUpAt === 0) searchCaughtUpAt = Date.now();
-        expect(pendingLikes.size + pendingPlaced.size).toBe(0);
+        if (near.status === 200) for (const x of near.body.users) pending['match-search'].delete(x.user);
       },
-      45_000,
+      recommender: async () => {
+        for (const user of [...pending.recommender]) {
+          const res = await recs[0].get<{ value: { given: number } | null }>(
+            `/admin/tables/recommender-learner-table?key=${encodeURIComponent(user)}`,
+            ADMIN,
+          );
+          if (res.status === 200 && (res.body.value?.given ?? 0) >= 1) pending.recommender.delete(user);
+        }
+      },
+      segmentation: async () => {
+        for (const user of [...pending.segmentation]) {
+          const res = await segs[0].get<{ events: number }>(`/users/${user}/segment`, ADMIN);
+          if (res.status === 200 && res.body.events >= (ownEvents.get(user) ?? 0))
+            pending.segmentation.delete(user);
+        }
+      },
+    };
+    await eventually(
+      async () => {
+        await Promise.all(
+          SERVICES.map(async (s) => {
+            if (!survivorHasAll(s))
+              survivorOwns.set(s, await ownedPartitions(pair(s)[0]).catch(() => new Map()));
+            if (pending[s].size > 0) await checks[s]();
+            if (pending[s].size === 0 && !caughtUpAt.has(s)) caughtUpAt.set(s, Date.now());
+          }),
+        );
+        const open = SERVICES.filter((s) => pending[s].size > 0 || !survivorHasAll(s));
+        expect(open).toEqual([]);
+      },
+      CATCH_UP_MS,
       500,
     ).catch(() => undefined);
 
-    const caughtUp = (at: number, missing: number) =>
-      at > 0 ? `all visible ${at - killedAt} ms after the kill` : `${missing} NOT visible 45 s later`;
-    report.push(
-      `edge-set: ${likes.length} accepted likes, ${during['edge-set'].failed} failed writes and ${during['edge-set'].readsFailed} failed reads (of ${during['edge-set'].readsOk + during['edge-set'].readsFailed}) from the kill on; ${caughtUp(edgesCaughtUpAt, pendingLikes.size)}`,
-      `match-search: ${placed.length} accepted profile+location pairs, ${during['match-search'].failed} failed writes and ${during['match-search'].readsFailed} failed reads (of ${during['match-search'].readsOk + during['match-search'].readsFailed}) from the kill on; ${caughtUp(searchCaughtUpAt, pendingPlaced.size)}`,
-    );
-    // Reads kept being served by the survivors after the kill was noticed.
-    for (const s of SERVICES) expect(during[s].readsOk).toBeGreaterThan(0);
-
-    // The killed instances restart on their port and data dir, become ready and serve reads.
+    const writes: Record<Name, string> = {
+      'anti-spam': `${messages.length} accepted messages`,
+      'edge-set': `${likes.length} accepted likes`,
+      'match-search': `${placed.length} accepted profile+location pairs`,
+      recommender: `${pending.recommender.size === 0 ? likes.length : likes.length - pending.recommender.size} of ${likes.length} likes learned`,
+      segmentation: `${ownEvents.size} users' accepted own events (${[...ownEvents.values()].reduce((a, b) => a + b, 0)})`,
+    };
     for (const s of SERVICES) {
-      const restartedAt = Date.now();
-      const back = await platform.restart(s, 1);
-      expect((await back.api.get('/readyz')).status).toBe(200);
-      report.push(`${s}: instance 1 ready again ${Date.now() - restartedAt} ms after restart`);
+      const c = during[s];
+      const at = caughtUpAt.get(s);
+      report.push(
+        `${s}: ${writes[s]}; from the kill on ${c.failed} failed writes, ${c.readsFailed} failed reads (of ${c.readsOk + c.readsFailed}); ` +
+          `${at ? `all visible through the survivor ${at - killedAt} ms after the kill` : `${pending[s].size} NOT visible through the survivor ${CATCH_UP_MS / 1000} s later`}; ` +
+          `survivor owns ${show(survivorOwns.get(s) ?? new Map())} (both before: ${show(shared.get(s)!)})`,
+      );
     }
+    // Reads kept being served by the survivors after the kill was noticed.
+    for (const s of SERVICES) expect(during[s].readsOk, s).toBeGreaterThan(0);
+
+    // The killed instances restart on their ports and data dirs (all at once), become ready, and
+    // own partitions of every group again.
+    const restartedAt = Date.now();
+    await Promise.all(
+      SERVICES.map(async (s) => {
+        const back = await platform.restart(s, 1);
+        expect((await back.api.get('/readyz')).status).toBe(200);
+        report.push(`${s}: instance 1 ready again ${Date.now() - restartedAt} ms after the restarts began`);
+      }),
+    );
+    const rejoined = new Map<Name, Map<string, number>>();
+    await eventually(
+      async () => {
+        for (const s of SERVICES) rejoined.set(s, await ownedPartitions(platform.api(s, 1)));
+        for (const s of SERVICES)
+          for (const [g, n] of rejoined.get(s)!) expect(n, `${s} ${g}`).toBeGreaterThan(0);
+      },
+      60_000,
+      1_000,
+    ).finally(() =>
+      report.push(
+        `after the restart instance 1 owns: ${SERVICES.map((s) => `${s}: ${show(rejoined.get(s) ?? new Map())}`).join('; ')}`,
+      ),
+    );
+    // And the restarted instances serve reads that include what was accepted during the failover.
     await eventually(async () => {
       const res = await platform
         .api('match-search', 1)
         .get<{ users: { user: string }[] }>(`/users/${VIEWER}/nearby?radiusKm=50&limit=500`, VIEWER);
       expect(res.status).toBe(200);
-      expect(res.body.users.map((x) => x.user)).toContain(placed.at(-1)!.user);
+      expect(res.body.users.map((x) => x.user)).toContain(placed.at(-1));
     }, 30_000);
-    // And the restarted instance takes writes again (its processors rejoined the group).
-    const late = u('late');
-    const moved = await platform
-      .api('match-search', 1)
-      .request('PUT', `/users/${late}/profile`, { as: late, body: PROFILE });
-    expect(moved.status).toBe(202);
-    // edge-set's likes are reported, not asserted: see the skipped test below.
+    const last = messages.at(-1)!;
+    await eventually(async () => {
+      const res = await platform
+        .api('anti-spam', 1)
+        .get<{ messages: { id: string }[] }>(`/users/${last.to}/inbox`, ADMIN);
+      expect(res.body.messages?.map((m) => m.id)).toContain(last.id);
+    }, 30_000);
     report.push(
-      `edge-set after the restart: ${likes.length - pendingLikes.size} of ${likes.length} accepted likes visible through the survivor`,
+      `edge-set after the restart: ${likes.length - pending['edge-set'].size} of ${likes.length} accepted likes had been visible through the survivor`,
     );
-    // The takeover: every accepted placement was visible through the survivor within 45 s of the
-    // kill, without waiting for the killed instance's restart (asserted last, after the figures
-    // and the rejoin). edge-set does not meet this yet: see the skipped test below.
-    expect(
-      lostPlaced().slice(0, 10),
-      `${pendingPlaced.size} accepted placements not visible through the survivor within 45 s`,
-    ).toEqual([]);
-  }, 240_000);
+
+    // The takeover, asserted last (after the figures and the rejoin): every accepted write was
+    // visible through the survivor within the deadline, and the survivor owned every partition.
+    // edge-set does not meet this yet: see the skipped tests below.
+    for (const s of SERVICES.filter((s) => s !== 'edge-set')) {
+      expect(
+        [...pending[s]].slice(0, 10),
+        `${s}: ${pending[s].size} accepted writes not visible through the survivor`,
+      ).toEqual([]);
+      expect(survivorHasAll(s), `${s}: the survivor did not take over every partition`).toBe(true);
+    }
+  }, 420_000);
 
   // Known defect (issue #9): with two exactly-once instances of edge-set and one SIGKILLed, the
   // likes accepted around the kill do not become visible through the survivor (its producer keeps

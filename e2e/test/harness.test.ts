@@ -11,7 +11,8 @@ describe('e2e harness', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/exited with code 1 before it was ready/);
     expect((error as Error).message).toMatch(/AUTH_SECRET is required/);
-  });
+    // A process start (tsx compiling the service) takes longer than vitest's 5 s on a busy machine.
+  }, 60_000);
 
   it('names a missing service', async () => {
     await expect(startService('no-such-service')).rejects.toThrow(/no service "no-such-service"/);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, eventually, type UsedPlatform, usePlatform } from '../src/index.ts';
+import { fuzzSuite } from './suites/fuzz-suite.ts';
 
 /**
  * The five services together on one broker, HTTP/WS only: what crosses a service border (a
@@ -279,3 +280,6 @@ describe('who may call what, on every service', () => {
     },
   );
 });
+
+// The fuzz over every route runs last, on the same five processes (one platform startup for both).
+fuzzSuite(() => platform);

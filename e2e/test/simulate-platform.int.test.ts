@@ -58,6 +58,7 @@ it('the quick platform simulation prints a table with every row and numbers in i
         expect(Number.isFinite(v), `${row.name}: ${row.values.join(', ')}`).toBe(true);
       expect(output).toContain(row.name);
     }
+    console.log(output.slice(output.lastIndexOf('platform simulation')));
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -65,4 +66,4 @@ it('the quick platform simulation prints a table with every row and numbers in i
     }
     rmSync(dir, { recursive: true, force: true });
   }
-}, 240_000);
+}, 420_000);
