@@ -11,8 +11,9 @@ export function recordSize(r: OutgoingRecord): number {
 /**
  * The end of the longest run from `start` in which no topic-partition gets more than
  * `maxPartitionBytes`. A record larger than the limit on its own leads the next request (so it
- * still leaves, and the broker names the problem instead of the request stalling). A client puts one partition's records of a request into one record batch,
- * which the broker rejects above its `message.max.bytes` (1 MiB by default).
+ * still leaves, and the broker names the problem instead of the request stalling). A client puts
+ * one partition's records of a request into one record batch, which the broker rejects above its
+ * `message.max.bytes` (1 MiB by default).
  */
 export function chunkEnd(
   records: readonly OutgoingRecord[],
