@@ -8,7 +8,7 @@
  */
 import { Emitter, json } from '@showcase/goka';
 import type { Message } from 'kafkajs';
-import { gokaCluster, gokaUnavailable } from '../cluster.ts';
+import { gokaCluster, gokaUnavailable, type ProducerClient } from '../cluster.ts';
 import { type BenchValue, benchValue, keyOf, partitionTable } from '../data.ts';
 import { createTopics, rawKafka, rawProducer } from '../kafka.ts';
 import { uniqueName } from '../naming.ts';
@@ -83,38 +83,12 @@ export const produce: Scenario = {
     {
       name: 'goka',
       unavailable: gokaUnavailable,
-      async run(ctx, _fixtures, rep, log) {
-        const { produceRecords: n, keys, emitWindow } = ctx.sizes;
-        const topic = await freshTopic(ctx, 'goka', rep);
-        const cluster = gokaCluster(ctx.brokers, 'bench-produce-goka');
-        const emitter = new Emitter<BenchValue>({ cluster, topic, codec: json<BenchValue>() });
-        try {
-          const key0 = keyOf(0, keys);
-          await emitter.emit(key0, benchValue(0, key0));
-          const report = progress(log, n);
-          const started = nowMs();
-          await new Promise<void>((resolve, reject) => {
-            let next = 0;
-            let done = 0;
-            const launch = () => {
-              const i = next++;
-              const key = keyOf(i, keys);
-              emitter.emit(key, benchValue(i, key)).then(() => {
-                done++;
-                if (next < n) launch();
-                else if (done === n) resolve();
-                if ((done & 0x3fff) === 0) report(done);
-              }, reject);
-            };
-            for (let k = 0; k < Math.min(emitWindow, n); k++) launch();
-          });
-          const elapsed = nowMs() - started;
-          return { rate: (n * 1000) / elapsed };
-        } finally {
-          await emitter.close();
-          await cluster.close();
-        }
-      },
+      run: (ctx, _fixtures, rep, log) => runEmitter('kafkajs', ctx, rep, log),
+    },
+    {
+      name: 'goka-platformatic',
+      unavailable: gokaUnavailable,
+      run: (ctx, _fixtures, rep, log) => runEmitter('platformatic', ctx, rep, log),
     },
   ],
   figures: [
@@ -123,6 +97,13 @@ export const produce: Scenario = {
       figure: 'Emitter',
       unit: 'msgs/s',
       variant: 'goka',
+      measure: 'rate',
+      baseline: { variant: 'raw', measure: 'rate' },
+    },
+    {
+      figure: 'Emitter (platformatic producer)',
+      unit: 'msgs/s',
+      variant: 'goka-platformatic',
       measure: 'rate',
       baseline: { variant: 'raw', measure: 'rate' },
     },
@@ -139,3 +120,43 @@ export const produce: Scenario = {
   }),
   timeoutMs: (s) => 60_000 + s.produceRecords * 0.5,
 };
+
+/** One repetition of the Emitter: a window of outstanding emits, each acknowledgement starts the next. */
+async function runEmitter(
+  producer: ProducerClient,
+  ctx: TaskContext,
+  rep: number,
+  log: (line: string) => void,
+): Promise<{ rate: number }> {
+  const { produceRecords: n, keys, emitWindow } = ctx.sizes;
+  const side = producer === 'kafkajs' ? 'goka' : `goka-${producer}`;
+  const topic = await freshTopic(ctx, side, rep);
+  const cluster = gokaCluster(ctx.brokers, `bench-produce-${side}`, producer);
+  const emitter = new Emitter<BenchValue>({ cluster, topic, codec: json<BenchValue>() });
+  try {
+    const key0 = keyOf(0, keys);
+    await emitter.emit(key0, benchValue(0, key0));
+    const report = progress(log, n);
+    const started = nowMs();
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let done = 0;
+      const launch = () => {
+        const i = next++;
+        const key = keyOf(i, keys);
+        emitter.emit(key, benchValue(i, key)).then(() => {
+          done++;
+          if (next < n) launch();
+          else if (done === n) resolve();
+          if ((done & 0x3fff) === 0) report(done);
+        }, reject);
+      };
+      for (let k = 0; k < Math.min(emitWindow, n); k++) launch();
+    });
+    const elapsed = nowMs() - started;
+    return { rate: (n * 1000) / elapsed };
+  } finally {
+    await emitter.close();
+    await cluster.close();
+  }
+}

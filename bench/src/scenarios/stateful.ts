@@ -13,7 +13,7 @@
 
 import { join } from 'node:path';
 import { Emitter, type Guarantee, json, levelStorage, memoryStorage, Processor, View } from '@showcase/goka';
-import { gokaCluster, gokaUnavailable } from '../cluster.ts';
+import { gokaCluster, gokaUnavailable, type ProducerClient } from '../cluster.ts';
 import { countGroup } from '../count-group.ts';
 import { type BenchValue, benchValue, keyOf } from '../data.ts';
 import { type FilledTopic, filledTopic } from '../fixtures.ts';
@@ -47,12 +47,17 @@ export const stateful: Scenario = {
     {
       name: 'goka',
       unavailable: gokaUnavailable,
-      run: (...args) => runStateful('at-least-once', ...args),
+      run: (...args) => runStateful('at-least-once', 'kafkajs', ...args),
+    },
+    {
+      name: 'goka-platformatic',
+      unavailable: gokaUnavailable,
+      run: (...args) => runStateful('at-least-once', 'platformatic', ...args),
     },
     {
       name: 'goka-eos',
       unavailable: gokaUnavailable,
-      run: (...args) => runStateful('exactly-once', ...args),
+      run: (...args) => runStateful('exactly-once', 'kafkajs', ...args),
     },
   ],
   figures: [
@@ -65,6 +70,25 @@ export const stateful: Scenario = {
     },
     { figure: 'emit -> table updated p50', unit: 'ms', variant: 'goka', measure: 'p50' },
     { figure: 'emit -> table updated p99', unit: 'ms', variant: 'goka', measure: 'p99' },
+    {
+      figure: 'count processor throughput (platformatic producer)',
+      unit: 'msgs/s',
+      variant: 'goka-platformatic',
+      measure: 'rate',
+      baseline: { variant: 'goka', measure: 'rate' },
+    },
+    {
+      figure: 'emit -> table updated p50 (platformatic producer)',
+      unit: 'ms',
+      variant: 'goka-platformatic',
+      measure: 'p50',
+    },
+    {
+      figure: 'emit -> table updated p99 (platformatic producer)',
+      unit: 'ms',
+      variant: 'goka-platformatic',
+      measure: 'p99',
+    },
     {
       figure: 'count processor throughput, exactly-once',
       unit: 'msgs/s',
@@ -91,18 +115,18 @@ export const stateful: Scenario = {
 /** One repetition of the stateful workload under the given delivery guarantee. */
 async function runStateful(
   guarantee: Guarantee,
+  producer: ProducerClient,
   ...[ctx, fixtures, rep, log]: Parameters<Variant['run']>
 ): ReturnType<Variant['run']> {
   const source = fixtures['stateful-input'] as FilledTopic;
   const { keys, statefulLatencyRate: rate, statefulLatencyMs: durationMs } = ctx.sizes;
   const countdown = new Countdown(source.records, log);
-  const group = countGroup(uniqueName(ctx, `stateful-${guarantee}`, rep), source.topic, () =>
-    countdown.add(1),
-  );
-  const cluster = gokaCluster(ctx.brokers, 'bench-stateful');
+  const side = producer === 'kafkajs' ? guarantee : `${guarantee}-${producer}`;
+  const group = countGroup(uniqueName(ctx, `stateful-${side}`, rep), source.topic, () => countdown.add(1));
+  const cluster = gokaCluster(ctx.brokers, 'bench-stateful', producer);
   const processor = new Processor(group, {
     cluster,
-    storage: levelStorage({ path: join(ctx.workDir, `stateful-${guarantee}-${rep}`) }),
+    storage: levelStorage({ path: join(ctx.workDir, `stateful-${side}-${rep}`) }),
     guarantee,
   });
   const emitter = new Emitter<BenchValue>({ cluster, topic: source.topic, codec: json<BenchValue>() });

@@ -1,4 +1,4 @@
-import type { Cluster, Headers, RecordMetadata } from './cluster/cluster.ts';
+import type { Cluster, Headers, OutgoingRecord, RecordMetadata } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
 import { partitionFor } from './murmur2.ts';
 import { BatchingProducer } from './producer/batching-producer.ts';
@@ -16,6 +16,10 @@ export interface EmitterOptions<T> {
 export class Emitter<T> {
   private readonly producer: BatchingProducer;
   private partitions: Promise<number> | undefined;
+  /** The topic's partition count once known (it does not change while an emitter runs). */
+  private partitionCount: number | undefined;
+  /** Emits waiting for the partition count. */
+  private waiting = 0;
   private closed = false;
 
   constructor(private readonly options: EmitterOptions<T>) {
@@ -27,28 +31,66 @@ export class Emitter<T> {
   }
 
   /** `null` writes a tombstone. */
-  async emit(key: string, value: T | null, options?: { headers?: Headers }): Promise<RecordMetadata> {
-    if (this.closed) throw new Error(`emitter ${this.options.topic}: closed`);
-    if (typeof key !== 'string') throw new TypeError(`emitter ${this.options.topic}: key must be a string`);
+  emit(key: string, value: T | null, options?: { headers?: Headers }): Promise<RecordMetadata> {
+    if (this.closed) return Promise.reject(new Error(`emitter ${this.options.topic}: closed`));
+    if (typeof key !== 'string') {
+      return Promise.reject(new TypeError(`emitter ${this.options.topic}: key must be a string`));
+    }
     // Encode before awaiting anything, so a bad value fails in the caller's turn.
-    const encoded = value === null ? null : this.options.codec.encode(value);
+    let encoded: Buffer | null;
+    try {
+      encoded = value === null ? null : this.options.codec.encode(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const keyBytes = Buffer.from(key, 'utf8');
-    const partitions = await this.partitionCount();
-    return this.producer.send({
-      topic: this.options.topic,
-      partition: partitionFor(keyBytes, partitions),
-      key: keyBytes,
-      value: encoded,
-      ...(options?.headers ? { headers: options.headers } : {}),
+    const headers = options?.headers;
+    // Once the partition count is known, an emit is one promise and one queued record: no
+    // async frame, no await on the count (this is the path a busy emitter takes per message).
+    if (this.partitionCount !== undefined && this.waiting === 0) {
+      return this.send(keyBytes, encoded, headers, this.partitionCount);
+    }
+    // Emits that wait for the count queue up in call order; later ones wait behind them (even
+    // once the count is known), so that one key's emits reach the producer in call order.
+    this.waiting++;
+    return this.resolvePartitionCount().then(
+      (count) => {
+        this.waiting--;
+        return this.send(keyBytes, encoded, headers, count);
+      },
+      (error: unknown) => {
+        this.waiting--;
+        throw error;
+      },
+    );
+  }
+
+  private send(
+    key: Buffer,
+    value: Buffer | null,
+    headers: Headers | undefined,
+    partitions: number,
+  ): Promise<RecordMetadata> {
+    const record: OutgoingRecord = headers
+      ? { topic: this.options.topic, partition: partitionFor(key, partitions), key, value, headers }
+      : { topic: this.options.topic, partition: partitionFor(key, partitions), key, value };
+    return new Promise((resolve, reject) => {
+      this.producer.enqueue(record, (error, meta) => (error ? reject(error) : resolve(meta!)));
     });
   }
 
-  private partitionCount(): Promise<number> {
+  private resolvePartitionCount(): Promise<number> {
     if (!this.partitions) {
-      this.partitions = resolvePartitions(this.options.cluster, this.options.topic);
-      this.partitions.catch(() => {
-        this.partitions = undefined; // let a later emit retry, e.g. after the topic was created
-      });
+      this.partitions = resolvePartitions(this.options.cluster, this.options.topic).then(
+        (count) => {
+          this.partitionCount = count;
+          return count;
+        },
+        (error: unknown) => {
+          this.partitions = undefined; // let a later emit retry, e.g. after the topic was created
+          throw error;
+        },
+      );
     }
     return this.partitions;
   }

@@ -13,15 +13,22 @@ import {
   persist,
   View,
 } from '../src/index.ts';
-import { eventually, rawAdmin, testCluster, testLogger, unique } from './support/kafka.ts';
+import { eventually, rawAdmin, readTopic, testCluster, testLogger, unique } from './support/kafka.ts';
 
 /** The Cluster seam's contract on Kafka: what the memory cluster promises, kafkaCluster keeps. */
 const cluster = testCluster();
 const admin = rawAdmin();
+/** The same cluster with its records written by the other client (the producer half of the seam). */
+const platformatic = testCluster({ producer: 'platformatic' });
+const producerClients = [
+  { client: 'kafkajs', cluster },
+  { client: 'platformatic', cluster: platformatic },
+] as const;
 
 afterAll(async () => {
   await admin.disconnect().catch(() => undefined);
   await cluster.close();
+  await platformatic.close();
 });
 
 describe('kafkaCluster topics', () => {
@@ -46,7 +53,7 @@ describe('kafkaCluster topics', () => {
   });
 });
 
-describe('kafkaCluster producer and reader', () => {
+describe.each(producerClients)('kafkaCluster producer ($client) and reader', ({ client, cluster }) => {
   it('acknowledges records with their offsets, in order per partition, across topics', async () => {
     const [a, b] = [unique('seam-a'), unique('seam-b')];
     await cluster.ensureTopics([
@@ -101,6 +108,63 @@ describe('kafkaCluster producer and reader', () => {
     } finally {
       await reader.stop();
     }
+  });
+
+  it('writes tombstones, keyless records and timestamps as given', async () => {
+    const topic = unique('seam-tomb');
+    await cluster.ensureTopics([{ name: topic, partitions: 1 }]);
+    const producer = cluster.producer();
+    try {
+      const metas = await producer.send([
+        { topic, partition: 0, key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1_700_000_000_000 },
+        { topic, partition: 0, key: Buffer.from('k'), value: null },
+        { topic, partition: 0, key: null, value: Buffer.from('no key') },
+      ]);
+      expect(metas.map((m) => m.offset)).toEqual([0, 1, 2]);
+    } finally {
+      await producer.close();
+    }
+    const records = await readTopic(cluster, topic);
+    expect(records.map((r) => [r.key?.toString() ?? null, r.value?.toString() ?? null])).toEqual([
+      ['k', 'v'],
+      ['k', null],
+      [null, 'no key'],
+    ]);
+    expect(records[0]?.timestamp).toBe(1_700_000_000_000);
+  });
+
+  it('rejects a send to a missing topic (never creates it), and any send after close', async () => {
+    const missing = unique('seam-missing');
+    // A small retry budget: the default rides out two minutes of a missing broker.
+    const impatient = testCluster({ producer: client, retry: { retries: 2, initialRetryTime: 100 } });
+    const producer = impatient.producer();
+    try {
+      await expect(
+        producer.send([{ topic: missing, partition: 0, key: null, value: Buffer.from('x') }]),
+      ).rejects.toThrow();
+      expect(await cluster.partitionCount(missing)).toBeUndefined();
+      await producer.close();
+      await expect(
+        producer.send([{ topic: missing, partition: 0, key: null, value: Buffer.from('x') }]),
+      ).rejects.toThrow(/closed/);
+    } finally {
+      await impatient.close();
+    }
+  });
+
+  it('releases its sockets on close', async () => {
+    const topic = unique('seam-sockets');
+    await cluster.ensureTopics([{ name: topic, partitions: 1 }]);
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
+    const producer = cluster.producer();
+    await producer.send([{ topic, partition: 0, key: null, value: Buffer.from('x') }]);
+    expect(sockets()).toBeGreaterThan(before);
+    await producer.close();
+    await eventually(() => sockets() === before, {
+      what: 'the producer sockets to close',
+      timeoutMs: 10_000,
+    });
   });
 });
 

@@ -11,11 +11,6 @@ export type SendCallback = (error: Error | undefined, meta: RecordMetadata | und
  */
 const MAX_BATCH = 2_000;
 
-interface Pending {
-  readonly record: OutgoingRecord;
-  readonly done: SendCallback;
-}
-
 /**
  * Turns many concurrent single-record sends into few produce requests ("natural batching"):
  * records queue while one request is in flight and leave together in the next. One request at a
@@ -35,7 +30,10 @@ export interface BatchingProducerOptions {
 }
 
 export class BatchingProducer {
-  private queue: Pending[] = [];
+  // Two parallel arrays instead of one {record, done} object per record: the records array goes
+  // to the producer as it is, and a record costs no wrapper allocation.
+  private records: OutgoingRecord[] = [];
+  private callbacks: SendCallback[] = [];
   private inFlight: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
@@ -73,13 +71,14 @@ export class BatchingProducer {
       done(new Error('producer is closed'), undefined);
       return;
     }
-    this.queue.push({ record, done });
+    this.records.push(record);
+    this.callbacks.push(done);
     this.schedule();
   }
 
-  /** Records queued or in flight. */
+  /** Records queued, not yet in a request. */
   get pending(): number {
-    return this.queue.length;
+    return this.records.length;
   }
 
   private schedule(): void {
@@ -90,38 +89,46 @@ export class BatchingProducer {
       this.scheduled = false;
       this.inFlight = this.drain().finally(() => {
         this.inFlight = undefined;
-        if (this.queue.length > 0) this.schedule();
+        if (this.records.length > 0) this.schedule();
       });
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
-      this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+    while (this.records.length > 0) {
+      let records: OutgoingRecord[];
+      let callbacks: SendCallback[];
+      if (this.records.length <= this.maxBatch) {
+        records = this.records;
+        callbacks = this.callbacks;
+        this.records = [];
+        this.callbacks = [];
+      } else {
+        records = this.records.splice(0, this.maxBatch);
+        callbacks = this.callbacks.splice(0, this.maxBatch);
+      }
       let metas: RecordMetadata[];
       try {
-        metas = await this.producer.send(batch.map((p) => p.record));
+        metas = await this.producer.send(records);
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
+        for (const done of callbacks) done(err, undefined);
         if (this.stickyErrors) {
           this.failure ??= err;
-          const rest = this.queue;
-          this.queue = [];
-          for (const p of batch) p.done(err, undefined);
-          for (const p of rest) p.done(err, undefined);
-          continue;
+          const rest = this.callbacks;
+          this.records = [];
+          this.callbacks = [];
+          for (const done of rest) done(err, undefined);
         }
-        for (const p of batch) p.done(err, undefined);
         continue;
       }
-      for (let i = 0; i < batch.length; i++) batch[i]!.done(undefined, metas[i]);
+      for (let i = 0; i < callbacks.length; i++) callbacks[i]!(undefined, metas[i]);
     }
   }
 
   /** Resolves once everything sent so far is acknowledged or failed. */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight || this.scheduled) {
+    while (this.records.length > 0 || this.inFlight || this.scheduled) {
       if (this.inFlight) await this.inFlight;
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
