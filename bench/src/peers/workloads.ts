@@ -52,7 +52,10 @@ export const PEER_SIDES: ReadonlyMap<string, PeerSide> = new Map<string, PeerSid
         return { workload: 'produce', brokers: ctx.brokers, topic, records, keys, window };
       },
       figures: [peerFigure('Emitter', 'msgs/s', 'rate')],
-      comparisons: [{ figure: 'Emitter', peerFigure: 'Goka (Go) Emitter', better: 'higher' }],
+      comparisons: [
+        { figure: 'Emitter', peerFigure: 'Goka (Go) Emitter', better: 'higher' },
+        { figure: 'Emitter (platformatic producer)', peerFigure: 'Goka (Go) Emitter', better: 'higher' },
+      ],
     },
   ],
   [
@@ -77,6 +80,11 @@ export const PEER_SIDES: ReadonlyMap<string, PeerSide> = new Map<string, PeerSid
       comparisons: [
         {
           figure: 'count processor throughput',
+          peerFigure: 'Goka (Go) count processor throughput',
+          better: 'higher',
+        },
+        {
+          figure: 'count processor throughput (platformatic producer)',
           peerFigure: 'Goka (Go) count processor throughput',
           better: 'higher',
         },

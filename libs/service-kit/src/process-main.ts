@@ -32,6 +32,10 @@ export function streamEnvSpec(service: string) {
       max: 256,
       doc: 'partitions of the topics this service creates',
     }),
+    KAFKA_PRODUCER: env.oneOf(['kafkajs', 'platformatic'], {
+      default: 'kafkajs',
+      doc: 'client of emitters and at-least-once processors: kafkajs, or @platformatic/kafka (about twice the produce rate; libs/goka README); consumers and transactions stay on kafkajs',
+    }),
   };
 }
 
@@ -66,7 +70,12 @@ export function runServiceProcess<S extends EnvSpec & ReturnType<typeof streamEn
     let cluster: Cluster;
     let storage: (component: string) => Storage;
     if (config.KAFKA_BROKERS) {
-      cluster = kafkaCluster({ brokers: config.KAFKA_BROKERS, clientId: name, logger: kafkaLogger(logger) });
+      cluster = kafkaCluster({
+        brokers: config.KAFKA_BROKERS,
+        clientId: name,
+        logger: kafkaLogger(logger),
+        producer: config.KAFKA_PRODUCER,
+      });
       storage = (component) => levelStorage({ path: join(config.DATA_DIR, component) });
     } else if (process.env.NODE_ENV === 'development') {
       logger.warn('KAFKA_BROKERS is not set: running on an in-memory cluster (NODE_ENV=development)');
