@@ -12,9 +12,13 @@ import type { RecoverySnapshot } from '../recovery-progress.ts';
 import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { View } from '../view.ts';
+import { PartitionRestart, TransactionFailed } from './partition-restart.ts';
 import { type PartitionStats, PartitionTask } from './partition-task.ts';
 import type { ErrorPolicy, ProcessorRuntime } from './runtime.ts';
 import { StandbyReplicas } from './standby.ts';
+
+/** Restarts of a partition in a row (no transaction committed in between) before it fails. */
+const MAX_RESTARTS_IN_A_ROW = 5;
 
 export interface ProcessorOptions {
   readonly cluster: Cluster;
@@ -80,6 +84,8 @@ export class Processor<V = unknown, L = unknown> {
   private readonly policy: ErrorPolicy;
   private readonly exactlyOnce: boolean;
   private readonly tasks = new Map<number, PartitionTask>();
+  /** Restarts in a row per partition without a committed transaction in between. */
+  private readonly restarts = new Map<number, number>();
   private readonly lookupViews = new Map<string, View<unknown>>();
   private readonly toCommit = new Map<string, CommitOffset>();
   private commitInFlight: Promise<void> | undefined;
@@ -400,15 +406,41 @@ export class Processor<V = unknown, L = unknown> {
       batch: async (partition, records) => {
         const task = this.tasks.get(partition);
         if (!task) throw new Error(`group "${this.group.name}": batch for unowned partition ${partition}`);
-        await task.process(records);
+        try {
+          await task.process(records);
+        } catch (error) {
+          if (error instanceof TransactionFailed && this.mayRestart(partition, task, error)) {
+            throw new PartitionRestart(partition, error);
+          }
+          const failure = error instanceof Error ? error : new Error(String(error));
+          this.fail(failure);
+          throw failure;
+        }
       },
       ready: (partition) => this.tasks.get(partition)?.ready ?? Promise.resolve(),
       drain: async (partition) => {
         await this.tasks.get(partition)?.drain();
         await this.commitNow();
       },
-      crashed: (error) => this.fail(error),
+      // A consumer that cannot restart a partition (the memory cluster) reports it as a crash.
+      crashed: (error) => this.fail(error instanceof PartitionRestart ? error.reason : error),
     };
+  }
+
+  /**
+   * Whether a partition whose transaction failed starts over (a new task from the committed
+   * state) rather than failing the processor: yes, unless its last restarts in a row did not
+   * get a single transaction committed. A partition that cannot make progress fails visibly.
+   */
+  private mayRestart(partition: number, task: PartitionTask, error: TransactionFailed): boolean {
+    const inARow = task.committedTransactions > 0 ? 1 : (this.restarts.get(partition) ?? 0) + 1;
+    this.restarts.set(partition, inARow);
+    if (inARow > MAX_RESTARTS_IN_A_ROW) return false;
+    this.logger.warn(
+      { partition, restart: inARow, err: error },
+      'a transaction failed; the partition restarts from its committed state',
+    );
+    return true;
   }
 
   /** One commit request at a time; offsets that became committable meanwhile go in the next. */

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
+import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
@@ -194,6 +195,31 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   /**
+   * The handler gave up a partition's task (its transaction failed and was aborted) but the
+   * partition is still ours: the partition is paused, its task replaced by a new one through
+   * revoked/assigned, and it resumes at the committed offsets once the new task is ready — the
+   * same path as a partition that arrives in a rebalance. A rebalance that takes the partition
+   * away meanwhile wins: then there is nothing to restart.
+   */
+  private restart(partition: number, reason: PartitionRestart): void {
+    this.logger.warn({ partition, err: reason.reason }, 'restarting a partition from its committed offsets');
+    this.pause([partition]);
+    const epoch = ++this.epoch;
+    this.epochs.set(partition, epoch);
+    const { handler } = this.options;
+    const stillOurs = () => this.owned.has(partition) && this.active && this.epochs.get(partition) === epoch;
+    this.chain = this.chain
+      .then(async () => {
+        if (!stillOurs()) return;
+        await handler.revoked([partition]);
+        if (!stillOurs()) return;
+        await handler.assigned([partition]);
+        this.resumeWhenReady(partition, epoch);
+      })
+      .catch((error: unknown) => this.fail(asError(error)));
+  }
+
+  /**
    * kafkajs crashed. What this member owned is lost either way: its uncommitted work will be
    * processed again by the next owner (maybe this member, as a new one). With `restart` kafkajs
    * rebuilds its consumer and rejoins. Without, it gave up; most such errors come from the broker
@@ -269,6 +295,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
       resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       await handler.drain?.(partition);
     } catch (error) {
+      // The batch is left unresolved either way.
+      if (error instanceof PartitionRestart) {
+        if (this.accepts(partition)) this.restart(partition, error);
+        return;
+      }
       // Never rethrow into kafkajs: it retries the batch, crashes, restarts on the same record
       // and loops forever. A failing handler fails the processor instead (its error policy
       // already decided that this error stops it).
