@@ -35,7 +35,8 @@ function countedCluster() {
     concurrent: /concurrent operation on the same transaction/,
     oldEpoch: /old epoch/,
     restarts: /restarting a partition from its committed offsets/,
-    restartsOnConcurrent: /restarting a partition from its committed offsets.*concurrent operation/,
+    // pino writes the error before the message
+    restartsOnConcurrent: /concurrent operation.*restarting a partition from its committed offsets/,
   });
   const cluster = testCluster({ logger: counting.logger });
   closers.push(() => cluster.close());
@@ -138,6 +139,7 @@ test('transactions with offsets only (no effects) survive CONCURRENT_TRANSACTION
   );
   expect(processor.error?.message).toBeUndefined();
   expect(processor.stats().processed).toBe(EVENTS);
-  // Answered CONCURRENT_TRANSACTIONS or not (timing), no transaction failed because of it.
+  // Answered CONCURRENT_TRANSACTIONS or not (timing), no transaction failed because of it
+  // (without the retry of AddOffsetsToTxn: 11 restarts, and only 135 of 600 processed).
   expect(counting.counts.restarts).toBe(0);
 }, 180_000);
