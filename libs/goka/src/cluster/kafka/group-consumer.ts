@@ -169,6 +169,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
           let committed: Map<string, number>;
           try {
             committed = await this.admin.committedOffsets(this.options.group, this.options.topics, partition);
+            // A topic with nothing committed starts at its beginning (the subscription reads from
+            // the beginning). Seek there too: after a restarted partition, kafkajs' own position
+            // may lie past records that an aborted transaction had consumed.
+            for (const topic of this.options.topics) {
+              if (committed.has(topic)) continue;
+              const low = (await this.admin.offsets(topic)).find((o) => o.partition === partition)?.low;
+              if (low !== undefined) committed.set(topic, low);
+            }
           } catch (error) {
             this.fail(
               new Error(`group ${this.options.group}: cannot read committed offsets`, { cause: error }),
