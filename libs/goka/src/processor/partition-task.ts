@@ -10,6 +10,7 @@ import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
+import { TransactionFailed } from './partition-restart.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
 
@@ -63,6 +64,7 @@ export class PartitionTask {
   private txFinishes: (() => void)[] = [];
   private readonly txOffsets = new Map<string, number>();
   private processed = 0;
+  private transactions = 0;
   private deadLettered = 0;
   private skippedTombstones = 0;
 
@@ -292,19 +294,29 @@ export class PartitionTask {
         offsets,
       );
     } catch (error) {
-      const failure = new Error(
-        `group "${this.rt.group.name}": the transaction of partition ${this.partition} failed`,
-        { cause: error },
+      // The transaction is aborted: nothing of the batch remains. The task is done for (its
+      // pending table values and positions are ahead of the committed state); the processor
+      // decides whether a new task starts over from the committed state or the processor fails.
+      const failure = new TransactionFailed(
+        `group "${this.rt.group.name}": the transaction of partition ${this.partition} failed: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        error,
       );
       this.halted = failure;
       this._state = 'failed';
-      this.rt.fail(failure);
       throw failure;
     }
+    this.transactions++;
     entries.forEach((e, i) => {
       if (e.table) this.table?.acked(e.table.key, e.table.value, metas[i]!.offset);
     });
     for (const finish of finishes) finish();
+  }
+
+  /** Exactly-once: transactions this task committed (a restarted partition's progress). */
+  get committedTransactions(): number {
+    return this.transactions;
   }
 
   /**

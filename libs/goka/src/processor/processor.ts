@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { RecoveryAborted } from '../abort.ts';
-import type { Cluster, CommitOffset, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
+import type { GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
 import type { Codec } from '../codec.ts';
 import type { ContextScope } from '../context.ts';
 import type { InputEdge } from '../edges.ts';
-import { resolvePartitions } from '../emitter.ts';
 import type { Group } from '../group.ts';
 import { defaultLogger, type Logger } from '../logger.ts';
 import { BatchingProducer } from '../producer/batching-producer.ts';
@@ -12,62 +11,18 @@ import type { RecoverySnapshot } from '../recovery-progress.ts';
 import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { View } from '../view.ts';
-import { type PartitionStats, PartitionTask } from './partition-task.ts';
+import { prepareGroupTopics } from './group-topics.ts';
+import { OffsetCommitter } from './offset-committer.ts';
+import { PartitionRestart, RestartBudget, TransactionFailed } from './partition-restart.ts';
+import { PartitionTask } from './partition-task.ts';
+import type { ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
 import type { ErrorPolicy, ProcessorRuntime } from './runtime.ts';
 import { StandbyReplicas } from './standby.ts';
 
-export interface ProcessorOptions {
-  readonly cluster: Cluster;
-  /** Store builder for the group table, joined and looked-up tables. Default `memoryStorage()`. */
-  readonly storage?: Storage;
-  /** What a throwing callback or an undecodable record does. Default `'fail'`. */
-  readonly onError?: ErrorPolicy;
-  readonly logger?: Logger;
-  /**
-   * Hot standby: also keep the table partitions (group table, joined tables) this instance does
-   * not own warm in local stores, so a partition that moves here recovers only the changelog's
-   * tail. Costs a changelog reader per table and non-owned partition. Default false.
-   */
-  readonly standby?: boolean;
-  /**
-   * Table values each partition keeps in memory (LRU), so hot keys need no store read.
-   * Default 10,000; 0 disables the cache.
-   */
-  readonly cacheSize?: number;
-  /**
-   * Bytes (keys and values) the value cache of each partition may hold; whichever of the two
-   * bounds is reached first evicts. Default 16 MiB.
-   */
-  readonly cacheBytes?: number;
-  /**
-   * `'at-least-once'` (default): effects are sent as they happen and offsets committed once
-   * acknowledged; a crash may process uncommitted messages again. `'exactly-once'`: each
-   * delivered batch's table writes, emits, loopbacks and input offsets go out in one Kafka
-   * transaction per partition, so a crash never applies a message twice (consumers of the
-   * outputs must read committed, which is kafkajs' default).
-   */
-  readonly guarantee?: Guarantee;
-}
+export type { Guarantee, ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
 
-export type Guarantee = 'at-least-once' | 'exactly-once';
-
-export type ProcessorState =
-  | 'idle'
-  | 'starting'
-  | 'recovering'
-  | 'running'
-  | 'stopping'
-  | 'stopped'
-  | 'failed';
-
-export interface ProcessorStats {
-  readonly group: string;
-  readonly state: ProcessorState;
-  readonly partitions: readonly PartitionStats[];
-  readonly processed: number;
-  readonly deadLettered: number;
-  readonly recovery: RecoverySnapshot;
-}
+/** Restarts of a partition in a row (no transaction committed in between) before it fails. */
+const MAX_RESTARTS_IN_A_ROW = 5;
 
 /**
  * Runs a group graph as a member of a consumer group. Each instance owns some partitions;
@@ -80,9 +35,9 @@ export class Processor<V = unknown, L = unknown> {
   private readonly policy: ErrorPolicy;
   private readonly exactlyOnce: boolean;
   private readonly tasks = new Map<number, PartitionTask>();
+  private readonly restarts = new RestartBudget(MAX_RESTARTS_IN_A_ROW);
   private readonly lookupViews = new Map<string, View<unknown>>();
-  private readonly toCommit = new Map<string, CommitOffset>();
-  private commitInFlight: Promise<void> | undefined;
+  private readonly committer: OffsetCommitter;
   private consumer: GroupConsumer | undefined;
   private producer: BatchingProducer | undefined;
   private standby: StandbyReplicas | undefined;
@@ -104,6 +59,7 @@ export class Processor<V = unknown, L = unknown> {
   ) {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ group: group.name });
     this.storage = options.storage ?? memoryStorage();
+    this.committer = new OffsetCommitter(this.logger);
     this.policy = options.onError ?? 'fail';
     if (this.policy !== 'fail' && this.policy !== 'dead-letter') {
       throw new TypeError(`group "${group.name}": onError must be 'fail' or 'dead-letter'`);
@@ -184,6 +140,7 @@ export class Processor<V = unknown, L = unknown> {
         // committed offsets are read only after that (a zombie's commit may land until then).
         ...(this.exactlyOnce ? { refetchOffsetsWhenReady: true } : {}),
       });
+      this.committer.use(this.consumer);
       await Promise.race([this.consumer.start(), this.failure.promise]);
       this.throwIfStopped();
       await Promise.race([this.whenOwnedReady(), this.failure.promise]);
@@ -261,51 +218,11 @@ export class Processor<V = unknown, L = unknown> {
     const { cluster } = this.options;
     const g = this.group;
     const fail = (message: string) => new Error(`group "${g.name}": ${message}`);
-    const inputs = g.inputs.map((i) => i.topic);
-    const counts = await Promise.all(inputs.map((t) => cluster.partitionCount(t)));
-    const known = counts.filter((c): c is number => c !== undefined);
-    if (known.length < inputs.length) {
-      const missing = inputs.filter((_, i) => counts[i] === undefined);
-      if (!cluster.autoCreateTopics)
-        throw fail(`input topic(s) ${missing.map((t) => `"${t}"`).join(', ')} do not exist`);
-      const n = known[0] ?? cluster.defaultPartitions;
-      await cluster.ensureTopics(missing.map((name) => ({ name, partitions: n })));
-      for (const [i, t] of inputs.entries())
-        if (counts[i] === undefined && missing.includes(t)) counts[i] = n;
-    }
-    const n = counts[0]!;
-    if (counts.some((c) => c !== n)) {
-      throw fail(
-        `inputs are not co-partitioned: ${inputs.map((t, i) => `"${t}" has ${counts[i]}`).join(', ')}`,
-      );
-    }
-    const own = [
-      ...(g.persist ? [{ name: g.table, partitions: n, compacted: true }] : []),
-      ...(g.loopback ? [{ name: g.loopTopic, partitions: n }] : []),
-      ...(this.policy === 'dead-letter' ? [{ name: g.deadLetterTopic, partitions: n }] : []),
-    ];
-    try {
-      await cluster.ensureTopics(own);
-    } catch (error) {
-      throw fail(`its own topics do not fit its ${n} input partitions: ${(error as Error).message}`);
-    }
-    for (const j of g.joins) {
-      const count = await cluster.partitionCount(j.table);
-      if (count === undefined) {
-        if (!cluster.autoCreateTopics) throw fail(`joined table "${j.table}" does not exist`);
-        await cluster.ensureTopics([{ name: j.table, partitions: n, compacted: true }]);
-      } else if (count !== n) {
-        throw fail(`joined table "${j.table}" has ${count} partitions, its inputs ${n}: not co-partitioned`);
-      }
-    }
-    const outputs = new Map<string, { codec: Codec<unknown>; partitions: number }>();
-    for (const o of g.outputs) {
-      try {
-        outputs.set(o.topic, { codec: o.codec, partitions: await resolvePartitions(cluster, o.topic) });
-      } catch (error) {
-        throw fail(`output: ${(error as Error).message}`);
-      }
-    }
+    const { partitions: n, outputs } = await prepareGroupTopics(
+      cluster,
+      g as Group<unknown, unknown>,
+      this.policy,
+    );
     for (const l of g.lookups) {
       const view = new View<unknown>({
         cluster,
@@ -359,10 +276,9 @@ export class Processor<V = unknown, L = unknown> {
       committable: (topic, partition, offset) => {
         // In exactly-once mode offsets are committed inside each partition's transaction.
         if (this.exactlyOnce) return;
-        this.toCommit.set(`${topic}/${partition}`, { topic, partition, offset });
-        void this.commitNow();
+        this.committer.committable(topic, partition, offset);
       },
-      commitNow: () => this.commitNow(),
+      commitNow: () => this.committer.commitNow(),
       partitionRunning: (partition) => this.logger.debug({ partition }, 'partition running'),
       fail: (error) => this.fail(error),
     };
@@ -391,45 +307,44 @@ export class Processor<V = unknown, L = unknown> {
             this.tasks.delete(p);
           }),
         );
-        for (const key of [...this.toCommit.keys()]) {
-          if (partitions.includes(Number(key.slice(key.lastIndexOf('/') + 1)))) this.toCommit.delete(key);
-        }
+        this.committer.forget(partitions);
         this.notifyTasksChanged();
         await this.standby?.reconcile(new Set(this.tasks.keys()));
       },
       batch: async (partition, records) => {
         const task = this.tasks.get(partition);
         if (!task) throw new Error(`group "${this.group.name}": batch for unowned partition ${partition}`);
-        await task.process(records);
+        try {
+          await task.process(records);
+        } catch (error) {
+          if (error instanceof TransactionFailed && this.mayRestart(partition, task, error)) {
+            throw new PartitionRestart(partition, error);
+          }
+          const failure = error instanceof Error ? error : new Error(String(error));
+          this.fail(failure);
+          throw failure;
+        }
       },
       ready: (partition) => this.tasks.get(partition)?.ready ?? Promise.resolve(),
       drain: async (partition) => {
         await this.tasks.get(partition)?.drain();
-        await this.commitNow();
+        await this.committer.commitNow();
       },
-      crashed: (error) => this.fail(error),
+      // A consumer that cannot restart a partition (the memory cluster) reports it as a crash.
+      crashed: (error) => this.fail(error instanceof PartitionRestart ? error.reason : error),
     };
   }
 
-  /** One commit request at a time; offsets that became committable meanwhile go in the next. */
-  private commitNow(): Promise<void> {
-    if (this.commitInFlight) {
-      return this.commitInFlight.then(() => (this.toCommit.size > 0 ? this.commitNow() : undefined));
+  /** A failed transaction: restart the partition (logged) or, out of budget, fail the processor. */
+  private mayRestart(partition: number, task: PartitionTask, error: TransactionFailed): boolean {
+    const { allowed, inARow } = this.restarts.allow(partition, task.committedTransactions > 0);
+    if (allowed) {
+      this.logger.warn(
+        { partition, restart: inARow, err: error },
+        'a transaction failed; the partition restarts from its committed state',
+      );
     }
-    if (this.toCommit.size === 0 || !this.consumer) return Promise.resolve();
-    const offsets = [...this.toCommit.values()];
-    this.toCommit.clear();
-    const consumer = this.consumer;
-    this.commitInFlight = consumer
-      .commit(offsets)
-      .catch((error: unknown) => {
-        // A failed commit loses nothing (the messages are processed again), but say so.
-        this.logger.warn({ err: error }, 'commit failed; uncommitted messages will be processed again');
-      })
-      .finally(() => {
-        this.commitInFlight = undefined;
-      });
-    return this.commitInFlight;
+    return allowed;
   }
 
   stats(): ProcessorStats {

@@ -26,6 +26,8 @@ export interface InstanceConfig {
   readonly standby?: boolean;
   readonly guarantee?: 'at-least-once' | 'exactly-once';
   readonly sessionTimeoutMs?: number;
+  /** `edges`: the table+loopback group of support/edge-group.ts; default the tally group. */
+  readonly kind?: 'tally' | 'edges';
 }
 
 /**
@@ -77,6 +79,7 @@ export class Instance {
         GOKA_STANDBY: this.config.standby ? '1' : '0',
         GOKA_GUARANTEE: this.config.guarantee ?? 'at-least-once',
         GOKA_SESSION_MS: String(this.config.sessionTimeoutMs ?? 6_000),
+        GOKA_KIND: this.config.kind ?? 'tally',
       },
     });
     const keep = (chunk: Buffer) => {

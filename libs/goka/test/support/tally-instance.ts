@@ -3,12 +3,14 @@
  * SIGKILL it. Run with `node --import tsx tally-instance.ts`; configured through env:
  *   GOKA_BROKERS, GOKA_GROUP, GOKA_TOPIC, GOKA_STORE (levelStorage dir), GOKA_INSTANCE (this
  *   incarnation's name), GOKA_STATS (file the instance rewrites with its stats every 100 ms),
- *   GOKA_STANDBY=1 (hot standby), GOKA_GUARANTEE (at-least-once | exactly-once), GOKA_SESSION_MS.
+ *   GOKA_STANDBY=1 (hot standby), GOKA_GUARANTEE (at-least-once | exactly-once), GOKA_SESSION_MS,
+ *   GOKA_KIND=edges for the table+loopback group of support/edge-group.ts instead of the tally.
  * SIGTERM stops the processor gracefully (drain, commit, leave the group) and exits 0; a
  * failed processor exits 1. Either way the stats file says why.
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import { kafkaCluster, levelStorage, Processor } from '../../src/index.ts';
+import { type Group, kafkaCluster, levelStorage, Processor } from '../../src/index.ts';
+import { edgeGroup } from './edge-group.ts';
 import { tallyGroup, testLogger } from './kafka.ts';
 
 function env(name: string): string {
@@ -26,7 +28,11 @@ const cluster = kafkaCluster({
   heartbeatIntervalMs: 1_000,
   logger: testLogger(instance),
 });
-const processor = new Processor(tallyGroup(env('GOKA_GROUP'), env('GOKA_TOPIC'), instance), {
+const group: Group<unknown, unknown> =
+  process.env.GOKA_KIND === 'edges'
+    ? (edgeGroup(env('GOKA_GROUP'), env('GOKA_TOPIC')) as Group<unknown, unknown>)
+    : (tallyGroup(env('GOKA_GROUP'), env('GOKA_TOPIC'), instance) as Group<unknown, unknown>);
+const processor = new Processor(group, {
   cluster,
   storage: levelStorage({ path: env('GOKA_STORE') }),
   standby: process.env.GOKA_STANDBY === '1',

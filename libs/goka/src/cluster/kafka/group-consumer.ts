@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
+import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
@@ -168,6 +169,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
           let committed: Map<string, number>;
           try {
             committed = await this.admin.committedOffsets(this.options.group, this.options.topics, partition);
+            // A topic with nothing committed starts at its beginning (the subscription reads from
+            // the beginning). Seek there too: after a restarted partition, kafkajs' own position
+            // may lie past records that an aborted transaction had consumed.
+            for (const topic of this.options.topics) {
+              if (committed.has(topic)) continue;
+              const low = (await this.admin.offsets(topic)).find((o) => o.partition === partition)?.low;
+              if (low !== undefined) committed.set(topic, low);
+            }
           } catch (error) {
             this.fail(
               new Error(`group ${this.options.group}: cannot read committed offsets`, { cause: error }),
@@ -191,6 +200,31 @@ export class KafkaGroupConsumer implements GroupConsumer {
       },
       () => undefined, // a partition that cannot get ready fails the processor through its own path
     );
+  }
+
+  /**
+   * The handler gave up a partition's task (its transaction failed and was aborted) but the
+   * partition is still ours: the partition is paused, its task replaced by a new one through
+   * revoked/assigned, and it resumes at the committed offsets once the new task is ready — the
+   * same path as a partition that arrives in a rebalance. A rebalance that takes the partition
+   * away meanwhile wins: then there is nothing to restart.
+   */
+  private restart(partition: number, reason: PartitionRestart): void {
+    this.logger.warn({ partition, err: reason.reason }, 'restarting a partition from its committed offsets');
+    this.pause([partition]);
+    const epoch = ++this.epoch;
+    this.epochs.set(partition, epoch);
+    const { handler } = this.options;
+    const stillOurs = () => this.owned.has(partition) && this.active && this.epochs.get(partition) === epoch;
+    this.chain = this.chain
+      .then(async () => {
+        if (!stillOurs()) return;
+        await handler.revoked([partition]);
+        if (!stillOurs()) return;
+        await handler.assigned([partition]);
+        this.resumeWhenReady(partition, epoch);
+      })
+      .catch((error: unknown) => this.fail(asError(error)));
   }
 
   /**
@@ -269,6 +303,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
       resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       await handler.drain?.(partition);
     } catch (error) {
+      // The batch is left unresolved either way.
+      if (error instanceof PartitionRestart) {
+        if (this.accepts(partition)) this.restart(partition, error);
+        return;
+      }
       // Never rethrow into kafkajs: it retries the batch, crashes, restarts on the same record
       // and loops forever. A failing handler fails the processor instead (its error policy
       // already decided that this error stops it).

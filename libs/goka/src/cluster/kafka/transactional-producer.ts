@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, RetryOptions } from 'kafkajs';
 import type { CommitOffset, OutgoingRecord, RecordMetadata, TransactionalProducer } from '../cluster.ts';
 import { KafkaProducer, sendInChunks } from './producer.ts';
@@ -69,16 +70,35 @@ export class KafkaTransactionalProducer extends KafkaProducer implements Transac
           byTopic.set(o.topic, list);
           list.push({ partition: o.partition, offset: String(o.offset) });
         }
-        await transaction.sendOffsets({
-          consumerGroupId: group,
-          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-        });
+        const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+        await retryConcurrent(() => transaction.sendOffsets({ consumerGroupId: group, topics }));
       }
       await transaction.commit();
       return metas;
     } catch (error) {
       await transaction.abort().catch(() => undefined);
       throw error;
+    }
+  }
+}
+
+/** Attempts of AddOffsetsToTxn answered CONCURRENT_TRANSACTIONS, 20 ms apart and doubling (~5 s). */
+const CONCURRENT_ATTEMPTS = 8;
+
+/**
+ * kafkajs retries CONCURRENT_TRANSACTIONS for records (AddPartitionsToTxn inside its send
+ * retries) but not for AddOffsetsToTxn, the first request of a transaction that has only
+ * offsets to commit (a batch whose messages had no effects): there, the previous transaction's
+ * markers still being written failed the whole transaction. Retried here like the Java client.
+ */
+async function retryConcurrent<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (type !== 'CONCURRENT_TRANSACTIONS' || i >= CONCURRENT_ATTEMPTS) throw error;
+      await sleep(20 * 2 ** (i - 1));
     }
   }
 }

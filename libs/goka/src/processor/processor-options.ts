@@ -1,0 +1,59 @@
+import type { Cluster } from '../cluster/cluster.ts';
+import type { Logger } from '../logger.ts';
+import type { RecoverySnapshot } from '../recovery-progress.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { PartitionStats } from './partition-task.ts';
+import type { ErrorPolicy } from './runtime.ts';
+
+export interface ProcessorOptions {
+  readonly cluster: Cluster;
+  /** Store builder for the group table, joined and looked-up tables. Default `memoryStorage()`. */
+  readonly storage?: Storage;
+  /** What a throwing callback or an undecodable record does. Default `'fail'`. */
+  readonly onError?: ErrorPolicy;
+  readonly logger?: Logger;
+  /**
+   * Hot standby: also keep the table partitions (group table, joined tables) this instance does
+   * not own warm in local stores, so a partition that moves here recovers only the changelog's
+   * tail. Costs a changelog reader per table and non-owned partition. Default false.
+   */
+  readonly standby?: boolean;
+  /**
+   * Table values each partition keeps in memory (LRU), so hot keys need no store read.
+   * Default 10,000; 0 disables the cache.
+   */
+  readonly cacheSize?: number;
+  /**
+   * Bytes (keys and values) the value cache of each partition may hold; whichever of the two
+   * bounds is reached first evicts. Default 16 MiB.
+   */
+  readonly cacheBytes?: number;
+  /**
+   * `'at-least-once'` (default): effects are sent as they happen and offsets committed once
+   * acknowledged; a crash may process uncommitted messages again. `'exactly-once'`: each
+   * delivered batch's table writes, emits, loopbacks and input offsets go out in one Kafka
+   * transaction per partition, so a crash never applies a message twice (consumers of the
+   * outputs must read committed, which is kafkajs' default).
+   */
+  readonly guarantee?: Guarantee;
+}
+
+export type Guarantee = 'at-least-once' | 'exactly-once';
+
+export type ProcessorState =
+  | 'idle'
+  | 'starting'
+  | 'recovering'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'failed';
+
+export interface ProcessorStats {
+  readonly group: string;
+  readonly state: ProcessorState;
+  readonly partitions: readonly PartitionStats[];
+  readonly processed: number;
+  readonly deadLettered: number;
+  readonly recovery: RecoverySnapshot;
+}
