@@ -5,7 +5,6 @@ import {
   mutuallyCompatible,
   type PairState,
   type Profile,
-  pairKey,
   parsePairKey,
   type UserState,
 } from '@showcase/contracts';
@@ -49,6 +48,8 @@ export class UserDirectory {
   private readonly online = new Set<string>();
   private readonly spamBlocked = new Set<string>();
   private readonly blockPairs = new Set<string>();
+  /** The same block edges by the row's user: a query looks up its caller's set once. */
+  private readonly blockedOthers = new Map<string, Set<string>>();
   private readonly interned = new Map<string, Profile>();
   private readonly listeners = new Set<(change: DirectoryChange) => void>();
 
@@ -94,6 +95,17 @@ export class UserDirectory {
     else this.blockPairs.delete(key);
     if (was !== this.blockPairs.has(key)) {
       const { user, other } = parsePairKey(key);
+      let others = this.blockedOthers.get(user);
+      if (!was) {
+        if (others === undefined) {
+          others = new Set();
+          this.blockedOthers.set(user, others);
+        }
+        others.add(other);
+      } else if (others !== undefined) {
+        others.delete(other);
+        if (others.size === 0) this.blockedOthers.delete(user);
+      }
       this.emit({ kind: 'pair', user, other });
     }
   }
@@ -115,7 +127,7 @@ export class UserDirectory {
   }
 
   isPairBlocked(user: string, other: string): boolean {
-    return this.blockPairs.has(pairKey(user, other));
+    return this.blockedOthers.get(user)?.has(other) === true;
   }
 
   /**
@@ -128,7 +140,7 @@ export class UserDirectory {
     if (p === undefined || !this.grid.has(other)) return false;
     if (onlineOnly && !this.online.has(other)) return false;
     if (!mutuallyCompatible(callerProfile, p)) return false;
-    return !this.spamBlocked.has(other) && !this.blockPairs.has(pairKey(caller, other));
+    return !this.spamBlocked.has(other) && !this.isPairBlocked(caller, other);
   }
 
   /**
@@ -141,6 +153,7 @@ export class UserDirectory {
     const at = this.locations.get(caller);
     if (me === undefined || at === undefined) return undefined;
     const verdicts = new Map<Profile, boolean>();
+    const blocked = this.blockedOthers.get(caller);
     const hits = closestWithin(this.grid, at, query.radiusKm, query.limit, (id) => {
       if (id === caller) return false;
       if (query.onlineOnly && !this.online.has(id)) return false;
@@ -150,7 +163,7 @@ export class UserDirectory {
         ok = mutuallyCompatible(me, p);
         verdicts.set(p, ok);
       }
-      return ok && !this.spamBlocked.has(id) && !this.blockPairs.has(pairKey(caller, id));
+      return ok && !this.spamBlocked.has(id) && blocked?.has(id) !== true;
     });
     return hits.map(({ id, distanceKm }) => {
       const p = this.profiles.get(id)!;
