@@ -9,6 +9,7 @@ import {
   type UserState,
 } from '@showcase/contracts';
 import { closestWithin, GeoGridIndex, type LatLon } from '@showcase/geo';
+import { compatibleTags, ONLINE, profileTag, UNPACKED } from './profile-tag.ts';
 
 /** One row of a nearby answer (SERVICES.md). */
 export interface NearbyUser {
@@ -75,7 +76,8 @@ export class UserDirectory {
     else this.locations.delete(user);
     if (state?.online) this.online.add(user);
     else this.online.delete(user);
-    if (state?.profile && state.location) this.grid.set(user, state.location);
+    if (state?.profile && state.location)
+      this.grid.set(user, state.location, profileTag(state.profile, state.online));
     else this.grid.delete(user);
     this.emit({ kind: 'user', user });
   }
@@ -152,17 +154,17 @@ export class UserDirectory {
     const me = this.profiles.get(caller);
     const at = this.locations.get(caller);
     if (me === undefined || at === undefined) return undefined;
-    const verdicts = new Map<Profile, boolean>();
+    const mine = profileTag(me, false);
     const blocked = this.blockedOthers.get(caller);
-    const hits = closestWithin(this.grid, at, query.radiusKm, query.limit, (id) => {
+    // Filters on the candidate's grid tag (packed profile + presence): no lookup per candidate.
+    // Profiles the tag cannot hold (UNPACKED) take the object path.
+    const hits = closestWithin(this.grid, at, query.radiusKm, query.limit, (id, _d, tag) => {
       if (id === caller) return false;
-      if (query.onlineOnly && !this.online.has(id)) return false;
-      const p = this.profiles.get(id)!;
-      let ok = verdicts.get(p);
-      if (ok === undefined) {
-        ok = mutuallyCompatible(me, p);
-        verdicts.set(p, ok);
-      }
+      if (query.onlineOnly && (tag & ONLINE) === 0) return false;
+      const ok =
+        ((mine | tag) & UNPACKED) === 0
+          ? compatibleTags(mine, tag)
+          : mutuallyCompatible(me, this.profiles.get(id)!);
       return ok && !this.spamBlocked.has(id) && blocked?.has(id) !== true;
     });
     return hits.map(({ id, distanceKm }) => {
