@@ -1,32 +1,57 @@
 /**
  * 8 match-search: the service's search core on the real broker, in the bench's child processes.
- * Fixture: N users (profile, location, presence = 3 N updates) loaded through the users processor
- * into LevelDB stores (an in-process service instance), then stopped. Each repetition:
+ * Fixture: N users loaded through the users processor into LevelDB stores (an in-process service
+ * instance without HTTP), then stopped. The users' updates (profile + location, presence for the
+ * online half: 2.5 N records) are written by a driver process (match-search-driver.ts: raw
+ * kafkajs, large batches), so the instance's process does only the service's work: the users
+ * group folds them into its table, the view taps the table into the grid. Each repetition:
  * - recovery: a new instance on that data dir until /readyz would say ready (stores reopened,
  *   grid seeded from the view store, changelog tail replayed), and its RSS;
- * - load: 20,000 more users (60,000 updates) emitted at once → all visible in the grid, users/s;
+ * - load: 20,000 more users (MATCH_SEARCH_LOAD_USERS) written at once → all visible in the grid;
  * - in-process nearby (radius 5 / 50 / 200 km, limit 100, mutual filters and blocks; 50 km also
  *   with online=true): p50 / p99 and queries/s of busy time, one at a time, yielding in between;
- * - baseline: a naive linear scan over the same users with the same rules, 50 km (same run);
- * - HTTP: GET /users/:id/nearby?radiusKm=50&limit=100 with 16 concurrent keep-alive clients in
- *   the same process (so client and server share the 2 cores), random callers.
+ * - baseline: a naive linear scan over the same users with the same rules, 50 km (same run;
+ *   at most 50 scans or 15 s of scanning);
+ * - HTTP: GET /users/:id/nearby?radiusKm=50&limit=100, autocannon in the driver process with
+ *   16 keep-alive connections, 2,000 random callers (client and server share the 2 cores).
  * N: 3,000 quick; full: 50,000, or MATCH_SEARCH_USERS (e.g. 1000000) for the issue's size.
  * Topic and group names are the service's contract names (a fresh broker is assumed, as
  * `npm run bench` starts one); user ids carry the run id.
  */
 import { join } from 'node:path';
-import { mutuallyCompatible, type Profile, type UserUpdate, userUpdates } from '@showcase/contracts';
+import { mutuallyCompatible, type Profile, userUpdates } from '@showcase/contracts';
 import { haversineKm, type LatLon } from '@showcase/geo';
-import { Emitter, levelStorage } from '@showcase/goka';
+import { Random } from '@showcase/geo/testing';
+import { levelStorage } from '@showcase/goka';
 import { createMatchSearch, type MatchSearch } from '@showcase/match-search';
-import { CityPopulation } from '@showcase/match-search/simulator/population';
-import { mintToken } from '@showcase/service-kit';
 import { gokaCluster } from '../cluster.ts';
+import { spawnNode, stopChild } from '../processes.ts';
 import type { Measurements, Scenario, TaskContext } from '../scenario.ts';
 import { nowMs, Samples } from '../stats.ts';
+import type {
+  DriverRequest,
+  DriverResponse,
+  DriverTask,
+  EmitReply,
+  EmitTask,
+  HttpReply,
+  HttpTask,
+} from './match-search-driver.ts';
+
+const DRIVER = join(import.meta.dirname, 'match-search-driver.ts');
 
 const SECRET = 'bench-only-auth-secret-0123456789';
 const LOAD_USERS = 20_000;
+
+/** Users each repetition adds while measuring the load rate (MATCH_SEARCH_LOAD_USERS overrides). */
+function loadUsersOf(n: number): number {
+  const set = process.env.MATCH_SEARCH_LOAD_USERS;
+  if (set === undefined) return Math.min(LOAD_USERS, n);
+  const load = Number(set);
+  if (!Number.isInteger(load) || load < 1)
+    throw new Error(`MATCH_SEARCH_LOAD_USERS must be an integer ≥ 1 (got ${set})`);
+  return load;
+}
 
 function usersOf(ctx: TaskContext): number {
   if (ctx.mode === 'quick') return 3_000;
@@ -36,11 +61,51 @@ function usersOf(ctx: TaskContext): number {
   return n;
 }
 
+/**
+ * The driver process (load writer and HTTP client), started at once: it loads while the instance
+ * starts. `call` sends one task and resolves with its answer.
+ */
+function startDriver() {
+  const child = spawnNode(DRIVER, []);
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  let ready!: () => void;
+  const started = new Promise<void>((r) => {
+    ready = r;
+  });
+  child.on('message', (m: DriverResponse) => {
+    if (m.seq === 0) return ready();
+    const w = waiting.get(m.seq);
+    waiting.delete(m.seq);
+    if (m.ok) w?.resolve(m.value);
+    else w?.reject(new Error(m.error));
+  });
+  child.once('exit', (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`match-search driver exited (${code})`));
+    waiting.clear();
+  });
+  return {
+    ready: started,
+    async call<T extends EmitReply | HttpReply>(task: DriverTask): Promise<T> {
+      await started;
+      const id = ++seq;
+      const answer = new Promise<T>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      });
+      child.send({ seq: id, task } satisfies DriverRequest);
+      return answer;
+    },
+    stop: () => stopChild(child),
+  };
+}
+type Driver = ReturnType<typeof startDriver>;
+
 async function startInstance(ctx: TaskContext, clientId: string, listen: boolean) {
   const cluster = gokaCluster(ctx.brokers, clientId);
   // match-search's topics are contract topics with fixed names: on a broker that already has
   // them (another bench run, or the test suite's shared broker) take their partition count.
   const existing = await cluster.partitionCount(userUpdates.name);
+  const partitions = existing ?? ctx.sizes.partitions;
   const built = await createMatchSearch({
     cluster,
     storage: (component) => levelStorage({ path: join(ctx.workDir, 'match-search', component) }),
@@ -49,54 +114,54 @@ async function startInstance(ctx: TaskContext, clientId: string, listen: boolean
       LOG_LEVEL: 'warn',
       PORT: '0',
       HOST: '127.0.0.1',
-      PARTITIONS: String(existing ?? ctx.sizes.partitions),
+      PARTITIONS: String(partitions),
     },
   });
   built.service.onStop(() => cluster.close());
   const url = await built.service.start({ listen });
   await built.service.whenReady(30 * 60_000);
-  return { ...built, url, cluster };
+  return { ...built, url, partitions };
 }
 
-/** Emits `users` joins (3 updates each) and resolves when the grid holds all of them. */
+/**
+ * Loads `count` users (ids `${prefix}${i}`) through the processors: the driver process writes
+ * their updates to the input topic, the users group folds them into its table, the instance's
+ * view taps the table into the index. Resolves with the time until all of them are visible.
+ */
 async function loadUsers(
-  instance: MatchSearch & { cluster: ReturnType<typeof gokaCluster> },
-  ids: string[],
-  pop: CityPopulation,
+  ctx: TaskContext,
+  driver: Driver,
+  instance: MatchSearch,
+  partitions: number,
+  load: { prefix: string; count: number; seed: number },
   log: (l: string) => void,
 ) {
-  const emitter = new Emitter({
-    cluster: instance.cluster,
-    topic: userUpdates.name,
-    codec: userUpdates.codec,
-  });
-  const expected = ids.length * 3;
+  await driver.ready;
   let seen = 0;
   const off = instance.directory.onChange((c) => {
     if (c.kind === 'user') seen++;
   });
   const started = nowMs();
   try {
-    const window: Promise<unknown>[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const { updates } = pop.join(ids[i]!, Date.now(), pop.rnd.next() < 0.5);
-      for (const u of updates) window.push(emitter.emit(u.user, u as UserUpdate));
-      if (window.length >= 6_000) await Promise.all(window.splice(0));
-      if (i > 0 && i % 100_000 === 0) log(`emitted ${i} users`);
-    }
-    await Promise.all(window);
+    const task: EmitTask = {
+      kind: 'emit',
+      brokers: ctx.brokers,
+      clientId: `bench-match-search-driver-${ctx.runId}`,
+      partitions,
+      ...load,
+    };
+    const { updates } = await driver.call<EmitReply>(task);
     let last = nowMs();
-    while (seen < expected) {
+    while (seen < updates) {
       await new Promise((r) => setTimeout(r, 50));
       if (nowMs() - last > 10_000) {
-        log(`visible ${seen}/${expected} updates`);
+        log(`visible ${seen}/${updates} updates`);
         last = nowMs();
       }
     }
     return nowMs() - started;
   } finally {
     off();
-    await emitter.close();
   }
 }
 
@@ -125,10 +190,12 @@ function linearScan(instance: MatchSearch, all: string[], caller: string, radius
  * instance's processor and views), which the figures exclude: a loop that blocked for the whole
  * phase would get the processor evicted and the next phase would pay for its rejoin.
  */
-async function timed(count: number, one: (i: number) => void) {
+async function timed(count: number, one: (i: number) => void, budgetMs = Number.POSITIVE_INFINITY) {
   const samples = new Samples(count);
   let busy = 0;
-  for (let i = 0; i < count; i++) {
+  let i = 0;
+  // A budget bounds the slow baseline at 1 M users (≈ 1 s a scan); at least 5 samples.
+  for (; i < count && (i < 5 || busy < budgetMs); i++) {
     const t = nowMs();
     one(i);
     const took = nowMs() - t;
@@ -137,34 +204,21 @@ async function timed(count: number, one: (i: number) => void) {
     await new Promise((r) => setImmediate(r));
   }
   const [p50, p99] = samples.percentiles(50, 99);
-  return { p50: p50!, p99: p99!, qps: count / (busy / 1000) };
+  return { p50: p50!, p99: p99!, qps: i / (busy / 1000) };
 }
 
-async function httpLoad(url: string, callers: string[], durationMs: number, connections: number) {
-  const samples = new Samples(100_000);
-  const tokens = new Map(
-    callers.map((c) => [c, `Bearer ${mintToken({ secret: SECRET, user: c, ttlSeconds: 3600 })}`]),
-  );
-  let done = 0;
-  let k = 0;
-  const deadline = nowMs() + durationMs;
-  const started = nowMs();
-  const worker = async () => {
-    while (nowMs() < deadline) {
-      const caller = callers[k++ % callers.length]!;
-      const t = nowMs();
-      const res = await fetch(`${url}/users/${caller}/nearby?radiusKm=50&limit=100`, {
-        headers: { authorization: tokens.get(caller)! },
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`GET nearby: ${res.status}`);
-      samples.add(nowMs() - t);
-      done++;
-    }
+/** GET nearby over HTTP from the driver process (autocannon), random callers. */
+function httpLoad(ctx: TaskContext, driver: Driver, url: string, callers: string[], connections: number) {
+  const task: HttpTask = {
+    kind: 'http',
+    url,
+    secret: SECRET,
+    callers,
+    query: 'radiusKm=50&limit=100',
+    durationMs: ctx.sizes.httpMs,
+    connections,
   };
-  await Promise.all(Array.from({ length: connections }, worker));
-  const [p50, p99] = samples.percentiles(50, 99);
-  return { qps: done / ((nowMs() - started) / 1000), p50: p50!, p99: p99! };
+  return driver.call<HttpReply>(task);
 }
 
 export const matchSearch: Scenario = {
@@ -176,15 +230,16 @@ export const matchSearch: Scenario = {
       name: 'match-search-population',
       async create(ctx, log) {
         const n = usersOf(ctx);
+        const driver = startDriver();
         const instance = await startInstance(ctx, `bench-match-search-load-${ctx.runId}`, false);
         try {
-          const ids = Array.from({ length: n }, (_, i) => `${ctx.runId}-u${i}`);
-          const ms = await loadUsers(instance, ids, new CityPopulation(1), log);
+          const load = { prefix: `${ctx.runId}-u`, count: n, seed: 1 };
+          const ms = await loadUsers(ctx, driver, instance, instance.partitions, load, log);
           log(
-            `loaded ${n} users (${3 * n} updates) in ${(ms / 1000).toFixed(1)} s: ${Math.round(n / (ms / 1000))} users/s`,
+            `loaded ${n} users in ${(ms / 1000).toFixed(1)} s: ${Math.round(n / (ms / 1000))} users/s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
           );
         } finally {
-          await instance.service.stop();
+          await Promise.all([instance.service.stop(), driver.stop()]);
         }
         return { users: n };
       },
@@ -198,18 +253,17 @@ export const matchSearch: Scenario = {
         const started = nowMs();
         const instance = await startInstance(ctx, `bench-match-search-${ctx.runId}-${rep}`, true);
         const recoveryMs = nowMs() - started;
+        // Started after the recovery (not to share its CPU), before the load's clock starts.
+        const driver = startDriver();
         const rssMiB = process.memoryUsage().rss / 2 ** 20;
         log(
           `instance ready in ${(recoveryMs / 1000).toFixed(1)} s, ${instance.directory.searchable} searchable users, RSS ${rssMiB.toFixed(0)} MiB`,
         );
         try {
-          const pop = new CityPopulation(100 + rep);
-          const fresh = Array.from(
-            { length: Math.min(LOAD_USERS, n) },
-            (_, i) => `${ctx.runId}-r${rep}-u${i}`,
-          );
-          const loadMs = await loadUsers(instance, fresh, pop, log);
-          const callers = Array.from({ length: 2_000 }, () => `${ctx.runId}-u${pop.rnd.int(0, n - 1)}`);
+          const fresh = { prefix: `${ctx.runId}-r${rep}-u`, count: loadUsersOf(n), seed: 100 + rep };
+          const loadMs = await loadUsers(ctx, driver, instance, instance.partitions, fresh, log);
+          const rnd = new Random(200 + rep);
+          const callers = Array.from({ length: 2_000 }, () => `${ctx.runId}-u${rnd.int(0, n - 1)}`);
           const q = (radiusKm: number, onlineOnly = false) =>
             timed(callers.length, (i) =>
               instance.directory.nearby(callers[i]!, { radiusKm, limit: 100, onlineOnly }),
@@ -219,15 +273,15 @@ export const matchSearch: Scenario = {
           const q200 = await q(200);
           const q50online = await q(50, true);
           const all = [...instance.directory.grid.within({ lat: 0, lon: 0 }, 21_000)].map((h) => h.id);
-          const scan = await timed(50, (i) => linearScan(instance, all, callers[i]!, 50, 100));
+          const scan = await timed(50, (i) => linearScan(instance, all, callers[i]!, 50, 100), 15_000);
           log(`in-process 50 km p99 ${q50.p99.toFixed(2)} ms, linear scan p50 ${scan.p50.toFixed(1)} ms`);
-          const http = await httpLoad(instance.url, callers, ctx.sizes.httpMs, 16);
+          const http = await httpLoad(ctx, driver, instance.url, callers, 16);
           const m: Measurements = {
             users: instance.directory.searchable,
             recoveryMs,
             rssMiB,
             peakRssMiB: process.resourceUsage().maxRSS / 1024,
-            loadUsersPerS: fresh.length / (loadMs / 1000),
+            loadUsersPerS: fresh.count / (loadMs / 1000),
             q5p50: q5.p50,
             q5p99: q5.p99,
             q5qps: q5.qps,
@@ -247,7 +301,7 @@ export const matchSearch: Scenario = {
           };
           return m;
         } finally {
-          await instance.service.stop();
+          await Promise.all([instance.service.stop(), driver.stop()]);
         }
       },
     },

@@ -17,18 +17,18 @@ export function closestWithin(
   center: LatLon,
   radiusKm: number,
   limit: number,
-  accept: (id: string, distanceKm: number) => boolean = () => true,
+  accept: (id: string, distanceKm: number, tag: number) => boolean = () => true,
 ): Neighbour[] {
   if (!Number.isInteger(limit) || limit < 0)
     throw new RangeError(`limit must be an integer ≥ 0 (got ${limit})`);
   const heap: Neighbour[] = [];
   if (limit === 0) return heap;
-  index.visitWithin(center, radiusKm, (id, distanceKm) => {
+  index.visitWithin(center, radiusKm, (id, distanceKm, tag) => {
     if (heap.length === limit) {
       const worst = heap[0]!;
       if (distanceKm > worst.distanceKm || (distanceKm === worst.distanceKm && id > worst.id)) return;
     }
-    if (!accept(id, distanceKm)) return;
+    if (!accept(id, distanceKm, tag)) return;
     const n = { id, distanceKm };
     if (heap.length < limit) {
       heap.push(n);

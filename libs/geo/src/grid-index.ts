@@ -25,6 +25,8 @@ interface Cell {
   readonly ids: string[];
   readonly lats: number[];
   readonly lons: number[];
+  /** A caller-defined small integer per point (e.g. packed filter fields), read by a scan without a lookup. */
+  readonly tags: number[];
 }
 
 interface Entry {
@@ -70,8 +72,12 @@ export class GeoGridIndex {
     return e === undefined ? undefined : { lat: e.lat, lon: e.lon };
   }
 
-  /** Inserts or moves `id`. Throws a RangeError for coordinates outside [-90, 90] × [-180, 180]. */
-  set(id: string, position: LatLon): void {
+  /**
+   * Inserts or moves `id`, with an optional integer `tag` handed to `visitWithin`'s callback (a
+   * query can filter on it without a per-point map lookup). Throws a RangeError for coordinates
+   * outside [-90, 90] × [-180, 180].
+   */
+  set(id: string, position: LatLon, tag = 0): void {
     assertLatLon(position);
     const { lat, lon } = position;
     const row = this.rowOf(lat);
@@ -82,6 +88,7 @@ export class GeoGridIndex {
         this.entries.set(id, { cell: old.cell, slot: old.slot, lat, lon });
         old.cell.lats[old.slot] = lat;
         old.cell.lons[old.slot] = lon;
+        old.cell.tags[old.slot] = tag;
         return;
       }
       this.removeEntry(old);
@@ -89,13 +96,14 @@ export class GeoGridIndex {
     const key = row * this.cols + col;
     let cell = this.cells.get(key);
     if (cell === undefined) {
-      cell = { row, col, ids: [], lats: [], lons: [] };
+      cell = { row, col, ids: [], lats: [], lons: [], tags: [] };
       this.cells.set(key, cell);
     }
     const slot = cell.ids.length;
     cell.ids.push(id);
     cell.lats.push(lat);
     cell.lons.push(lon);
+    cell.tags.push(tag);
     this.entries.set(id, { cell, slot, lat, lon });
   }
 
@@ -124,8 +132,13 @@ export class GeoGridIndex {
   /**
    * The allocation-free form of `within`: calls `visit` for each point within the radius.
    * Distances are `haversineKm(center, point)`, the same expression a brute-force scan uses.
+   * `tag` is the point's tag from `set`.
    */
-  visitWithin(center: LatLon, radiusKm: number, visit: (id: string, distanceKm: number) => void): void {
+  visitWithin(
+    center: LatLon,
+    radiusKm: number,
+    visit: (id: string, distanceKm: number, tag: number) => void,
+  ): void {
     assertLatLon(center, 'center');
     if (!(radiusKm >= 0) || !Number.isFinite(radiusKm)) {
       throw new RangeError(`radiusKm must be a finite number ≥ 0 (got ${radiusKm})`);
@@ -146,7 +159,7 @@ export class GeoGridIndex {
     const sMax =
       halfAngle >= Math.PI / 2 ? Number.POSITIVE_INFINITY : Math.sin(halfAngle) ** 2 * (1 + 1e-9) + 1e-15;
     const scan = (cell: Cell): void => {
-      const { ids, lats, lons } = cell;
+      const { ids, lats, lons, tags } = cell;
       for (let i = 0; i < ids.length; i++) {
         const lat = lats[i]!;
         const dLat = (lat - cLat) * RAD;
@@ -154,7 +167,7 @@ export class GeoGridIndex {
         const s = Math.sin(dLat / 2) ** 2 + cosC * Math.cos(lat * RAD) * Math.sin(dLon / 2) ** 2;
         if (s > sMax) continue;
         const d = 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
-        if (d <= radiusKm) visit(ids[i]!, d);
+        if (d <= radiusKm) visit(ids[i]!, d, tags[i]!);
       }
     };
     if (coverCells > this.cells.size) {
@@ -202,12 +215,14 @@ export class GeoGridIndex {
       cell.ids[slot] = movedId;
       cell.lats[slot] = cell.lats[last]!;
       cell.lons[slot] = cell.lons[last]!;
+      cell.tags[slot] = cell.tags[last]!;
       const moved = this.entries.get(movedId)!;
       moved.slot = slot;
     }
     cell.ids.pop();
     cell.lats.pop();
     cell.lons.pop();
+    cell.tags.pop();
     if (cell.ids.length === 0) this.cells.delete(cell.row * this.cols + cell.col);
   }
 }

@@ -5,11 +5,11 @@ import {
   mutuallyCompatible,
   type PairState,
   type Profile,
-  pairKey,
   parsePairKey,
   type UserState,
 } from '@showcase/contracts';
 import { closestWithin, GeoGridIndex, type LatLon } from '@showcase/geo';
+import { compatibleTags, ONLINE, profileTag, UNPACKED } from './profile-tag.ts';
 
 /** One row of a nearby answer (SERVICES.md). */
 export interface NearbyUser {
@@ -49,6 +49,8 @@ export class UserDirectory {
   private readonly online = new Set<string>();
   private readonly spamBlocked = new Set<string>();
   private readonly blockPairs = new Set<string>();
+  /** The same block edges by the row's user: a query looks up its caller's set once. */
+  private readonly blockedOthers = new Map<string, Set<string>>();
   private readonly interned = new Map<string, Profile>();
   private readonly listeners = new Set<(change: DirectoryChange) => void>();
 
@@ -74,7 +76,8 @@ export class UserDirectory {
     else this.locations.delete(user);
     if (state?.online) this.online.add(user);
     else this.online.delete(user);
-    if (state?.profile && state.location) this.grid.set(user, state.location);
+    if (state?.profile && state.location)
+      this.grid.set(user, state.location, profileTag(state.profile, state.online));
     else this.grid.delete(user);
     this.emit({ kind: 'user', user });
   }
@@ -94,6 +97,17 @@ export class UserDirectory {
     else this.blockPairs.delete(key);
     if (was !== this.blockPairs.has(key)) {
       const { user, other } = parsePairKey(key);
+      let others = this.blockedOthers.get(user);
+      if (!was) {
+        if (others === undefined) {
+          others = new Set();
+          this.blockedOthers.set(user, others);
+        }
+        others.add(other);
+      } else if (others !== undefined) {
+        others.delete(other);
+        if (others.size === 0) this.blockedOthers.delete(user);
+      }
       this.emit({ kind: 'pair', user, other });
     }
   }
@@ -115,7 +129,7 @@ export class UserDirectory {
   }
 
   isPairBlocked(user: string, other: string): boolean {
-    return this.blockPairs.has(pairKey(user, other));
+    return this.blockedOthers.get(user)?.has(other) === true;
   }
 
   /**
@@ -128,7 +142,7 @@ export class UserDirectory {
     if (p === undefined || !this.grid.has(other)) return false;
     if (onlineOnly && !this.online.has(other)) return false;
     if (!mutuallyCompatible(callerProfile, p)) return false;
-    return !this.spamBlocked.has(other) && !this.blockPairs.has(pairKey(caller, other));
+    return !this.spamBlocked.has(other) && !this.isPairBlocked(caller, other);
   }
 
   /**
@@ -140,17 +154,18 @@ export class UserDirectory {
     const me = this.profiles.get(caller);
     const at = this.locations.get(caller);
     if (me === undefined || at === undefined) return undefined;
-    const verdicts = new Map<Profile, boolean>();
-    const hits = closestWithin(this.grid, at, query.radiusKm, query.limit, (id) => {
+    const mine = profileTag(me, false);
+    const blocked = this.blockedOthers.get(caller);
+    // Filters on the candidate's grid tag (packed profile + presence): no lookup per candidate.
+    // Profiles the tag cannot hold (UNPACKED) take the object path.
+    const hits = closestWithin(this.grid, at, query.radiusKm, query.limit, (id, _d, tag) => {
       if (id === caller) return false;
-      if (query.onlineOnly && !this.online.has(id)) return false;
-      const p = this.profiles.get(id)!;
-      let ok = verdicts.get(p);
-      if (ok === undefined) {
-        ok = mutuallyCompatible(me, p);
-        verdicts.set(p, ok);
-      }
-      return ok && !this.spamBlocked.has(id) && !this.blockPairs.has(pairKey(caller, id));
+      if (query.onlineOnly && (tag & ONLINE) === 0) return false;
+      const ok =
+        ((mine | tag) & UNPACKED) === 0
+          ? compatibleTags(mine, tag)
+          : mutuallyCompatible(me, this.profiles.get(id)!);
+      return ok && !this.spamBlocked.has(id) && blocked?.has(id) !== true;
     });
     return hits.map(({ id, distanceKm }) => {
       const p = this.profiles.get(id)!;
