@@ -45,15 +45,21 @@ export async function installAuth(
       algorithms: ['HS256'],
       extractToken: (request: FastifyRequest) => tokenOf(request),
     },
-    formatUser: (claims) => ({ id: claims.sub, admin: claims.role === 'admin', claims }),
+    formatUser: userOf,
   });
 
   const user: onRequestAsyncHookHandler = async (request) => {
-    if (!tokenOf(request)) throw unauthorized('missing bearer token (Authorization: Bearer <jwt>)');
-    try {
-      await request.jwtVerify();
-    } catch (error) {
-      throw unauthorized(`invalid token: ${(error as Error).message}`);
+    const token = tokenOf(request);
+    if (!token) throw unauthorized('missing bearer token (Authorization: Bearer <jwt>)');
+    const known = verified.get(request);
+    if (known?.token === token) {
+      request.user = userOf(known.claims);
+    } else {
+      try {
+        await request.jwtVerify();
+      } catch (error) {
+        throw unauthorized(`invalid token: ${(error as Error).message}`);
+      }
     }
     const problem = claimProblem(request.user.claims, Date.now() / 1000, rules);
     if (problem) throw unauthorized(`invalid token: ${problem}`);
@@ -71,6 +77,24 @@ export async function installAuth(
       }
     };
   return { user, admin, selfOrAdmin };
+}
+
+const userOf = (claims: TokenClaims): AuthUser => ({
+  id: claims.sub,
+  admin: claims.role === 'admin',
+  claims,
+});
+
+/** Tokens already verified for a request (by the rate limiter, with the same jwt verifier). */
+const verified = new WeakMap<FastifyRequest, { readonly token: string; readonly claims: TokenClaims }>();
+
+/**
+ * Records that `token` was verified for `request` by `app.jwt.verify` (the signature and the
+ * algorithm; the claim rules are checked again by the route's hook), so that the route's auth
+ * hook does not verify it a second time.
+ */
+export function rememberVerified(request: FastifyRequest, token: string, claims: TokenClaims): void {
+  verified.set(request, { token, claims });
 }
 
 /** Bearer header first; the `token` query parameter only for WebSocket upgrades. */
