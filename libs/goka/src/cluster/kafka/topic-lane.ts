@@ -21,17 +21,6 @@ export type PartitionSink = (
  */
 export const DETACH_AFTER_MS = 500;
 
-/**
- * Fetch sizes of a lane (kafkajs' defaults: 1 MiB per partition, 10 MiB per fetch). A fetch's
- * records stay alive until every partition's callback wrote them; with the defaults a 6-partition
- * recovery kept ~6 MiB of responses plus ~60,000 decoded messages alive across LevelDB writes, so
- * they outlived V8's young generation and the old space grew to ~180 MiB (peak RSS ~350 MiB for a
- * 1M-key view). At these sizes they die young: heap ~50 MiB, RSS ~150 MiB, the same records/s
- * (scratch measurements in the #17 note). The broker still returns at least one batch per fetch.
- */
-export const READER_FETCH_BYTES_PER_PARTITION = 256 * 1024;
-export const READER_FETCH_BYTES = 1024 * 1024;
-
 /** One user's claim on one partition of a lane: its position and its callback. */
 export class Subscription {
   /** Next offset to deliver. */
@@ -155,8 +144,6 @@ export class TopicLane {
       rebalanceTimeout: this.settings.rebalanceTimeout,
       maxWaitTimeInMs: this.settings.readerMaxWaitTime,
       allowAutoTopicCreation: false,
-      maxBytesPerPartition: READER_FETCH_BYTES_PER_PARTITION,
-      maxBytes: READER_FETCH_BYTES,
       retry: { restartOnFailure: async () => !this.closed },
     });
     this.consumer = consumer;
