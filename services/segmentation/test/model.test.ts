@@ -46,6 +46,31 @@ describe('online model', { timeout: 60_000 }, () => {
     }
   });
 
+  it('finds five overlapping groups whatever the order of the points: interleaved (a broker) or sorted by group within each round (the memory cluster)', () => {
+    // Five groups whose best two-way split explains only ~20 % of the spread (batch 2-means
+    // ratio ≈ 0.80): like the simulator's archetypes. With a split ratio of 0.8 the model split
+    // them only when each round of points arrived sorted by group — the memory cluster drains one
+    // input topic at a time, and each archetype acts mostly on its own topic — and stayed at one
+    // segment in the interleaved order the services produce over a real broker.
+    const mixture = { centres: centres(5, DIMS, 1), sd: 0.27 };
+    const round = 200;
+    for (let seed = 1; seed <= 4; seed++) {
+      const drawn = drawPoints(mixture, 1500, seed);
+      const sorted = Array.from({ length: Math.ceil(drawn.length / round) }, (_, r) =>
+        drawn.slice(r * round, (r + 1) * round).sort((a, b) => a.group - b.group),
+      ).flat();
+      for (const [order, points] of [
+        ['interleaved', drawn],
+        ['sorted by group per round', sorted],
+      ] as const) {
+        let m = emptyModel(DIMS, config.seed);
+        for (const [i, p] of points.entries()) m = learn(m, { user: 'u', x: p.x, at: i }, config, floors);
+        expect({ seed, order, segments: m.segments.length }).toEqual({ seed, order, segments: 5 });
+        expect(ari(m, mixture)).toBeGreaterThan(0.9);
+      }
+    }
+  });
+
   it('does not split a single group, even an elongated one', () => {
     const round = train(emptyModel(DIMS, 1), { centres: [new Array(DIMS).fill(0)], sd: 0.3 }, 6000, 1);
     expect(round.segments.length).toBe(1);

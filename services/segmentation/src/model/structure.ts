@@ -13,7 +13,7 @@ import { type ModelConfig, type ModelState, type Segment, scaledDistance2 } from
  *   `minSeparation` apart, each with `minHalfShare` of the weight — becomes two; the heavier half
  *   keeps the id, the other gets a new one. Never beyond `maxSegments`.
  *
- * The gap between `splitRatio` (0.6) and `mergeRatio` (0.8) is the hysteresis that keeps a pair
+ * The gap between `splitRatio` (0.85) and `mergeRatio` (0.9) is the hysteresis that keeps a pair
  * from flapping. Ids are never reused (`nextId` only grows), so an id names one group for life.
  */
 export function restructure(model: ModelState, scale: number[], config: ModelConfig, at: number): void {
