@@ -11,11 +11,17 @@ export function kafkajsLevel(logger: Logger): logLevel {
   return logLevel.NOTHING;
 }
 
+const FINITE_RETRIES = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 /**
  * Bridges kafkajs' logs into pino, so one logger configures both. kafkajs logs every protocol
  * error response of a connection at ERROR (e.g. "This server does not host this
  * topic-partition" for a metadata probe of a missing topic), although the request's caller
- * handles it; those go to debug, the caller reports what really matters.
+ * handles it; those go to debug, the caller reports what really matters. Its warning that a
+ * finite retry budget "may invalidate EoS guarantees" comes once per transactional producer (one
+ * per partition in exactly-once mode) and is a choice of this library, not news: a producer that
+ * runs out of retries fails its transaction, which restarts the partition from its committed
+ * state (see the README); it goes to debug too.
  */
 export function kafkajsLogCreator(logger: Logger): logCreator {
   return () =>
@@ -24,7 +30,8 @@ export function kafkajsLogCreator(logger: Logger): logCreator {
       const entry = { kafkajs: namespace, ...fields };
       const msg = `kafkajs: ${message}`;
       if (level === logLevel.ERROR && namespace !== 'Connection') logger.error(entry, msg);
-      else if (level === logLevel.ERROR || level === logLevel.DEBUG) logger.debug(entry, msg);
+      else if (level === logLevel.ERROR || level === logLevel.DEBUG || message === FINITE_RETRIES)
+        logger.debug(entry, msg);
       else if (level === logLevel.WARN) logger.warn(entry, msg);
       else logger.info(entry, msg);
     };
