@@ -3,7 +3,7 @@ import type { Consumer } from 'kafkajs';
 /**
  * What every long-lived kafkajs consumer of this library needs around kafkajs itself: heartbeats
  * while one batch takes long, and a fresh consumer when kafkajs gave up. Shared by the readers
- * (topic-lane.ts) and meant for the group consumer too (group-consumer.ts has its own copy).
+ * (topic-lane.ts) and the group consumer (group-consumer.ts).
  */
 
 /** How long after kafkajs gave up a new consumer is opened. */

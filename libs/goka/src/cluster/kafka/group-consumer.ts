@@ -4,6 +4,7 @@ import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
+import { asError, keepAlive, REOPEN_DELAY_MS, reopenLater } from './consumer-upkeep.ts';
 import { toConsumedRecord } from './records.ts';
 
 export interface ConsumerSettings {
@@ -60,7 +61,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private stopping: Promise<void> | undefined;
   /** Since when kafkajs keeps crashing without a successful join in between. */
   private failingSince: number | undefined;
-  private reopenTimer: NodeJS.Timeout | undefined;
+  private cancelReopen: (() => void) | undefined;
   private readonly logger: Logger;
 
   constructor(
@@ -253,20 +254,16 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.fail(error);
       return;
     }
-    this.logger.warn({ err: error }, 'kafka consumer gave up; a new one joins the group in 2 s');
-    const consumer = this.consumer;
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = undefined;
-      void (async () => {
-        await consumer?.disconnect().catch(() => undefined);
-        if (!this.active) return;
-        try {
-          await this.open();
-        } catch (err) {
-          this.onCrash(asError(err), false);
-        }
-      })();
-    }, 2_000);
+    this.logger.warn(
+      { err: error },
+      `kafka consumer gave up; a new one joins the group in ${REOPEN_DELAY_MS / 1000} s`,
+    );
+    this.cancelReopen = reopenLater({
+      consumer: this.consumer,
+      active: () => this.active,
+      open: () => this.open(),
+      failed: (err) => this.onCrash(err, false),
+    });
   }
 
   private eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -290,9 +287,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   private async deliver({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     const { partition } = batch;
-    const keepAlive = setInterval(() => {
-      heartbeat().catch(() => undefined); // a rebalance is noticed again by kafkajs after the batch
-    }, this.settings.heartbeatInterval);
+    // A rebalance is noticed again by kafkajs after the batch.
+    const stopHeartbeats = keepAlive(heartbeat, this.settings.heartbeatInterval);
     try {
       await this.chain; // the handler knows about the partition
       // Returning without resolving leaves the records to be fetched again by the next owner.
@@ -313,7 +309,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       // already decided that this error stops it).
       this.fail(asError(error));
     } finally {
-      clearInterval(keepAlive);
+      stopHeartbeats();
     }
   }
 
@@ -370,7 +366,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     }
     const failed = this.state === 'failed';
     if (!failed) this.state = 'stopping';
-    clearTimeout(this.reopenTimer);
+    this.cancelReopen?.();
     this.pauseAll();
     this.joined.reject(new Error(`group ${this.options.group}: stopped before joining`));
     await Promise.allSettled([...this.batches]);
@@ -387,8 +383,4 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
     this.state = failed || (this.state as State) === 'failed' ? 'failed' : 'stopped';
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
