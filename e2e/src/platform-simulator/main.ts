@@ -80,14 +80,14 @@ function plans(quick: boolean, seed: number, seconds: number): Record<Service, s
       // 150 users: the smallest population where reciprocal ranking stands apart from popularity
       // (with 60, every ranking found every mutual-interest user: 1.00×).
       recommender: ['--users', '150', '--probes', '3', '--concurrency', '8', '--seed', s],
-      // Small on purpose: over HTTP even 200 users × 50 events (10,000 events, 200 s on the loaded
-      // machine) learned 1 segment (ARI 0), though the same population splits into 5 in-process
-      // (--direct); the full run (300 × 100) is where segmentation's figure means something.
+      // The smallest run whose model can split: a split needs about 200 points after its halves
+      // are seeded, and a user sends one point every SAMPLE_EVERY (10) own events after the first
+      // few; 60 users × 30 events (≈ 180 points) always learned one segment (ARI 0).
       segmentation: [
         '--users',
-        '60',
+        '100',
         '--before',
-        '20',
+        '40',
         '--after',
         '10',
         '--every',
