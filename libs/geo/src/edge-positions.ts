@@ -1,5 +1,5 @@
+import type { Random } from '@showcase/simkit';
 import type { LatLon } from './haversine.ts';
-import type { Random } from './random.ts';
 
 const clampLat = (lat: number) => Math.max(-90, Math.min(90, lat));
 const wrapLon = (lon: number) => (lon > 180 ? lon - 360 : lon < -180 ? lon + 360 : lon);

@@ -7,11 +7,11 @@
  * Run: npx tsx libs/geo/test/compare-indexes.ts [--n 200000] [--queries 2000] [--json]
  */
 import { parseArgs } from 'node:util';
+import { Random } from '@showcase/simkit';
 import { around } from 'geokdbush';
 import KDBush from 'kdbush';
 import RBush from 'rbush';
 import { capBounds, closestWithin, GeoGridIndex, haversineKm, type LatLon } from '../src/index.ts';
-import { Random } from '../src/random.ts';
 
 const { values } = parseArgs({
   options: {

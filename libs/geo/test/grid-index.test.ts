@@ -1,3 +1,4 @@
+import { Random } from '@showcase/simkit';
 import { describe, expect, it } from 'vitest';
 import { edgeCasePosition, queryRadius } from '../src/edge-positions.ts';
 import {
@@ -8,7 +9,6 @@ import {
   type LatLon,
   type Neighbour,
 } from '../src/index.ts';
-import { Random } from '../src/random.ts';
 
 function bruteForce(points: ReadonlyMap<string, LatLon>, center: LatLon, radiusKm: number): Neighbour[] {
   const out: Neighbour[] = [];

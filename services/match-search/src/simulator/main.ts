@@ -6,9 +6,11 @@
  * sent (plus exact order). Run through `npm run simulate -- match-search`. Loopback targets only;
  * bounded: fixed duration, concurrency limit, timeouts.
  */
+
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mintToken } from '@showcase/service-kit';
+import { quantile } from '@showcase/simkit';
 import { applyUserUpdate } from '../processors/users.ts';
 import type { NearbyUser } from '../search/user-directory.ts';
 import { bruteForceNearby, type World } from './oracle.ts';
@@ -60,12 +62,6 @@ function options(args: string[]) {
     json: values.json,
   };
 }
-
-const quantile = (xs: number[], q: number) => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 
 export async function simulate(target: Target, args: string[], log: (line: string) => void = console.log) {
   const o = options(args);
