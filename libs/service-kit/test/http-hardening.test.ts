@@ -189,28 +189,40 @@ describe('validation', () => {
 });
 
 describe('token rules at the door', () => {
-  it('401 for a look-alike subject, a token without exp, a too long lifetime, an iat from the future', async () => {
-    const { app } = await build();
-    const now = Math.floor(Date.now() / 1000);
-    const call = (token: string) =>
-      app.inject({
-        method: 'POST',
-        url: '/things/a',
-        headers: { authorization: `Bearer ${token}` },
-        payload: { to: 'b' },
-      });
-    expect((await call(signed({ sub: 'u1', iat: now, exp: now + 60 }))).statusCode).toBe(200);
-    for (const [claims, why] of [
-      [{ sub: 'alice\u200b', iat: now, exp: now + 60 }, /user id/],
-      [{ sub: 'u1', iat: now }, /no expiry/],
-      [{ sub: 'u1', iat: now, exp: now + 30 * 86400 }, /lifetime/],
-      [{ sub: 'u1', iat: now + 3600, exp: now + 7200 }, /future/],
-    ] as const) {
-      const res = await call(signed(claims));
-      expect(res.statusCode, JSON.stringify(claims)).toBe(401);
-      expect(res.json()).toMatchObject({ error: 'unauthorized', message: expect.stringMatching(why) });
-    }
-  });
+  // Also when the rate limiter verified the token first (loopback limited too) and hands its claims
+  // to the route's hook: the hook still applies the service's own rules (here a 1 h lifetime).
+  it.each([
+    ['verified by the route only', {}],
+    ['verified by the rate limiter first', { RATE_LIMIT_LOOPBACK: 'true' }],
+  ])(
+    '401 for a look-alike subject, a token without exp, a too long lifetime, an iat from the future, a bad signature (%s)',
+    async (_, env: Record<string, string>) => {
+      const { app } = await build({ TOKEN_MAX_TTL_S: '3600', ...env });
+      const now = Math.floor(Date.now() / 1000);
+      const call = (token: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/things/a',
+          headers: { authorization: `Bearer ${token}` },
+          payload: { to: 'b' },
+        });
+      expect((await call(signed({ sub: 'u1', iat: now, exp: now + 60 }))).statusCode).toBe(200);
+      for (const [claims, why] of [
+        [{ sub: 'alice\u200b', iat: now, exp: now + 60 }, /user id/],
+        [{ sub: 'u1', iat: now }, /no expiry/],
+        [{ sub: 'u1', iat: now, exp: now + 30 * 86400 }, /lifetime/],
+        [{ sub: 'u1', iat: now, exp: now + 7200 }, /lifetime/],
+        [{ sub: 'u1', iat: now + 3600, exp: now + 7200 }, /future/],
+      ] as const) {
+        const res = await call(signed(claims));
+        expect(res.statusCode, JSON.stringify(claims)).toBe(401);
+        expect(res.json()).toMatchObject({ error: 'unauthorized', message: expect.stringMatching(why) });
+      }
+      const good = signed({ sub: 'u1', iat: now, exp: now + 60 });
+      const forged = `${good.slice(0, good.lastIndexOf('.'))}.${Buffer.from('not the signature').toString('base64url')}`;
+      expect((await call(forged)).statusCode).toBe(401);
+    },
+  );
 });
 
 describe('rate limiting and WebSocket caps', () => {
