@@ -121,6 +121,7 @@ describe('comparePeers', () => {
     const rows = [
       row('produce', 'raw kafkajs producer', [90, 100, 95]),
       row('produce', 'Emitter', [80, 82, 76]),
+      row('produce', 'Emitter (platformatic producer)', [150, 160, 155]),
       row('produce', 'Goka (Go) Emitter', [237, 390, 240]),
       row('recovery', 'View recovery until running', [359, 333, 340]),
       row('recovery', 'Goka (Go) View recovery until running', [428, 497, 412]),
@@ -131,10 +132,13 @@ describe('comparePeers', () => {
     // stateful did not run: no comparison for it.
     expect(result.map((c) => `${c.scenario}/${c.figure}`)).toEqual([
       'produce/Emitter',
+      'produce/Emitter (platformatic producer)',
       'recovery/View recovery until running',
       'recovery/View recovery peak RSS',
     ]);
-    const [emitter, view, rss] = result;
+    const [emitter, platformatic, view, rss] = result;
+    // Both of our clients are compared with the same Goka figure.
+    expect(platformatic).toMatchObject({ ours: 155, goka: 240 });
     expect(emitter).toMatchObject({ ours: 80, goka: 240, unit: 'msgs/s', better: 'higher' });
     expect(emitter!.ratio).toBeCloseTo(80 / 240, 10);
     expect(emitter!.gokaRepetitions).toEqual([237, 390, 240]);
