@@ -1,4 +1,4 @@
-import { seededRandom } from '../src/model/random.ts';
+import { seeded } from '@showcase/simkit';
 
 /** Seeded Gaussian mixtures for the model tests: known groups, known truth. */
 export function gaussian(random: () => number): number {
@@ -15,7 +15,7 @@ export interface Mixture {
 
 /** `count` points drawn round-robin-at-random from the groups: [group, vector]. */
 export function drawPoints(mixture: Mixture, count: number, seed: number): { group: number; x: number[] }[] {
-  const random = seededRandom(seed);
+  const random = seeded(seed);
   const out: { group: number; x: number[] }[] = [];
   for (let i = 0; i < count; i++) {
     const group = Math.floor(random() * mixture.centres.length);

@@ -58,7 +58,7 @@ export async function installRateLimit(
     max: config.max,
     timeWindow: config.windowMs,
     keyGenerator: keyOf,
-    allowList: (request) => exempt(request),
+    allowList: exempt,
     errorResponseBuilder: (_request, context) =>
       Object.assign(
         new Error(

@@ -1,4 +1,4 @@
-import { nextRandom } from './random.ts';
+import { mulberry32Step } from '@showcase/simkit';
 import {
   type ModelConfig,
   type ModelState,
@@ -122,8 +122,10 @@ function learnHalves(
   }
   const seeding = s.seeding;
   const weight = scaledDistance2(x, seeding.a, scale);
-  const r = nextRandom(model.rng);
-  model.rng = r.state;
+  const r = mulberry32Step(model.rng);
+  // Rows written before simkit kept the state as a signed int32; keep that representation so old
+  // and new rows (and instances of both versions) hold the same numbers.
+  model.rng = r.state | 0;
   const key = weight > 0 ? Math.log(Math.max(r.value, 1e-12)) / weight : Number.NEGATIVE_INFINITY;
   if (weight > 0 && (seeding.b === null || key > seeding.key)) {
     seeding.b = [...x];

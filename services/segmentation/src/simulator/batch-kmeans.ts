@@ -1,4 +1,4 @@
-import { seededRandom } from '../model/random.ts';
+import { seeded } from '@showcase/simkit';
 
 /**
  * Offline reference: batch k-means (Lloyd) told the true k, on standardised vectors (z-scores
@@ -27,7 +27,7 @@ export function batchKMeans(
   k: number,
   options: { seed?: number; restarts?: number; iterations?: number } = {},
 ): { labels: number[]; inertia: number } {
-  const random = seededRandom(options.seed ?? 7);
+  const random = seeded(options.seed ?? 7);
   let best: { labels: number[]; inertia: number } | undefined;
   for (let r = 0; r < (options.restarts ?? 8); r++) {
     // k-means++ seeding.

@@ -1,5 +1,5 @@
+import { seeded } from '@showcase/simkit';
 import { FEATURE_FLOORS, FEATURE_NAMES } from '../features.ts';
-import { seededRandom } from '../model/random.ts';
 import { adjustedRandIndex } from './ari.ts';
 import { batchKMeans, standardise } from './batch-kmeans.ts';
 import { type Driver, inParallel } from './driver.ts';
@@ -49,7 +49,7 @@ export interface ExperimentResult {
  * reference).
  */
 export async function runExperiment(driver: Driver, options: ExperimentOptions): Promise<ExperimentResult> {
-  const random = seededRandom(options.seed);
+  const random = seeded(options.seed);
   const k = Math.min(options.archetypes, ARCHETYPES.length);
   const users = createPopulation(options.users, k, random, `sim${options.seed}-`);
   const byId = new Map(users.map((u) => [u.id, u]));
