@@ -17,6 +17,7 @@ import { type ConsumerSettings, KafkaGroupConsumer } from './group-consumer.ts';
 import { kafkajsLevel, kafkajsLogCreator } from './kafkajs-logger.ts';
 import { KafkaPartitionReader } from './partition-reader.ts';
 import { KafkaProducer } from './producer.ts';
+import { assertReadCommittedFilter } from './read-committed.ts';
 import { KafkaTransactionalProducer } from './transactional-producer.ts';
 
 /** The client that writes records (`producer()`); consumers, readers and transactions stay on kafkajs. */
@@ -92,6 +93,8 @@ export class KafkaCluster implements Cluster {
 
   constructor(options: KafkaClusterOptions) {
     if (options.brokers.length === 0) throw new Error('kafkaCluster: no brokers given');
+    // Exactly-once reads depend on it: refuse to run on a kafkajs that delivers aborted records.
+    assertReadCommittedFilter();
     this.clientId = options.clientId ?? 'goka';
     this.brokers = [...options.brokers];
     this.description = `kafka ${options.brokers.join(',')}`;
