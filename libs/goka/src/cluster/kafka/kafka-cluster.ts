@@ -63,10 +63,10 @@ export interface KafkaClusterOptions {
    */
   readonly maxPartitionBatchBytes?: number;
   /**
-   * The client behind `producer()` (emitters, processors' changelogs and outputs in
-   * at-least-once mode). `kafkajs` (default) or `platformatic` (@platformatic/kafka: the same
-   * guarantees, about twice the throughput here; see the README). The same client writes the
-   * transactions of exactly-once processors.
+   * The client that writes: `producer()` (emitters; processors' changelogs, loop and output
+   * topics in at-least-once mode) and `transactionalProducer()` (the same in exactly-once mode).
+   * `kafkajs` (default) or `platformatic` (@platformatic/kafka: the same guarantees, about twice
+   * the throughput here; see the README).
    */
   readonly producer?: ProducerClient;
 }

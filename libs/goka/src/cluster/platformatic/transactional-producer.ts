@@ -1,4 +1,5 @@
 import { type Message as ConsumedMessage, type Consumer, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { RetryOptions } from 'kafkajs';
 import type { CommitOffset, OutgoingRecord, RecordMetadata, TransactionalProducer } from '../cluster.ts';
 import { chunkEnd } from './chunks.ts';
 import type { GroupCoordinators } from './group-coordinators.ts';
@@ -153,8 +154,6 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
 
   private newClient(): Client {
     const { retry } = this.options;
-    const schedule = retrySchedule(retry);
-    const maxRetryTime = retry.maxRetryTime ?? 30_000;
     return new Producer({
       clientId: this.options.clientId,
       bootstrapBrokers: [...this.options.brokers],
@@ -166,10 +165,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       connectTimeout: 3_000,
       // A few more attempts than the cluster's budget: the short CONCURRENT_TRANSACTIONS ones.
       retries: (retry.retries ?? 5) + 4,
-      retryDelay: (client, operation, attempt, _retries, error) =>
-        isConcurrentTransactions(error)
-          ? Math.min(maxRetryTime, 20 * 2 ** Math.max(0, attempt - 1))
-          : schedule(client, operation, attempt),
+      retryDelay: transactionRetryDelay(retry),
     });
   }
 
@@ -190,10 +186,22 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
 }
 
 /**
- * The coordinator's answer while the previous transaction's markers are still being written
- * ("another concurrent operation on the same transaction"). Retried from 20 ms on, as the Java
- * client does, instead of the ordinary backoff (see kafka/transactional-producer.ts).
+ * The delay before retry `attempt` (1, 2, …) of a transactional request. CONCURRENT_TRANSACTIONS
+ * is the coordinator's answer while the previous transaction's markers are still being written
+ * ("another concurrent operation on the same transaction"): retried from 20 ms on and doubling,
+ * as the Java client does, instead of the ordinary backoff (see kafka/transactional-producer.ts).
  */
+export function transactionRetryDelay(
+  retry: RetryOptions,
+): (client: unknown, operation: string, attempt: number, retries: number, error: Error) => number {
+  const schedule = retrySchedule(retry);
+  const maxRetryTime = retry.maxRetryTime ?? 30_000;
+  return (client, operation, attempt, _retries, error) =>
+    isConcurrentTransactions(error)
+      ? Math.min(maxRetryTime, 20 * 2 ** Math.max(0, attempt - 1))
+      : schedule(client, operation, attempt);
+}
+
 function isConcurrentTransactions(error: unknown): boolean {
   const found = (error as { findBy?: (property: string, value: unknown) => unknown } | undefined)?.findBy;
   return typeof found === 'function' && Boolean(found.call(error, 'apiId', 'CONCURRENT_TRANSACTIONS'));
