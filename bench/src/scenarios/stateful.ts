@@ -59,6 +59,11 @@ export const stateful: Scenario = {
       unavailable: gokaUnavailable,
       run: (...args) => runStateful('exactly-once', 'kafkajs', ...args),
     },
+    {
+      name: 'goka-eos-platformatic',
+      unavailable: gokaUnavailable,
+      run: (...args) => runStateful('exactly-once', 'platformatic', ...args),
+    },
   ],
   figures: [
     {
@@ -98,6 +103,13 @@ export const stateful: Scenario = {
     },
     { figure: 'emit -> table updated p50, exactly-once', unit: 'ms', variant: 'goka-eos', measure: 'p50' },
     { figure: 'emit -> table updated p99, exactly-once', unit: 'ms', variant: 'goka-eos', measure: 'p99' },
+    {
+      figure: 'count processor throughput, exactly-once (platformatic producer)',
+      unit: 'msgs/s',
+      variant: 'goka-eos-platformatic',
+      measure: 'rate',
+      baseline: { variant: 'goka-eos', measure: 'rate' },
+    },
   ],
   parameters: (s) => ({
     records: s.statefulRecords,

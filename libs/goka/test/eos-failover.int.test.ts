@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, test } from 'vitest';
-import { Emitter, json, View } from '../src/index.ts';
+import { Emitter, json, type KafkaClusterOptions, View } from '../src/index.ts';
 import { type EdgeEvent, EdgeOracle, type EdgeRow } from './support/edge-group.ts';
 import { Instance } from './support/instances.ts';
 import { eventually, testBrokers, testCluster, testLogger, unique } from './support/kafka.ts';
@@ -18,7 +18,13 @@ import { eventually, testBrokers, testCluster, testLogger, unique } from './supp
  */
 const PARTITIONS = 6;
 const RATE_PER_S = 200;
-const cluster = testCluster();
+/**
+ * The client that writes here and in the instances (which inherit the environment): KAFKA_PRODUCER=platformatic selects
+ * @platformatic/kafka, as for the services; platformatic-eos.int.test.ts runs this file so.
+ */
+const producer: KafkaClusterOptions['producer'] =
+  process.env.KAFKA_PRODUCER === 'platformatic' ? 'platformatic' : 'kafkajs';
+const cluster = testCluster({ producer });
 const dir = mkdtempSync(join(tmpdir(), 'goka-eos-failover-'));
 const instances: Instance[] = [];
 

@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, test } from 'vitest';
-import { defineGroup, Emitter, input, json, Processor, View } from '../src/index.ts';
+import {
+  defineGroup,
+  Emitter,
+  input,
+  json,
+  type KafkaClusterOptions,
+  Processor,
+  View,
+} from '../src/index.ts';
 import {
   countingLogger,
   type EdgeEvent,
@@ -21,7 +29,13 @@ import { eventually, testCluster, testLogger, unique } from './support/kafka.ts'
  * applied exactly once and becomes visible.
  */
 const PARTITIONS = 4;
-const readers = testCluster();
+/**
+ * The client that writes (and commits the transactions): KAFKA_PRODUCER=platformatic selects
+ * @platformatic/kafka, as for the services; platformatic-eos.int.test.ts runs this file so.
+ */
+const producer: KafkaClusterOptions['producer'] =
+  process.env.KAFKA_PRODUCER === 'platformatic' ? 'platformatic' : 'kafkajs';
+const readers = testCluster({ producer });
 const closers: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
@@ -38,7 +52,7 @@ function countedCluster() {
     // pino writes the error before the message
     restartsOnConcurrent: /concurrent operation.*restarting a partition from its committed offsets/,
   });
-  const cluster = testCluster({ logger: counting.logger });
+  const cluster = testCluster({ logger: counting.logger, producer });
   closers.push(() => cluster.close());
   return { cluster, counting };
 }

@@ -4,7 +4,8 @@
  *   GOKA_BROKERS, GOKA_GROUP, GOKA_TOPIC, GOKA_STORE (levelStorage dir), GOKA_INSTANCE (this
  *   incarnation's name), GOKA_STATS (file the instance rewrites with its stats every 100 ms),
  *   GOKA_STANDBY=1 (hot standby), GOKA_GUARANTEE (at-least-once | exactly-once), GOKA_SESSION_MS,
- *   GOKA_KIND=edges for the table+loopback group of support/edge-group.ts instead of the tally.
+ *   GOKA_KIND=edges for the table+loopback group of support/edge-group.ts instead of the tally,
+ *   KAFKA_PRODUCER=platformatic to write through @platformatic/kafka (default kafkajs).
  * SIGTERM stops the processor gracefully (drain, commit, leave the group) and exits 0; a
  * failed processor exits 1. Either way the stats file says why.
  */
@@ -27,6 +28,7 @@ const cluster = kafkaCluster({
   sessionTimeoutMs: Number(process.env.GOKA_SESSION_MS ?? 6_000),
   heartbeatIntervalMs: 1_000,
   logger: testLogger(instance),
+  producer: process.env.KAFKA_PRODUCER === 'platformatic' ? 'platformatic' : 'kafkajs',
 });
 const group: Group<unknown, unknown> =
   process.env.GOKA_KIND === 'edges'

@@ -11,7 +11,9 @@ import type {
   TopicSpec,
   TransactionalProducer,
 } from '../cluster.ts';
+import { GroupCoordinators } from '../platformatic/group-coordinators.ts';
 import { PlatformaticProducer } from '../platformatic/producer.ts';
+import { PlatformaticTransactionalProducer } from '../platformatic/transactional-producer.ts';
 import { TopicAdmin } from './admin.ts';
 import { type ConsumerSettings, KafkaGroupConsumer } from './group-consumer.ts';
 import { kafkajsLevel, kafkajsLogCreator } from './kafkajs-logger.ts';
@@ -20,7 +22,7 @@ import { KafkaProducer } from './producer.ts';
 import { assertReadCommittedFilter } from './read-committed.ts';
 import { KafkaTransactionalProducer } from './transactional-producer.ts';
 
-/** The client that writes records (`producer()`); consumers, readers and transactions stay on kafkajs. */
+/** The client that writes records (`producer()`, `transactionalProducer()`); consumers and readers stay on kafkajs. */
 export type ProducerClient = 'kafkajs' | 'platformatic';
 
 export interface KafkaClusterOptions {
@@ -62,10 +64,10 @@ export interface KafkaClusterOptions {
    */
   readonly maxPartitionBatchBytes?: number;
   /**
-   * The client behind `producer()` (emitters, processors' changelogs and outputs in
-   * at-least-once mode). `kafkajs` (default) or `platformatic` (@platformatic/kafka: the same
-   * guarantees, about twice the throughput here; see the README). Transactional producers are
-   * always kafkajs.
+   * The client that writes: `producer()` (emitters; processors' changelogs, loop and output
+   * topics in at-least-once mode) and `transactionalProducer()` (the same in exactly-once mode).
+   * `kafkajs` (default) or `platformatic` (@platformatic/kafka: the same guarantees, about twice
+   * the throughput here; see the README).
    */
   readonly producer?: ProducerClient;
 }
@@ -88,6 +90,8 @@ export class KafkaCluster implements Cluster {
   private readonly maxPartitionBatchBytes: number;
   private readonly retry: RetryOptions;
   private readonly producerClient: ProducerClient;
+  /** The platformatic transactional producers' group coordinator lookups, made on first use. */
+  private coordinators: GroupCoordinators | undefined;
   private readonly open = new Set<{ stop(): Promise<void> }>();
   private closed = false;
 
@@ -147,12 +151,22 @@ export class KafkaCluster implements Cluster {
 
   transactionalProducer(options: { readonly transactionalId: string }): TransactionalProducer {
     this.assertOpen();
-    const producer = new KafkaTransactionalProducer(
-      this.kafka,
-      options.transactionalId,
-      this.maxPartitionBatchBytes,
-      this.retry,
-    );
+    const producer: TransactionalProducer =
+      this.producerClient === 'platformatic'
+        ? new PlatformaticTransactionalProducer({
+            brokers: this.brokers,
+            clientId: this.clientId,
+            maxPartitionBytes: this.maxPartitionBatchBytes,
+            retry: this.retry,
+            transactionalId: options.transactionalId,
+            coordinators: this.groupCoordinators(),
+          })
+        : new KafkaTransactionalProducer(
+            this.kafka,
+            options.transactionalId,
+            this.maxPartitionBatchBytes,
+            this.retry,
+          );
     const handle = { stop: () => producer.close() };
     this.open.add(handle);
     return {
@@ -163,6 +177,11 @@ export class KafkaCluster implements Cluster {
         await producer.close();
       },
     };
+  }
+
+  private groupCoordinators(): GroupCoordinators {
+    this.coordinators ??= new GroupCoordinators(this.brokers, this.clientId, this.retry);
+    return this.coordinators;
   }
 
   producer(): ClusterProducer {
@@ -242,6 +261,7 @@ export class KafkaCluster implements Cluster {
     const open = [...this.open];
     this.open.clear();
     await Promise.allSettled(open.map((o) => o.stop()));
+    await this.coordinators?.close().catch(() => undefined);
     await this.admin.close();
   }
 }

@@ -12,7 +12,7 @@ export interface PlatformaticProducerOptions {
   readonly retry: RetryOptions;
 }
 
-type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+export type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
 /**
  * `ClusterProducer` on @platformatic/kafka (pure TypeScript, a faster wire path than kafkajs):
@@ -35,7 +35,7 @@ export class PlatformaticProducer implements ClusterProducer {
   private closed = false;
 
   constructor(options: PlatformaticProducerOptions) {
-    const { retries = 5, initialRetryTime = 300, maxRetryTime = 30_000 } = options.retry;
+    const { retries = 5 } = options.retry;
     this.maxPartitionBytes = options.maxPartitionBytes;
     this.producer = new Producer({
       clientId: options.clientId,
@@ -48,9 +48,7 @@ export class PlatformaticProducer implements ClusterProducer {
       timeout: 30_000,
       connectTimeout: 3_000,
       retries,
-      // kafkajs' schedule without its jitter: doubling from the initial delay up to the maximum.
-      retryDelay: (_client, _operation, attempt) =>
-        Math.min(maxRetryTime, initialRetryTime * 2 ** Math.max(0, attempt - 1)),
+      retryDelay: retrySchedule(options.retry),
     });
   }
 
@@ -94,7 +92,16 @@ export class PlatformaticProducer implements ClusterProducer {
   }
 }
 
-function toMessage(r: OutgoingRecord): Message {
+/** kafkajs' schedule without its jitter: doubling from the initial delay up to the maximum. */
+export function retrySchedule(
+  retry: RetryOptions,
+): (client: unknown, operation: string, attempt: number) => number {
+  const { initialRetryTime = 300, maxRetryTime = 30_000 } = retry;
+  return (_client, _operation, attempt) =>
+    Math.min(maxRetryTime, initialRetryTime * 2 ** Math.max(0, attempt - 1));
+}
+
+export function toMessage(r: OutgoingRecord): Message {
   // The client mutates what it is given (normalised partition, timestamp): a fresh object each.
   const message: Message = { topic: r.topic, partition: r.partition };
   if (r.key !== null) message.key = r.key;
@@ -113,7 +120,7 @@ function toMessage(r: OutgoingRecord): Message {
  * The response has one base offset per topic-partition; the partition's records follow it in the
  * order they were sent (one record batch per partition and request).
  */
-function assignOffsets(
+export function assignOffsets(
   records: readonly OutgoingRecord[],
   start: number,
   end: number,
