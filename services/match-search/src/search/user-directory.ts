@@ -63,6 +63,11 @@ export class UserDirectory {
     return this.grid.size;
   }
 
+  /** The searchable users' ids. */
+  *searchableIds(): IterableIterator<string> {
+    for (const id of this.locations.keys()) if (this.profiles.has(id)) yield id;
+  }
+
   onChange(listener: (change: DirectoryChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
