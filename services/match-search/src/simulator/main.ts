@@ -92,7 +92,8 @@ export async function simulate(target: Target, args: string[], log: (line: strin
         authorization: auth(user),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      signal: AbortSignal.timeout(10_000),
+      // Generous: on a loaded 2-core machine, PUTs at 400 in flight took over 10 s.
+      signal: AbortSignal.timeout(30_000),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as { users?: NearbyUser[] } };
