@@ -56,9 +56,9 @@ describe('match-search under fuzz', () => {
     }
     await expect.poll(() => running!.directory.searchable, { timeout: 10_000 }).toBe(7);
     const failures: string[] = [];
-    for (const seed of [1, 2, 3, 15, 99, 2024]) {
+    for (const seed of [1, 15, 99, 2024]) {
       const report = await fuzzRoutes(app, {
-        requests: 400,
+        requests: 300,
         seed,
         token: (user, admin) => token(user, admin),
         skip: (route) => route.websocket || route.path.startsWith('/ws/'),

@@ -24,6 +24,7 @@ export const usage = `npm run simulate -- match-search [options]
   --concurrency <n>   parallel HTTP requests (default 24; 1,000 updates/s needs ~300 at 250 ms a PUT)
   --queries <n>       nearby queries checked against brute force after the traffic (default 300)
   --seed <n>          PRNG seed (default 7)
+  --probes <n>        users that time freshness (default 40, at most a tenth of --users; 0: none)
   --settle <s>        after the traffic, how long a nearby answer may take to match the
                       brute force (the last accepted updates becoming visible; default 30)
   --json <file>       also write the report as JSON`;
@@ -44,6 +45,7 @@ function options(args: string[]) {
       concurrency: { type: 'string', default: '24' },
       queries: { type: 'string', default: '300' },
       seed: { type: 'string', default: '7' },
+      probes: { type: 'string', default: '40' },
       settle: { type: 'string', default: '30' },
       json: { type: 'string' },
     },
@@ -62,6 +64,7 @@ function options(args: string[]) {
     concurrency: int('concurrency', values.concurrency, 1, 1024),
     queries: int('queries', values.queries, 1, 100_000),
     seed: int('seed', values.seed, 0, 2 ** 31),
+    probes: int('probes', values.probes, 0, 1000),
     settle: int('settle', values.settle, 0, 600),
     json: values.json,
   };
@@ -144,7 +147,7 @@ export async function simulate(target: Target, args: string[], log: (line: strin
   log(`joined ${o.users} users in ${((Date.now() - joinStarted) / 1000).toFixed(1)} s`);
 
   // 2. Traffic: movers and presence toggles at --rate, freshness probes alongside.
-  const probeUsers = ids.slice(0, Math.min(40, Math.floor(o.users / 10)));
+  const probeUsers = ids.slice(0, Math.min(o.probes, Math.floor(o.users / 10)));
   const movers = ids.filter((id) => !probeUsers.includes(id));
   const freshness: number[] = [];
   let updates = 0;
@@ -184,7 +187,7 @@ export async function simulate(target: Target, args: string[], log: (line: strin
   })();
   const probes = (async () => {
     let k = 0;
-    while (!stop) {
+    while (!stop && probeUsers.length >= 2) {
       const observer = probeUsers[k % probeUsers.length]!;
       const mover = probeUsers[(k + 1 + rnd.int(0, probeUsers.length - 2)) % probeUsers.length]!;
       k++;
@@ -292,7 +295,7 @@ export async function simulate(target: Target, args: string[], log: (line: strin
       probes: freshness.length,
       p50: quantile(freshness, 0.5),
       p99: quantile(freshness, 0.99),
-      max: Math.max(...freshness),
+      max: freshness.length > 0 ? Math.max(...freshness) : Number.NaN,
     },
   };
   log(
