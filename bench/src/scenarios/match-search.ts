@@ -100,8 +100,20 @@ function startDriver() {
 }
 type Driver = ReturnType<typeof startDriver>;
 
+/**
+ * The instance's produce client (its processor writes the users table's changelog):
+ * MATCH_SEARCH_PRODUCER=kafkajs|platformatic, default platformatic — the service's own
+ * KAFKA_PRODUCER option; kafkajs encoding the changelog was 16 % of the load profile.
+ */
+function producerOf(): 'kafkajs' | 'platformatic' {
+  const set = process.env.MATCH_SEARCH_PRODUCER ?? 'platformatic';
+  if (set !== 'kafkajs' && set !== 'platformatic')
+    throw new Error(`MATCH_SEARCH_PRODUCER must be kafkajs or platformatic (got ${set})`);
+  return set;
+}
+
 async function startInstance(ctx: TaskContext, clientId: string, listen: boolean) {
-  const cluster = gokaCluster(ctx.brokers, clientId);
+  const cluster = gokaCluster(ctx.brokers, clientId, producerOf());
   // match-search's topics are contract topics with fixed names: on a broker that already has
   // them (another bench run, or the test suite's shared broker) take their partition count.
   const existing = await cluster.partitionCount(userUpdates.name);
@@ -272,7 +284,7 @@ export const matchSearch: Scenario = {
           const q50 = await q(50);
           const q200 = await q(200);
           const q50online = await q(50, true);
-          const all = [...instance.directory.grid.within({ lat: 0, lon: 0 }, 21_000)].map((h) => h.id);
+          const all = [...instance.directory.searchableIds()];
           const scan = await timed(50, (i) => linearScan(instance, all, callers[i]!, 50, 100), 15_000);
           log(`in-process 50 km p99 ${q50.p99.toFixed(2)} ms, linear scan p50 ${scan.p50.toFixed(1)} ms`);
           const http = await httpLoad(ctx, driver, instance.url, callers, 16);
@@ -351,6 +363,7 @@ export const matchSearch: Scenario = {
     httpConnections: 16,
     httpMs: s.httpMs,
     grid: 'GeoGridIndex, 0.25° cells',
+    producer: producerOf(),
   }),
   timeoutMs: () => 40 * 60_000,
 };

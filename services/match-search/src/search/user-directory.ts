@@ -63,6 +63,11 @@ export class UserDirectory {
     return this.grid.size;
   }
 
+  /** The searchable users' ids. */
+  *searchableIds(): IterableIterator<string> {
+    for (const id of this.locations.keys()) if (this.profiles.has(id)) yield id;
+  }
+
   onChange(listener: (change: DirectoryChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -158,14 +163,15 @@ export class UserDirectory {
     const blocked = this.blockedOthers.get(caller);
     // Filters on the candidate's grid tag (packed profile + presence): no lookup per candidate.
     // Profiles the tag cannot hold (UNPACKED) take the object path.
+    // Integer tests first: most candidates fail them, and the string and set tests (the id
+    // compared with the caller's, the block sets) then run for the few that pass.
     const hits = closestWithin(this.grid, at, query.radiusKm, query.limit, (id, _d, tag) => {
-      if (id === caller) return false;
       if (query.onlineOnly && (tag & ONLINE) === 0) return false;
       const ok =
         ((mine | tag) & UNPACKED) === 0
           ? compatibleTags(mine, tag)
           : mutuallyCompatible(me, this.profiles.get(id)!);
-      return ok && !this.spamBlocked.has(id) && blocked?.has(id) !== true;
+      return ok && id !== caller && !this.spamBlocked.has(id) && blocked?.has(id) !== true;
     });
     return hits.map(({ id, distanceKm }) => {
       const p = this.profiles.get(id)!;
