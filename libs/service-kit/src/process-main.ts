@@ -34,7 +34,7 @@ export function streamEnvSpec(service: string) {
     }),
     KAFKA_PRODUCER: env.oneOf(['kafkajs', 'platformatic'], {
       default: 'kafkajs',
-      doc: 'client of emitters and at-least-once processors: kafkajs, or @platformatic/kafka (about twice the produce rate; libs/goka README); consumers and transactions stay on kafkajs',
+      doc: 'client of emitters and at-least-once processors: kafkajs, or @platformatic/kafka (about twice the produce rate; also exactly-once transactions; libs/goka README); consumers stay on kafkajs',
     }),
   };
 }

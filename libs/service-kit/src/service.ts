@@ -24,6 +24,7 @@ import type { Auth } from './auth.ts';
 import { type Component, processorComponent, viewComponent } from './components.ts';
 import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
+import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { runAsProcess } from './process-lifecycle.ts';
 import { ensureTopicsReady } from './topics.ts';
@@ -217,6 +218,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
     const inner = new Emitter<T>({ cluster: this.cluster, topic: topic.name, codec: topic.codec });
     this.emitters.push(inner);
     const histogram = this.metrics.emitDuration;
+    const logger = this.logger;
     return {
       topic: topic.name,
       async emit(key, value) {
@@ -227,7 +229,13 @@ export class Service<S extends EnvSpec = EnvSpec> {
           return meta;
         } catch (error) {
           end({ outcome: 'error' });
-          throw error;
+          // A TypeError is the caller's code (a key that is not a string, a value the codec
+          // refuses): a 500 that names a bug. Anything else means the broker did not acknowledge the
+          // write (away past the retry budget, the emitter closed by a shutdown): nothing was
+          // accepted and the client may retry, so 503 — the cause goes to the log, not the client.
+          if (error instanceof TypeError) throw error;
+          logger.warn({ err: error, topic: topic.name }, 'write not acknowledged');
+          throw unavailable(`the write to ${topic.name} was not acknowledged by the broker; try again`);
         }
       },
     };

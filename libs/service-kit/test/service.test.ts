@@ -1,4 +1,4 @@
-import { defineGroup, input, json, memoryCluster, persist, tableTopic } from '@showcase/goka';
+import { type Cluster, defineGroup, input, json, memoryCluster, persist, tableTopic } from '@showcase/goka';
 import { Type } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createService, mintToken, type Service } from '../src/index.ts';
@@ -22,8 +22,10 @@ afterEach(async () => {
   await Promise.all(services.splice(0).map((s) => s.stop()));
 });
 
-async function build(extraEnv: Record<string, string> = {}) {
-  const cluster = memoryCluster({ partitions: 2 });
+async function build(
+  extraEnv: Record<string, string> = {},
+  cluster: Cluster = memoryCluster({ partitions: 2 }),
+) {
   const service = await createService({ name: 'kit-test', port: 0, cluster, env: { ...env, ...extraEnv } });
   services.push(service as Service);
   const processor = service.processor(counter);
@@ -48,6 +50,12 @@ async function build(extraEnv: Record<string, string> = {}) {
       return reply.status(202).send({ ok: true });
     },
   );
+  const raw = service.emitter({ name: 'kit-raw', codec: json<unknown>() });
+  app.post('/raw/:id', async (request, reply) => {
+    // A value the codec refuses: the route's own bug.
+    await raw.emit((request.params as { id: string }).id, { n: 1n });
+    return reply.status(202).send({ ok: true });
+  });
   app.get('/admin-only', { onRequest: auth.admin }, async (request) => ({ by: request.user.id }));
   app.get('/boom', async () => {
     throw new Error('kaboom');
@@ -209,6 +217,33 @@ describe('errors and auth', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: 'internal', message: 'internal server error' });
     expect(res.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('a write the broker does not acknowledge is a 503 to retry (cause logged, not sent); a TypeError stays a 500', async () => {
+    const memory = memoryCluster({ partitions: 2 });
+    // The broker refuses every write (as kafkajs does once its retries are exhausted).
+    const away: Cluster = Object.assign(Object.create(memory) as Cluster, {
+      producer: () => ({
+        send: () =>
+          Promise.reject(new Error('KafkaJSNumberOfRetriesExceeded: connect ECONNREFUSED 127.0.0.1:9092')),
+        close: async () => {},
+      }),
+    });
+    const { service } = await build({}, away);
+    let res = await service.app.inject({
+      method: 'POST',
+      url: '/clicks/u1',
+      headers: bearer('u1'),
+      payload: { n: 1 },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({
+      error: 'unavailable',
+      message: 'the write to kit-clicks was not acknowledged by the broker; try again',
+    });
+    res = await service.app.inject({ method: 'POST', url: '/raw/u1' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: 'internal', message: 'internal server error' });
   });
 
   it('401 without or with a bad token, 403 for someone else, admin passes', async () => {
