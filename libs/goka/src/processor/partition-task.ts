@@ -1,18 +1,15 @@
 import { abortable, RecoveryAborted, throwIfStopped } from '../abort.ts';
-import type {
-  ConsumedRecord,
-  OutgoingRecord,
-  RecordMetadata,
-  TransactionalProducer,
-} from '../cluster/cluster.ts';
+import type { ConsumedRecord, OutgoingRecord, TransactionalProducer } from '../cluster/cluster.ts';
 import { DecodeError } from '../codec.ts';
 import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
+import { type EffectWriter, SendingEffects } from './effect-writer.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
 import { TransactionFailed } from './partition-restart.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
+import { TransactionEffects } from './transaction-effects.ts';
 
 const NO_JOINS: ReadonlyMap<string, unknown> = new Map();
 
@@ -48,9 +45,6 @@ export class PartitionTask {
   /** The group table (with `persist`), set up once its store is open. */
   private table: TableState | undefined;
   private readonly trackers = new Map<string, OffsetTracker>();
-  /** Messages whose effects are not all acknowledged yet. */
-  private inFlight = 0;
-  private settled: (() => void) | undefined;
   private readonly progress: RecoveryProgress;
   /** Aborted by `close()`: every await of the recovery observes it. */
   private readonly closing = new AbortController();
@@ -58,13 +52,11 @@ export class PartitionTask {
   private halted: Error | undefined;
   private processing: Promise<void> = Promise.resolve();
   private draining: Promise<void> = Promise.resolve();
-  // Exactly-once: the current batch's effects, offsets and completions, committed together.
+  /** Exactly-once: the partition's transactional producer (fences the previous owner). */
   private readonly transaction: TransactionalProducer | undefined;
-  private txRecords: { record: OutgoingRecord; table?: { key: string; value: Buffer | null } }[] = [];
-  private txFinishes: (() => void)[] = [];
-  private readonly txOffsets = new Map<string, number>();
+  /** Where the messages' effects go: sent as they happen, or one transaction per batch. */
+  private readonly effects: EffectWriter;
   private processed = 0;
-  private transactions = 0;
   private deadLettered = 0;
   private skippedTombstones = 0;
 
@@ -77,6 +69,9 @@ export class PartitionTask {
     this.transaction = rt.exactlyOnce
       ? rt.cluster.transactionalProducer!({ transactionalId: `${rt.group.name}-${partition}` })
       : undefined;
+    this.effects = this.transaction
+      ? new TransactionEffects(rt, partition, this.transaction)
+      : new SendingEffects(rt, partition, (error) => this.effectsFailed(error));
     this.ready = this.recover();
     this.ready.catch(() => undefined);
   }
@@ -94,11 +89,16 @@ export class PartitionTask {
       // left open, which would otherwise hold back what read-committed readers may see.
       if (this.transaction) await abortable(this.transaction.init(), signal, name);
       await recoverTables(this.rt, this.partition, this.progress, signal, this.tables, (store) => {
-        this.table = new TableState(store, this.rt.cacheSize, this.rt.cacheBytes, (error) => {
-          const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
-          this.halted ??= failure;
-          this.rt.fail(failure);
-        });
+        this.table = this.effects.table = new TableState(
+          store,
+          this.rt.cacheSize,
+          this.rt.cacheBytes,
+          (error) => {
+            const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
+            this.halted ??= failure;
+            this.rt.fail(failure);
+          },
+        );
       });
       await this.table?.resume();
       throwIfStopped(signal, name);
@@ -121,9 +121,17 @@ export class PartitionTask {
         if (this.halted) throw this.halted;
         if (this._state !== 'running') throw new Error(`partition ${this.partition} is ${this._state}`);
         await this.processOne(record);
-        if (this.transaction) this.txOffsets.set(record.topic, record.offset + 1);
+        this.effects.consumed(record.topic, record.offset);
       }
-      if (this.transaction) await this.commitTransaction();
+      try {
+        await this.effects.endBatch();
+      } catch (error) {
+        if (error instanceof TransactionFailed) {
+          this.halted = error;
+          this._state = 'failed';
+        }
+        throw error;
+      }
     });
     this.processing = run.catch(() => undefined);
     return run;
@@ -171,62 +179,11 @@ export class PartitionTask {
       return;
     }
     this.processed++;
-    this.apply(key, effects, finish);
-  }
-
-  private apply(key: string, effects: Effects, finish: () => void): void {
-    const { group, producer } = this.rt;
-    if (this.transaction) {
-      if (effects.table !== undefined) {
-        const value = effects.table;
-        this.table?.pending(key, value);
-        this.txRecords.push({
-          record: { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
-          table: { key, value },
-        });
-      }
-      for (const record of effects.records) this.txRecords.push({ record });
-      this.txFinishes.push(finish);
-      return;
-    }
-    const table = effects.table !== undefined;
-    let pending = effects.records.length + (table ? 1 : 0);
-    if (pending === 0) {
-      finish();
-      return;
-    }
-    this.inFlight++;
-    let failed = false;
-    const acked = (error: Error | undefined) => {
-      if (failed) return;
-      if (error) {
-        failed = true;
-        this.inFlight--;
-        this.effectsFailed(error);
-        return;
-      }
-      if (--pending === 0) {
-        this.inFlight--;
-        finish();
-        if (this.inFlight === 0) this.settled?.();
-      }
-    };
-    if (table) {
-      const value = effects.table as Buffer | null;
-      this.table?.pending(key, value);
-      producer.enqueue(
-        { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
-        (error, meta) => {
-          if (!error) this.table?.acked(key, value, meta!.offset);
-          acked(error);
-        },
-      );
-    }
-    for (const record of effects.records) producer.enqueue(record, acked);
+    this.effects.apply(key, effects, finish);
   }
 
   private async handleFailure(record: ConsumedRecord, error: unknown, finish: () => void): Promise<void> {
-    const { group, policy, logger, producer } = this.rt;
+    const { group, policy, logger } = this.rt;
     const cause = error instanceof CallbackFailure ? error.cause : error;
     const message = cause instanceof Error ? cause.message : String(cause);
     const where = `${record.topic}/${record.partition}@${record.offset}`;
@@ -247,18 +204,7 @@ export class PartitionTask {
           'goka-offset': String(record.offset),
         },
       };
-      if (this.transaction) {
-        this.txRecords.push({ record: deadLetter });
-        this.txFinishes.push(finish);
-        return;
-      }
-      this.inFlight++;
-      producer.enqueue(deadLetter, (error) => {
-        this.inFlight--;
-        if (error) this.effectsFailed(error);
-        else finish();
-        if (this.inFlight === 0) this.settled?.();
-      });
+      this.effects.deadLetter(deadLetter, finish);
       return;
     }
     const failure = new Error(
@@ -273,50 +219,9 @@ export class PartitionTask {
     throw failure;
   }
 
-  /** Exactly-once: the batch's effects and input offsets in one transaction, then the store. */
-  private async commitTransaction(): Promise<void> {
-    const entries = this.txRecords;
-    const finishes = this.txFinishes;
-    const offsets = [...this.txOffsets].map(([topic, offset]) => ({
-      topic,
-      partition: this.partition,
-      offset,
-    }));
-    this.txRecords = [];
-    this.txFinishes = [];
-    this.txOffsets.clear();
-    if (entries.length === 0 && offsets.length === 0) return;
-    let metas: RecordMetadata[];
-    try {
-      metas = await this.transaction!.commit(
-        entries.map((e) => e.record),
-        this.rt.group.name,
-        offsets,
-      );
-    } catch (error) {
-      // The transaction is aborted: nothing of the batch remains. The task is done for (its
-      // pending table values and positions are ahead of the committed state); the processor
-      // decides whether a new task starts over from the committed state or the processor fails.
-      const failure = new TransactionFailed(
-        `group "${this.rt.group.name}": the transaction of partition ${this.partition} failed: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        error,
-      );
-      this.halted = failure;
-      this._state = 'failed';
-      throw failure;
-    }
-    this.transactions++;
-    entries.forEach((e, i) => {
-      if (e.table) this.table?.acked(e.table.key, e.table.value, metas[i]!.offset);
-    });
-    for (const finish of finishes) finish();
-  }
-
   /** Exactly-once: transactions this task committed (a restarted partition's progress). */
   get committedTransactions(): number {
-    return this.transactions;
+    return this.effects.committedTransactions;
   }
 
   /**
@@ -332,17 +237,6 @@ export class PartitionTask {
     this.halted ??= failure;
     if (this._state === 'running' || this._state === 'recovering') this._state = 'failed';
     this.rt.fail(failure);
-    if (this.inFlight === 0) this.settled?.();
-  }
-
-  /** Resolves once no message has effects in flight. */
-  private async allSettled(): Promise<void> {
-    while (this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.settled = resolve;
-      });
-      this.settled = undefined;
-    }
   }
 
   private finished(topic: string, tracker: OffsetTracker, slot: number): void {
@@ -399,7 +293,7 @@ export class PartitionTask {
   drain(): Promise<void> {
     const run = this.draining.then(async () => {
       await this.processing;
-      await this.allSettled();
+      await this.effects.settle();
     });
     this.draining = run.catch(() => undefined);
     return run;
@@ -417,7 +311,9 @@ export class PartitionTask {
     this.closing.abort();
     await this.ready.catch(() => undefined);
     await this.processing;
-    await this.allSettled();
+    // Held-back table writes are sent here: they reach the changelog before the commit below,
+    // or (a failed produce) the partition fails and their offsets are never committed.
+    await this.effects.settle();
     await this.table?.flush();
     await this.rt.commitNow();
     await Promise.all(this.tables.replicas.map((r) => r.stop()));

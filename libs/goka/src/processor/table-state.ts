@@ -54,9 +54,14 @@ export class TableState {
     for (let i = 0; i < list.length; i++) this.cache.fill(list[i]!, values[i] ?? null);
   }
 
-  /** A value written by a callback, on its way to the changelog: visible to later reads at once. */
-  pending(key: string, value: Buffer | null): void {
-    this.overlay.put(key, value);
+  /**
+   * A value written by a callback, on its way to the changelog: visible to later reads at once.
+   * `replacing`: it replaces a write of the key that was held back and never sent (coalescing),
+   * so the key still waits for one acknowledgement, not two.
+   */
+  pending(key: string, value: Buffer | null, replacing: boolean): void {
+    if (replacing) this.overlay.replace(key, value);
+    else this.overlay.put(key, value);
     this.cache.set(key, value);
   }
 
