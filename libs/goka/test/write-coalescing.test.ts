@@ -76,7 +76,7 @@ function everyWrite(keys: readonly string[]): [string, string][] {
 /** Oracle of one window: each key's last write only, in the order of those last writes. */
 function lastWrites(writes: readonly [string, string][]): [string, string][] {
   const last = new Map<string, number>();
-  writes.forEach(([k], i) => last.set(k, i));
+  for (const [i, [k]] of writes.entries()) last.set(k, i);
   return writes.filter(([k], i) => last.get(k) === i);
 }
 
