@@ -26,6 +26,8 @@ export interface EffectWriter {
   settle(): Promise<void>;
   /** Transactions committed (exactly-once; 0 otherwise). */
   readonly committedTransactions: number;
+  /** Table writes replaced by a later write of their key before they were sent (coalescing). */
+  readonly coalescedWrites: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export class SendingEffects implements EffectWriter {
   private settled: (() => void) | undefined;
   private readonly coalescer: WriteCoalescer | undefined;
   readonly committedTransactions = 0;
+  coalescedWrites = 0;
 
   constructor(
     private readonly rt: ProcessorRuntime,
@@ -109,7 +112,9 @@ export class SendingEffects implements EffectWriter {
   private writeTable(key: string, value: Buffer | null, acked: WriteAcked): void {
     if (this.coalescer) {
       // A held write of the key is replaced: the overlay keeps one pending write for it.
-      this.table?.pending(key, value, this.coalescer.holds(key));
+      const replacing = this.coalescer.holds(key);
+      if (replacing) this.coalescedWrites++;
+      this.table?.pending(key, value, replacing);
       this.coalescer.write(key, value, acked);
       return;
     }

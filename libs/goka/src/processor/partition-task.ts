@@ -21,6 +21,8 @@ export interface PartitionStats {
   readonly processed: number;
   readonly deadLettered: number;
   readonly skippedTombstones: number;
+  /** Table writes that a later write of their key replaced before they were sent (coalescing). */
+  readonly coalescedWrites: number;
   /** Messages started whose effects are not all acknowledged yet. */
   readonly inFlight: number;
   /**
@@ -338,6 +340,7 @@ export class PartitionTask {
       processed: this.processed,
       deadLettered: this.deadLettered,
       skippedTombstones: this.skippedTombstones,
+      coalescedWrites: this.effects.coalescedWrites,
       inFlight: open,
       positions,
       recovery: this.progress.snapshot(),

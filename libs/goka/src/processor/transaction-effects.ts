@@ -27,6 +27,7 @@ export class TransactionEffects implements EffectWriter {
   /** Coalescing: the entry of each key's latest write in the open transaction. */
   private readonly latest: Map<string, TxEntry> | undefined;
   private transactions = 0;
+  coalescedWrites = 0;
 
   constructor(
     private readonly rt: ProcessorRuntime,
@@ -54,7 +55,10 @@ export class TransactionEffects implements EffectWriter {
         },
         table: { key, value },
       };
-      if (previous) previous.replaced = true;
+      if (previous) {
+        previous.replaced = true;
+        this.coalescedWrites++;
+      }
       this.latest?.set(key, entry);
       this.entries.push(entry);
     }
