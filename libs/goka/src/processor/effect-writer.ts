@@ -1,5 +1,7 @@
-import type { OutgoingRecord } from '../cluster/cluster.ts';
+import type { OutgoingRecord, RecordMetadata } from '../cluster/cluster.ts';
 import type { Effects } from '../context.ts';
+import type { SendTarget } from '../producer/batching-producer.ts';
+import type { EffectsOutcome, MessageDone } from './message-done.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import type { TableState } from './table-state.ts';
 import { type WriteAcked, WriteCoalescer } from './write-coalescer.ts';
@@ -14,10 +16,10 @@ import { type WriteAcked, WriteCoalescer } from './write-coalescer.ts';
 export interface EffectWriter {
   /** The group table, once recovered; its writes go through here. */
   table: TableState | undefined;
-  /** A callback's effects; `finish` runs once all of them are acknowledged. */
-  apply(key: string, effects: Effects, finish: () => void): void;
+  /** A callback's effects; `done.finish()` runs once all of them are acknowledged. */
+  apply(key: string, keyBytes: Buffer | null, effects: Effects, done: MessageDone): void;
   /** A record the error policy sends to the dead-letter topic instead of the message's effects. */
-  deadLetter(record: OutgoingRecord, finish: () => void): void;
+  deadLetter(record: OutgoingRecord, done: MessageDone): void;
   /** A message of `topic` at `offset` was handled (exactly-once commits the next offset). */
   consumed(topic: string, offset: number): void;
   /** The end of a delivered batch (exactly-once commits its transaction here). */
@@ -36,7 +38,7 @@ export interface EffectWriter {
  * A failed produce calls `onFailure` (the partition stops; the producer's sticky error fails
  * everything queued behind it).
  */
-export class SendingEffects implements EffectWriter {
+export class SendingEffects implements EffectWriter, EffectsOutcome {
   table: TableState | undefined;
   /** Messages whose effects are not all acknowledged yet. */
   private inFlight = 0;
@@ -51,44 +53,43 @@ export class SendingEffects implements EffectWriter {
     private readonly onFailure: (error: Error) => void,
   ) {
     this.coalescer = rt.coalesce
-      ? new WriteCoalescer(rt.coalesce, (key, value, waiters) => this.sendTableWrite(key, value, waiters))
+      ? new WriteCoalescer(rt.coalesce, (key, value, waiters) =>
+          this.sendTableWrite(key, null, value, waiters),
+        )
       : undefined;
   }
 
-  apply(key: string, effects: Effects, finish: () => void): void {
+  apply(key: string, keyBytes: Buffer | null, effects: Effects, done: MessageDone): void {
     const table = effects.table !== undefined;
-    let pending = effects.records.length + (table ? 1 : 0);
+    const records = effects.records;
+    const pending = records.length + (table ? 1 : 0);
     if (pending === 0) {
-      finish();
+      done.finish();
       return;
     }
     this.inFlight++;
-    let failed = false;
-    const acked = (error: Error | undefined) => {
-      if (failed) return;
-      if (error) {
-        failed = true;
-        this.done();
-        this.onFailure(error);
-        return;
-      }
-      if (--pending === 0) {
-        finish();
-        this.done();
-      }
-    };
-    if (table) this.writeTable(key, effects.table as Buffer | null, acked);
+    done.pending = pending;
+    done.outcome = this;
+    if (table) this.writeTable(key, keyBytes, effects.table as Buffer | null, done);
     const { producer } = this.rt;
-    for (const record of effects.records) producer.enqueue(record, acked);
+    for (const record of records) producer.enqueue(record, done);
   }
 
-  deadLetter(record: OutgoingRecord, finish: () => void): void {
+  deadLetter(record: OutgoingRecord, done: MessageDone): void {
     this.inFlight++;
-    this.rt.producer.enqueue(record, (error) => {
-      if (error) this.onFailure(error);
-      else finish();
-      this.done();
-    });
+    done.pending = 1;
+    done.outcome = this;
+    this.rt.producer.enqueue(record, done);
+  }
+
+  effectsDone(done: MessageDone): void {
+    done.finish();
+    this.ended();
+  }
+
+  effectsFailed(_done: MessageDone, error: Error): void {
+    this.ended();
+    this.onFailure(error);
   }
 
   consumed(): void {}
@@ -105,32 +106,56 @@ export class SendingEffects implements EffectWriter {
     }
   }
 
-  private done(): void {
+  private ended(): void {
     if (--this.inFlight === 0) this.settled?.();
   }
 
-  private writeTable(key: string, value: Buffer | null, acked: WriteAcked): void {
+  private writeTable(key: string, keyBytes: Buffer | null, value: Buffer | null, done: MessageDone): void {
     if (this.coalescer) {
       // A held write of the key is replaced: the overlay keeps one pending write for it.
       const replacing = this.coalescer.holds(key);
       if (replacing) this.coalescedWrites++;
       this.table?.pending(key, value, replacing);
-      this.coalescer.write(key, value, acked);
+      this.coalescer.write(key, value, done);
       return;
     }
     this.table?.pending(key, value, false);
-    this.sendTableWrite(key, value, acked);
+    this.sendTableWrite(key, keyBytes, value, done);
   }
 
-  private sendTableWrite(key: string, value: Buffer | null, waiters: WriteAcked | WriteAcked[]): void {
+  private sendTableWrite(
+    key: string,
+    keyBytes: Buffer | null,
+    value: Buffer | null,
+    waiters: WriteAcked | WriteAcked[],
+  ): void {
     const { group, producer } = this.rt;
     producer.enqueue(
-      { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
-      (error, meta) => {
-        if (!error) this.table?.acked(key, value, meta!.offset);
-        if (typeof waiters === 'function') waiters(error);
-        else for (const w of waiters) w(error);
+      {
+        topic: group.table,
+        partition: this.partition,
+        // The input record's key bytes when there are any: no second UTF-8 encoding of the key.
+        key: keyBytes ?? Buffer.from(key, 'utf8'),
+        value,
       },
+      new TableWrite(this, key, value, waiters),
     );
+  }
+}
+
+/** A table write on its way to the changelog; its acknowledgement goes to the store. */
+class TableWrite implements SendTarget {
+  constructor(
+    private readonly effects: SendingEffects,
+    private readonly key: string,
+    private readonly value: Buffer | null,
+    private readonly waiters: WriteAcked | WriteAcked[],
+  ) {}
+
+  sent(error: Error | undefined, meta: RecordMetadata | undefined): void {
+    if (!error) this.effects.table?.acked(this.key, this.value, meta!.offset);
+    const waiters = this.waiters;
+    if (Array.isArray(waiters)) for (const w of waiters) w.acked(error);
+    else waiters.acked(error);
   }
 }

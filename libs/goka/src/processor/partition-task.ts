@@ -2,8 +2,12 @@ import { abortable, RecoveryAborted, throwIfStopped } from '../abort.ts';
 import type { ConsumedRecord, OutgoingRecord, TransactionalProducer } from '../cluster/cluster.ts';
 import { DecodeError } from '../codec.ts';
 import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
+import type { InputEdge } from '../edges.ts';
+import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
 import { type EffectWriter, SendingEffects } from './effect-writer.ts';
+import { MessageDone } from './message-done.ts';
+import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
 import { TransactionFailed } from './partition-restart.ts';
@@ -11,7 +15,8 @@ import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
 import { TransactionEffects } from './transaction-effects.ts';
 
-const NO_JOINS: ReadonlyMap<string, unknown> = new Map();
+/** The edge a record is handed to: an input, or the loopback. */
+type MessageEdge = NonNullable<Group<unknown, unknown>['loopback']> | InputEdge<unknown, unknown, unknown>;
 
 export type PartitionState = 'recovering' | 'running' | 'closing' | 'closed' | 'failed';
 
@@ -58,6 +63,7 @@ export class PartitionTask {
   private readonly transaction: TransactionalProducer | undefined;
   /** Where the messages' effects go: sent as they happen, or one transaction per batch. */
   private readonly effects: EffectWriter;
+  private readonly reads: MessageReads;
   private processed = 0;
   private deadLettered = 0;
   private skippedTombstones = 0;
@@ -74,6 +80,7 @@ export class PartitionTask {
     this.effects = this.transaction
       ? new TransactionEffects(rt, partition, this.transaction)
       : new SendingEffects(rt, partition, (error) => this.effectsFailed(error));
+    this.reads = new MessageReads(rt.group, rt.scope.tableCodec, partition, this.tables);
     this.ready = this.recover();
     this.ready.catch(() => undefined);
   }
@@ -118,11 +125,16 @@ export class PartitionTask {
   process(records: readonly ConsumedRecord[]): Promise<void> {
     const run = this.processing.then(async () => {
       await this.ready;
-      await this.prefetch(records);
-      for (const record of records) {
+      const keys = records.map(keyOf);
+      // The batch's keys that are neither pending nor cached, in one store request.
+      if (this.table && records.length > 1) await this.table.prefetch(keys);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
         if (this.halted) throw this.halted;
         if (this._state !== 'running') throw new Error(`partition ${this.partition} is ${this._state}`);
-        await this.processOne(record);
+        // Most messages need no await at all (see processOne): no promise, no microtask hop.
+        const waiting = this.processOne(record, keys[i]!);
+        if (waiting) await waiting;
         this.effects.consumed(record.topic, record.offset);
       }
       try {
@@ -139,52 +151,107 @@ export class PartitionTask {
     return run;
   }
 
-  private async processOne(record: ConsumedRecord): Promise<void> {
-    const { group, scope } = this.rt;
+  /**
+   * Handles one message. Returns a promise only when the message has to wait (its table value
+   * is neither pending nor cached, the group joins tables, or the callback is async); the
+   * common path runs synchronously.
+   */
+  private processOne(record: ConsumedRecord, key: string): Promise<void> | undefined {
+    const { group } = this.rt;
     const tracker = this.trackerFor(record.topic);
-    const slot = tracker.begin(record.offset);
-    const finish = () => this.finished(record.topic, tracker, slot);
+    const done = new MessageDone(this.onFinish, record.topic, tracker, tracker.begin(record.offset));
     if (record.value === null) {
       // Inputs carry events; a tombstone on an input has no message to hand to a callback.
       this.skippedTombstones++;
-      finish();
-      return;
+      done.finish();
+      return undefined;
     }
     const edge = record.topic === group.loopTopic ? group.loopback : this.rt.inputs.get(record.topic);
     if (!edge) throw new Error(`group "${group.name}": no edge consumes topic "${record.topic}"`);
-    let effects: Effects;
-    const key = record.key?.toString('utf8') ?? '';
+    let message: unknown;
+    let current: unknown;
     try {
-      let message: unknown;
       try {
         message = edge.codec.decode(record.value);
       } catch (error) {
         throw new DecodeError(record.topic, record.partition, record.offset, error);
       }
-      const current = await this.readValue(key);
-      const joined = await this.readJoins(key);
-      const ctx = new MessageContext(
-        scope,
-        key,
-        record.topic,
-        this.partition,
-        record.offset,
-        record.timestamp,
-        record.headers,
-        current,
-        joined,
-      );
-      await edge.callback(ctx, message);
-      effects = ctx.effects;
+      current = this.reads.valueNow(this.table, key);
     } catch (error) {
-      await this.handleFailure(record, error, finish);
-      return;
+      this.handleFailure(record, error, done);
+      return undefined;
     }
-    this.processed++;
-    this.effects.apply(key, effects, finish);
+    if (current === NOT_CACHED || this.reads.joins) {
+      return this.processWaiting(record, key, edge, message, current, done);
+    }
+    return this.runCallback(record, key, edge, message, current, NO_JOINS, done);
   }
 
-  private async handleFailure(record: ConsumedRecord, error: unknown, finish: () => void): Promise<void> {
+  /** The path of a message that reads its table value from the store or joins tables. */
+  private async processWaiting(
+    record: ConsumedRecord,
+    key: string,
+    edge: MessageEdge,
+    message: unknown,
+    current: unknown,
+    done: MessageDone,
+  ): Promise<void> {
+    let joined: ReadonlyMap<string, unknown>;
+    try {
+      if (current === NOT_CACHED) current = await this.reads.value(this.table, key);
+      joined = await this.reads.joined(key);
+    } catch (error) {
+      this.handleFailure(record, error, done);
+      return;
+    }
+    await this.runCallback(record, key, edge, message, current, joined, done);
+  }
+
+  /** Runs the callback; its effects are applied only when it returns without error. */
+  private runCallback(
+    record: ConsumedRecord,
+    key: string,
+    edge: MessageEdge,
+    message: unknown,
+    current: unknown,
+    joined: ReadonlyMap<string, unknown>,
+    done: MessageDone,
+  ): Promise<void> | undefined {
+    const ctx = new MessageContext(
+      this.rt.scope,
+      key,
+      record.topic,
+      this.partition,
+      record.offset,
+      record.timestamp,
+      record.headers,
+      current,
+      joined,
+    );
+    let result: void | Promise<void>;
+    try {
+      result = edge.callback(ctx, message);
+    } catch (error) {
+      this.handleFailure(record, error, done);
+      return undefined;
+    }
+    if (result !== undefined && typeof (result as PromiseLike<void>).then === 'function') {
+      return result.then(
+        () => this.applied(record, key, ctx.effects, done),
+        (error: unknown) => this.handleFailure(record, error, done),
+      );
+    }
+    this.applied(record, key, ctx.effects, done);
+    return undefined;
+  }
+
+  private applied(record: ConsumedRecord, key: string, effects: Effects, done: MessageDone): void {
+    this.processed++;
+    this.effects.apply(key, record.key, effects, done);
+  }
+
+  /** Dead-letters the message (policy 'dead-letter') or throws the failure that stops the partition. */
+  private handleFailure(record: ConsumedRecord, error: unknown, done: MessageDone): void {
     const { group, policy, logger } = this.rt;
     const cause = error instanceof CallbackFailure ? error.cause : error;
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -206,7 +273,7 @@ export class PartitionTask {
           'goka-offset': String(record.offset),
         },
       };
-      this.effects.deadLetter(deadLetter, finish);
+      this.effects.deadLetter(deadLetter, done);
       return;
     }
     const failure = new Error(
@@ -241,10 +308,11 @@ export class PartitionTask {
     this.rt.fail(failure);
   }
 
-  private finished(topic: string, tracker: OffsetTracker, slot: number): void {
+  /** A message is done (bound once: every MessageDone of the task calls it). */
+  private readonly onFinish = (topic: string, tracker: OffsetTracker, slot: number): void => {
     const committable = tracker.finish(slot);
     if (committable !== undefined) this.rt.committable(topic, this.partition, committable);
-  }
+  };
 
   private trackerFor(topic: string): OffsetTracker {
     let tracker = this.trackers.get(topic);
@@ -253,39 +321,6 @@ export class PartitionTask {
       this.trackers.set(topic, tracker);
     }
     return tracker;
-  }
-
-  /** Reads the batch's keys that are neither pending nor cached in one store request. */
-  private async prefetch(records: readonly ConsumedRecord[]): Promise<void> {
-    if (!this.table || records.length < 2) return;
-    await this.table.prefetch(records.map((r) => r.key?.toString('utf8') ?? ''));
-  }
-
-  private async readValue(key: string): Promise<unknown> {
-    const codec = this.rt.scope.tableCodec;
-    if (!codec || !this.table) return undefined;
-    const raw = await this.table.read(key);
-    if (raw === null) return undefined;
-    try {
-      return codec.decode(raw);
-    } catch (error) {
-      throw new DecodeError(this.rt.group.table, this.partition, -1, error);
-    }
-  }
-
-  private async readJoins(key: string): Promise<ReadonlyMap<string, unknown>> {
-    if (this.rt.group.joins.length === 0) return NO_JOINS;
-    const joined = new Map<string, unknown>();
-    for (const j of this.rt.group.joins) {
-      const raw = await this.tables.joinStores.get(j.table)!.get(key);
-      if (raw === undefined) continue;
-      try {
-        joined.set(j.table, j.codec.decode(raw));
-      } catch (error) {
-        throw new DecodeError(j.table, this.partition, -1, error);
-      }
-    }
-    return joined;
   }
 
   /**

@@ -33,6 +33,12 @@ export class TableState {
     this.offset = (await this.store.getOffset()) ?? 0;
   }
 
+  /** The raw value of a key when it is at hand (overlay or cache); undefined: read the store. */
+  peek(key: string): Buffer | null | undefined {
+    const raw = this.overlay.get(key);
+    return raw === undefined ? this.cache.get(key) : raw;
+  }
+
   /** The raw value of a key (`null`: absent), from overlay, cache or store. */
   async read(key: string): Promise<Buffer | null> {
     let raw = this.overlay.get(key);

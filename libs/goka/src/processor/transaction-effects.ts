@@ -1,6 +1,7 @@
 import type { OutgoingRecord, RecordMetadata, TransactionalProducer } from '../cluster/cluster.ts';
 import type { Effects } from '../context.ts';
 import type { EffectWriter } from './effect-writer.ts';
+import type { MessageDone } from './message-done.ts';
 import { TransactionFailed } from './partition-restart.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import type { TableState } from './table-state.ts';
@@ -22,7 +23,7 @@ interface TxEntry {
 export class TransactionEffects implements EffectWriter {
   table: TableState | undefined;
   private entries: TxEntry[] = [];
-  private finishes: (() => void)[] = [];
+  private finishes: MessageDone[] = [];
   private readonly offsets = new Map<string, number>();
   /** Coalescing: the entry of each key's latest write in the open transaction. */
   private readonly latest: Map<string, TxEntry> | undefined;
@@ -41,7 +42,7 @@ export class TransactionEffects implements EffectWriter {
     return this.transactions;
   }
 
-  apply(key: string, effects: Effects, finish: () => void): void {
+  apply(key: string, keyBytes: Buffer | null, effects: Effects, done: MessageDone): void {
     if (effects.table !== undefined) {
       const value = effects.table;
       const previous = this.latest?.get(key);
@@ -50,7 +51,7 @@ export class TransactionEffects implements EffectWriter {
         record: {
           topic: this.rt.group.table,
           partition: this.partition,
-          key: Buffer.from(key, 'utf8'),
+          key: keyBytes ?? Buffer.from(key, 'utf8'),
           value,
         },
         table: { key, value },
@@ -63,12 +64,12 @@ export class TransactionEffects implements EffectWriter {
       this.entries.push(entry);
     }
     for (const record of effects.records) this.entries.push({ record });
-    this.finishes.push(finish);
+    this.finishes.push(done);
   }
 
-  deadLetter(record: OutgoingRecord, finish: () => void): void {
+  deadLetter(record: OutgoingRecord, done: MessageDone): void {
     this.entries.push({ record });
-    this.finishes.push(finish);
+    this.finishes.push(done);
   }
 
   consumed(topic: string, offset: number): void {
@@ -111,7 +112,7 @@ export class TransactionEffects implements EffectWriter {
     entries.forEach((e, i) => {
       if (e.table) this.table?.acked(e.table.key, e.table.value, metas[i]!.offset);
     });
-    for (const finish of finishes) finish();
+    for (const done of finishes) done.finish();
   }
 
   /** Every batch commits before `process` returns: nothing is ever left in flight. */

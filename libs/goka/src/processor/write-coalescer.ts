@@ -26,8 +26,10 @@ export function coalesceOptions(
   return { windowMs, maxBytes };
 }
 
-/** Called with the changelog write's outcome, once per table write a callback made. */
-export type WriteAcked = (error: Error | undefined) => void;
+/** Told the changelog write's outcome, once per table write a callback made. */
+export interface WriteAcked {
+  acked(error: Error | undefined): void;
+}
 
 /** Sends one key's surviving write; `waiters` are every write it stands for, oldest first. */
 export type SendWrite = (key: string, value: Buffer | null, waiters: WriteAcked[]) => void;
@@ -64,7 +66,7 @@ export class WriteCoalescer {
     return this.held.has(key);
   }
 
-  /** Holds a write back; `acked` is called when the write that carries its value is acknowledged. */
+  /** Holds a write back; `acked` hears when the write that carries its value is acknowledged. */
   write(key: string, value: Buffer | null, acked: WriteAcked): void {
     const previous = this.held.get(key);
     let waiters: WriteAcked[];
