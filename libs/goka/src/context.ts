@@ -50,8 +50,12 @@ export interface Effects {
   /** undefined: table untouched; null: deleted; Buffer: new encoded value. */
   table: Buffer | null | undefined;
   tableValue: unknown;
-  readonly records: OutgoingRecord[];
+  /** Emits and loopbacks, in order; `NO_RECORDS` (shared, frozen) until the first one. */
+  records: OutgoingRecord[];
 }
+
+/** Most callbacks emit nothing: they share this empty list instead of allocating one each. */
+const NO_RECORDS: OutgoingRecord[] = Object.freeze([]) as unknown as OutgoingRecord[];
 
 export class CallbackFailure extends Error {
   constructor(cause: unknown) {
@@ -61,7 +65,7 @@ export class CallbackFailure extends Error {
 }
 
 export class MessageContext implements Context<unknown, unknown> {
-  readonly effects: Effects = { table: undefined, tableValue: undefined, records: [] };
+  readonly effects: Effects = { table: undefined, tableValue: undefined, records: NO_RECORDS };
   private current: unknown;
 
   constructor(
@@ -129,7 +133,7 @@ export class MessageContext implements Context<unknown, unknown> {
     const out = this.scope.outputs.get(name);
     if (!out) throw this.error(`emit("${name}"): the topic is not declared with output()`);
     const keyBytes = Buffer.from(String(key), 'utf8');
-    this.effects.records.push({
+    this.record({
       topic: name,
       partition: partitionFor(keyBytes, out.partitions),
       key: keyBytes,
@@ -142,12 +146,17 @@ export class MessageContext implements Context<unknown, unknown> {
     const loop = this.scope.loop;
     if (!loop) throw this.error('loopback(): the group declares no loopback()');
     const keyBytes = Buffer.from(String(key), 'utf8');
-    this.effects.records.push({
+    this.record({
       topic: loop.topic,
       partition: partitionFor(keyBytes, loop.partitions),
       key: keyBytes,
       value: loop.codec.encode(value),
     });
+  }
+
+  private record(record: OutgoingRecord): void {
+    if (this.effects.records === NO_RECORDS) this.effects.records = [record];
+    else this.effects.records.push(record);
   }
 
   fail(error: unknown): never {

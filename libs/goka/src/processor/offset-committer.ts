@@ -8,7 +8,9 @@ import type { Logger } from '../logger.ts';
  * partition's transaction instead.)
  */
 export class OffsetCommitter {
-  private readonly toCommit = new Map<string, CommitOffset>();
+  /** Per topic, per partition: the offset to commit next (nested maps: no key string per call). */
+  private readonly toCommit = new Map<string, Map<number, number>>();
+  private pendingCount = 0;
   private inFlight: Promise<void> | undefined;
   private consumer: GroupConsumer | undefined;
 
@@ -19,25 +21,45 @@ export class OffsetCommitter {
     this.consumer = consumer;
   }
 
-  /** Everything before `offset` of the topic's partition is done: commit it soon. */
+  /**
+   * Everything before `offset` of the topic's partition is done: commit it soon. Called for
+   * every finished message, so it allocates nothing while a commit is in flight (the request's
+   * end sends what gathered meanwhile).
+   */
   committable(topic: string, partition: number, offset: number): void {
-    this.toCommit.set(`${topic}/${partition}`, { topic, partition, offset });
-    void this.commitNow();
+    let partitions = this.toCommit.get(topic);
+    if (!partitions) {
+      partitions = new Map();
+      this.toCommit.set(topic, partitions);
+    }
+    const size = partitions.size;
+    partitions.set(partition, offset);
+    this.pendingCount += partitions.size - size;
+    if (!this.inFlight) void this.commitNow();
   }
 
   /** Revoked partitions: their pending offsets belong to the next owner now. */
   forget(partitions: readonly number[]): void {
-    for (const [key, o] of this.toCommit) if (partitions.includes(o.partition)) this.toCommit.delete(key);
+    for (const offsets of this.toCommit.values()) {
+      for (const p of partitions) if (offsets.delete(p)) this.pendingCount--;
+    }
   }
 
   /** Resolves once every offset committable so far was sent (or its commit failed and was logged). */
   commitNow(): Promise<void> {
     if (this.inFlight) {
-      return this.inFlight.then(() => (this.toCommit.size > 0 ? this.commitNow() : undefined));
+      // The request that ends this one may already carry our offsets: wait for it too.
+      return this.inFlight.then(() =>
+        this.inFlight || this.pendingCount > 0 ? this.commitNow() : undefined,
+      );
     }
-    if (this.toCommit.size === 0 || !this.consumer) return Promise.resolve();
-    const offsets = [...this.toCommit.values()];
-    this.toCommit.clear();
+    if (this.pendingCount === 0 || !this.consumer) return Promise.resolve();
+    const offsets: CommitOffset[] = [];
+    for (const [topic, partitions] of this.toCommit) {
+      for (const [partition, offset] of partitions) offsets.push({ topic, partition, offset });
+      partitions.clear();
+    }
+    this.pendingCount = 0;
     this.inFlight = this.consumer
       .commit(offsets)
       .catch((error: unknown) => {
@@ -46,6 +68,8 @@ export class OffsetCommitter {
       })
       .finally(() => {
         this.inFlight = undefined;
+        // Offsets that became committable while this request was in flight.
+        if (this.pendingCount > 0) void this.commitNow();
       });
     return this.inFlight;
   }

@@ -17,6 +17,13 @@ export class Overlay {
     }
   }
 
+  /** A new value for a key whose pending write it replaces (that write is never sent). */
+  replace(key: string, value: Buffer | null): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.value = value;
+    else this.entries.set(key, { value, pending: 1 });
+  }
+
   /** undefined: not in the overlay (read the store); null: deleted; Buffer: the latest value. */
   get(key: string): Buffer | null | undefined {
     return this.entries.get(key)?.value;

@@ -1,20 +1,22 @@
 import { abortable, RecoveryAborted, throwIfStopped } from '../abort.ts';
-import type {
-  ConsumedRecord,
-  OutgoingRecord,
-  RecordMetadata,
-  TransactionalProducer,
-} from '../cluster/cluster.ts';
+import type { ConsumedRecord, OutgoingRecord, TransactionalProducer } from '../cluster/cluster.ts';
 import { DecodeError } from '../codec.ts';
 import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
+import type { InputEdge } from '../edges.ts';
+import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
+import { type EffectWriter, SendingEffects } from './effect-writer.ts';
+import { MessageDone } from './message-done.ts';
+import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
 import { TransactionFailed } from './partition-restart.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
+import { TransactionEffects } from './transaction-effects.ts';
 
-const NO_JOINS: ReadonlyMap<string, unknown> = new Map();
+/** The edge a record is handed to: an input, or the loopback. */
+type MessageEdge = NonNullable<Group<unknown, unknown>['loopback']> | InputEdge<unknown, unknown, unknown>;
 
 export type PartitionState = 'recovering' | 'running' | 'closing' | 'closed' | 'failed';
 
@@ -24,6 +26,8 @@ export interface PartitionStats {
   readonly processed: number;
   readonly deadLettered: number;
   readonly skippedTombstones: number;
+  /** Table writes that a later write of their key replaced before they were sent (coalescing). */
+  readonly coalescedWrites: number;
   /** Messages started whose effects are not all acknowledged yet. */
   readonly inFlight: number;
   /**
@@ -48,9 +52,6 @@ export class PartitionTask {
   /** The group table (with `persist`), set up once its store is open. */
   private table: TableState | undefined;
   private readonly trackers = new Map<string, OffsetTracker>();
-  /** Messages whose effects are not all acknowledged yet. */
-  private inFlight = 0;
-  private settled: (() => void) | undefined;
   private readonly progress: RecoveryProgress;
   /** Aborted by `close()`: every await of the recovery observes it. */
   private readonly closing = new AbortController();
@@ -58,13 +59,12 @@ export class PartitionTask {
   private halted: Error | undefined;
   private processing: Promise<void> = Promise.resolve();
   private draining: Promise<void> = Promise.resolve();
-  // Exactly-once: the current batch's effects, offsets and completions, committed together.
+  /** Exactly-once: the partition's transactional producer (fences the previous owner). */
   private readonly transaction: TransactionalProducer | undefined;
-  private txRecords: { record: OutgoingRecord; table?: { key: string; value: Buffer | null } }[] = [];
-  private txFinishes: (() => void)[] = [];
-  private readonly txOffsets = new Map<string, number>();
+  /** Where the messages' effects go: sent as they happen, or one transaction per batch. */
+  private readonly effects: EffectWriter;
+  private readonly reads: MessageReads;
   private processed = 0;
-  private transactions = 0;
   private deadLettered = 0;
   private skippedTombstones = 0;
 
@@ -77,6 +77,10 @@ export class PartitionTask {
     this.transaction = rt.exactlyOnce
       ? rt.cluster.transactionalProducer!({ transactionalId: `${rt.group.name}-${partition}` })
       : undefined;
+    this.effects = this.transaction
+      ? new TransactionEffects(rt, partition, this.transaction)
+      : new SendingEffects(rt, partition, (error) => this.effectsFailed(error));
+    this.reads = new MessageReads(rt.group, rt.scope.tableCodec, partition, this.tables);
     this.ready = this.recover();
     this.ready.catch(() => undefined);
   }
@@ -94,11 +98,16 @@ export class PartitionTask {
       // left open, which would otherwise hold back what read-committed readers may see.
       if (this.transaction) await abortable(this.transaction.init(), signal, name);
       await recoverTables(this.rt, this.partition, this.progress, signal, this.tables, (store) => {
-        this.table = new TableState(store, this.rt.cacheSize, this.rt.cacheBytes, (error) => {
-          const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
-          this.halted ??= failure;
-          this.rt.fail(failure);
-        });
+        this.table = this.effects.table = new TableState(
+          store,
+          this.rt.cacheSize,
+          this.rt.cacheBytes,
+          (error) => {
+            const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
+            this.halted ??= failure;
+            this.rt.fail(failure);
+          },
+        );
       });
       await this.table?.resume();
       throwIfStopped(signal, name);
@@ -116,117 +125,134 @@ export class PartitionTask {
   process(records: readonly ConsumedRecord[]): Promise<void> {
     const run = this.processing.then(async () => {
       await this.ready;
-      await this.prefetch(records);
-      for (const record of records) {
+      const keys = records.map(keyOf);
+      // The batch's keys that are neither pending nor cached, in one store request.
+      if (this.table && records.length > 1) await this.table.prefetch(keys);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
         if (this.halted) throw this.halted;
         if (this._state !== 'running') throw new Error(`partition ${this.partition} is ${this._state}`);
-        await this.processOne(record);
-        if (this.transaction) this.txOffsets.set(record.topic, record.offset + 1);
+        // Most messages need no await at all (see processOne): no promise, no microtask hop.
+        const waiting = this.processOne(record, keys[i]!);
+        if (waiting) await waiting;
+        this.effects.consumed(record.topic, record.offset);
       }
-      if (this.transaction) await this.commitTransaction();
+      try {
+        await this.effects.endBatch();
+      } catch (error) {
+        if (error instanceof TransactionFailed) {
+          this.halted = error;
+          this._state = 'failed';
+        }
+        throw error;
+      }
     });
     this.processing = run.catch(() => undefined);
     return run;
   }
 
-  private async processOne(record: ConsumedRecord): Promise<void> {
-    const { group, scope } = this.rt;
+  /**
+   * Handles one message. Returns a promise only when the message has to wait (its table value
+   * is neither pending nor cached, the group joins tables, or the callback is async); the
+   * common path runs synchronously.
+   */
+  private processOne(record: ConsumedRecord, key: string): Promise<void> | undefined {
+    const { group } = this.rt;
     const tracker = this.trackerFor(record.topic);
-    const slot = tracker.begin(record.offset);
-    const finish = () => this.finished(record.topic, tracker, slot);
+    const done = new MessageDone(this.onFinish, record.topic, tracker, tracker.begin(record.offset));
     if (record.value === null) {
       // Inputs carry events; a tombstone on an input has no message to hand to a callback.
       this.skippedTombstones++;
-      finish();
-      return;
+      done.finish();
+      return undefined;
     }
     const edge = record.topic === group.loopTopic ? group.loopback : this.rt.inputs.get(record.topic);
     if (!edge) throw new Error(`group "${group.name}": no edge consumes topic "${record.topic}"`);
-    let effects: Effects;
-    const key = record.key?.toString('utf8') ?? '';
+    let message: unknown;
+    let current: unknown;
     try {
-      let message: unknown;
       try {
         message = edge.codec.decode(record.value);
       } catch (error) {
         throw new DecodeError(record.topic, record.partition, record.offset, error);
       }
-      const current = await this.readValue(key);
-      const joined = await this.readJoins(key);
-      const ctx = new MessageContext(
-        scope,
-        key,
-        record.topic,
-        this.partition,
-        record.offset,
-        record.timestamp,
-        record.headers,
-        current,
-        joined,
-      );
-      await edge.callback(ctx, message);
-      effects = ctx.effects;
+      current = this.reads.valueNow(this.table, key);
     } catch (error) {
-      await this.handleFailure(record, error, finish);
-      return;
+      this.handleFailure(record, error, done);
+      return undefined;
     }
-    this.processed++;
-    this.apply(key, effects, finish);
+    if (current === NOT_CACHED || this.reads.joins) {
+      return this.processWaiting(record, key, edge, message, current, done);
+    }
+    return this.runCallback(record, key, edge, message, current, NO_JOINS, done);
   }
 
-  private apply(key: string, effects: Effects, finish: () => void): void {
-    const { group, producer } = this.rt;
-    if (this.transaction) {
-      if (effects.table !== undefined) {
-        const value = effects.table;
-        this.table?.pending(key, value);
-        this.txRecords.push({
-          record: { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
-          table: { key, value },
-        });
-      }
-      for (const record of effects.records) this.txRecords.push({ record });
-      this.txFinishes.push(finish);
+  /** The path of a message that reads its table value from the store or joins tables. */
+  private async processWaiting(
+    record: ConsumedRecord,
+    key: string,
+    edge: MessageEdge,
+    message: unknown,
+    current: unknown,
+    done: MessageDone,
+  ): Promise<void> {
+    let joined: ReadonlyMap<string, unknown>;
+    try {
+      if (current === NOT_CACHED) current = await this.reads.value(this.table, key);
+      joined = await this.reads.joined(key);
+    } catch (error) {
+      this.handleFailure(record, error, done);
       return;
     }
-    const table = effects.table !== undefined;
-    let pending = effects.records.length + (table ? 1 : 0);
-    if (pending === 0) {
-      finish();
-      return;
+    await this.runCallback(record, key, edge, message, current, joined, done);
+  }
+
+  /** Runs the callback; its effects are applied only when it returns without error. */
+  private runCallback(
+    record: ConsumedRecord,
+    key: string,
+    edge: MessageEdge,
+    message: unknown,
+    current: unknown,
+    joined: ReadonlyMap<string, unknown>,
+    done: MessageDone,
+  ): Promise<void> | undefined {
+    const ctx = new MessageContext(
+      this.rt.scope,
+      key,
+      record.topic,
+      this.partition,
+      record.offset,
+      record.timestamp,
+      record.headers,
+      current,
+      joined,
+    );
+    let result: void | Promise<void>;
+    try {
+      result = edge.callback(ctx, message);
+    } catch (error) {
+      this.handleFailure(record, error, done);
+      return undefined;
     }
-    this.inFlight++;
-    let failed = false;
-    const acked = (error: Error | undefined) => {
-      if (failed) return;
-      if (error) {
-        failed = true;
-        this.inFlight--;
-        this.effectsFailed(error);
-        return;
-      }
-      if (--pending === 0) {
-        this.inFlight--;
-        finish();
-        if (this.inFlight === 0) this.settled?.();
-      }
-    };
-    if (table) {
-      const value = effects.table as Buffer | null;
-      this.table?.pending(key, value);
-      producer.enqueue(
-        { topic: group.table, partition: this.partition, key: Buffer.from(key, 'utf8'), value },
-        (error, meta) => {
-          if (!error) this.table?.acked(key, value, meta!.offset);
-          acked(error);
-        },
+    if (result !== undefined && typeof (result as PromiseLike<void>).then === 'function') {
+      return result.then(
+        () => this.applied(record, key, ctx.effects, done),
+        (error: unknown) => this.handleFailure(record, error, done),
       );
     }
-    for (const record of effects.records) producer.enqueue(record, acked);
+    this.applied(record, key, ctx.effects, done);
+    return undefined;
   }
 
-  private async handleFailure(record: ConsumedRecord, error: unknown, finish: () => void): Promise<void> {
-    const { group, policy, logger, producer } = this.rt;
+  private applied(record: ConsumedRecord, key: string, effects: Effects, done: MessageDone): void {
+    this.processed++;
+    this.effects.apply(key, record.key, effects, done);
+  }
+
+  /** Dead-letters the message (policy 'dead-letter') or throws the failure that stops the partition. */
+  private handleFailure(record: ConsumedRecord, error: unknown, done: MessageDone): void {
+    const { group, policy, logger } = this.rt;
     const cause = error instanceof CallbackFailure ? error.cause : error;
     const message = cause instanceof Error ? cause.message : String(cause);
     const where = `${record.topic}/${record.partition}@${record.offset}`;
@@ -247,18 +273,7 @@ export class PartitionTask {
           'goka-offset': String(record.offset),
         },
       };
-      if (this.transaction) {
-        this.txRecords.push({ record: deadLetter });
-        this.txFinishes.push(finish);
-        return;
-      }
-      this.inFlight++;
-      producer.enqueue(deadLetter, (error) => {
-        this.inFlight--;
-        if (error) this.effectsFailed(error);
-        else finish();
-        if (this.inFlight === 0) this.settled?.();
-      });
+      this.effects.deadLetter(deadLetter, done);
       return;
     }
     const failure = new Error(
@@ -273,50 +288,9 @@ export class PartitionTask {
     throw failure;
   }
 
-  /** Exactly-once: the batch's effects and input offsets in one transaction, then the store. */
-  private async commitTransaction(): Promise<void> {
-    const entries = this.txRecords;
-    const finishes = this.txFinishes;
-    const offsets = [...this.txOffsets].map(([topic, offset]) => ({
-      topic,
-      partition: this.partition,
-      offset,
-    }));
-    this.txRecords = [];
-    this.txFinishes = [];
-    this.txOffsets.clear();
-    if (entries.length === 0 && offsets.length === 0) return;
-    let metas: RecordMetadata[];
-    try {
-      metas = await this.transaction!.commit(
-        entries.map((e) => e.record),
-        this.rt.group.name,
-        offsets,
-      );
-    } catch (error) {
-      // The transaction is aborted: nothing of the batch remains. The task is done for (its
-      // pending table values and positions are ahead of the committed state); the processor
-      // decides whether a new task starts over from the committed state or the processor fails.
-      const failure = new TransactionFailed(
-        `group "${this.rt.group.name}": the transaction of partition ${this.partition} failed: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        error,
-      );
-      this.halted = failure;
-      this._state = 'failed';
-      throw failure;
-    }
-    this.transactions++;
-    entries.forEach((e, i) => {
-      if (e.table) this.table?.acked(e.table.key, e.table.value, metas[i]!.offset);
-    });
-    for (const finish of finishes) finish();
-  }
-
   /** Exactly-once: transactions this task committed (a restarted partition's progress). */
   get committedTransactions(): number {
-    return this.transactions;
+    return this.effects.committedTransactions;
   }
 
   /**
@@ -332,23 +306,13 @@ export class PartitionTask {
     this.halted ??= failure;
     if (this._state === 'running' || this._state === 'recovering') this._state = 'failed';
     this.rt.fail(failure);
-    if (this.inFlight === 0) this.settled?.();
   }
 
-  /** Resolves once no message has effects in flight. */
-  private async allSettled(): Promise<void> {
-    while (this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.settled = resolve;
-      });
-      this.settled = undefined;
-    }
-  }
-
-  private finished(topic: string, tracker: OffsetTracker, slot: number): void {
+  /** A message is done (bound once: every MessageDone of the task calls it). */
+  private readonly onFinish = (topic: string, tracker: OffsetTracker, slot: number): void => {
     const committable = tracker.finish(slot);
     if (committable !== undefined) this.rt.committable(topic, this.partition, committable);
-  }
+  };
 
   private trackerFor(topic: string): OffsetTracker {
     let tracker = this.trackers.get(topic);
@@ -359,39 +323,6 @@ export class PartitionTask {
     return tracker;
   }
 
-  /** Reads the batch's keys that are neither pending nor cached in one store request. */
-  private async prefetch(records: readonly ConsumedRecord[]): Promise<void> {
-    if (!this.table || records.length < 2) return;
-    await this.table.prefetch(records.map((r) => r.key?.toString('utf8') ?? ''));
-  }
-
-  private async readValue(key: string): Promise<unknown> {
-    const codec = this.rt.scope.tableCodec;
-    if (!codec || !this.table) return undefined;
-    const raw = await this.table.read(key);
-    if (raw === null) return undefined;
-    try {
-      return codec.decode(raw);
-    } catch (error) {
-      throw new DecodeError(this.rt.group.table, this.partition, -1, error);
-    }
-  }
-
-  private async readJoins(key: string): Promise<ReadonlyMap<string, unknown>> {
-    if (this.rt.group.joins.length === 0) return NO_JOINS;
-    const joined = new Map<string, unknown>();
-    for (const j of this.rt.group.joins) {
-      const raw = await this.tables.joinStores.get(j.table)!.get(key);
-      if (raw === undefined) continue;
-      try {
-        joined.set(j.table, j.codec.decode(raw));
-      } catch (error) {
-        throw new DecodeError(j.table, this.partition, -1, error);
-      }
-    }
-    return joined;
-  }
-
   /**
    * Resolves once every batch handed to `process` so far is processed and all its effects are
    * acknowledged (the offsets are then committable). Drains run one at a time.
@@ -399,7 +330,7 @@ export class PartitionTask {
   drain(): Promise<void> {
     const run = this.draining.then(async () => {
       await this.processing;
-      await this.allSettled();
+      await this.effects.settle();
     });
     this.draining = run.catch(() => undefined);
     return run;
@@ -417,7 +348,9 @@ export class PartitionTask {
     this.closing.abort();
     await this.ready.catch(() => undefined);
     await this.processing;
-    await this.allSettled();
+    // Held-back table writes are sent here: they reach the changelog before the commit below,
+    // or (a failed produce) the partition fails and their offsets are never committed.
+    await this.effects.settle();
     await this.table?.flush();
     await this.rt.commitNow();
     await Promise.all(this.tables.replicas.map((r) => r.stop()));
@@ -442,6 +375,7 @@ export class PartitionTask {
       processed: this.processed,
       deadLettered: this.deadLettered,
       skippedTombstones: this.skippedTombstones,
+      coalescedWrites: this.effects.coalescedWrites,
       inFlight: open,
       positions,
       recovery: this.progress.snapshot(),

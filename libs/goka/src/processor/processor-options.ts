@@ -36,6 +36,15 @@ export interface ProcessorOptions {
    * outputs must read committed, which is kafkajs' default).
    */
   readonly guarantee?: Guarantee;
+  /**
+   * Write coalescing (Kafka Streams' record cache): table writes wait up to `windowMs` (default
+   * 20) or until `maxBytes` of them are held (default 1 MiB), and later writes of a key replace
+   * earlier ones, so each key reaches the changelog and the store once per window. Reads in
+   * callbacks see the latest write at once; an input offset is committed only once the write
+   * covering its message is acknowledged. Exactly-once: the window is each batch's transaction.
+   * `true` takes the defaults. Default off.
+   */
+  readonly coalesce?: boolean | { readonly windowMs?: number; readonly maxBytes?: number };
 }
 
 export type Guarantee = 'at-least-once' | 'exactly-once';

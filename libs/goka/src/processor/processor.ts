@@ -18,6 +18,7 @@ import { PartitionTask } from './partition-task.ts';
 import type { ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
 import type { ErrorPolicy, ProcessorRuntime } from './runtime.ts';
 import { StandbyReplicas } from './standby.ts';
+import { coalesceOptions } from './write-coalescer.ts';
 
 export type { Guarantee, ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
 
@@ -271,6 +272,7 @@ export class Processor<V = unknown, L = unknown> {
       cacheSize: this.options.cacheSize ?? 10_000,
       cacheBytes: this.options.cacheBytes ?? 16 * 1024 * 1024,
       exactlyOnce: this.exactlyOnce,
+      coalesce: coalesceOptions(g.name, this.options.coalesce),
       scope,
       inputs: new Map(g.inputs.map((i) => [i.topic, i as InputEdge<unknown, unknown, unknown>])),
       committable: (topic, partition, offset) => {

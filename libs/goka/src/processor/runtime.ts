@@ -5,6 +5,7 @@ import type { Group } from '../group.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
 import type { Storage } from '../storage/storage.ts';
+import type { CoalesceOptions } from './write-coalescer.ts';
 
 export type ErrorPolicy = 'fail' | 'dead-letter';
 
@@ -22,6 +23,8 @@ export interface ProcessorRuntime {
   readonly cacheBytes: number;
   /** Effects and offsets of each delivered batch go out in one transaction. */
   readonly exactlyOnce: boolean;
+  /** Table writes held back to coalesce same-key updates; undefined: every write is sent. */
+  readonly coalesce: CoalesceOptions | undefined;
   readonly scope: ContextScope;
   readonly inputs: ReadonlyMap<string, InputEdge<unknown, unknown, unknown>>;
   /** The offset after a finished prefix of a topic-partition may now be committed. */

@@ -33,6 +33,12 @@ export class TableState {
     this.offset = (await this.store.getOffset()) ?? 0;
   }
 
+  /** The raw value of a key when it is at hand (overlay or cache); undefined: read the store. */
+  peek(key: string): Buffer | null | undefined {
+    const raw = this.overlay.get(key);
+    return raw === undefined ? this.cache.get(key) : raw;
+  }
+
   /** The raw value of a key (`null`: absent), from overlay, cache or store. */
   async read(key: string): Promise<Buffer | null> {
     let raw = this.overlay.get(key);
@@ -54,9 +60,14 @@ export class TableState {
     for (let i = 0; i < list.length; i++) this.cache.fill(list[i]!, values[i] ?? null);
   }
 
-  /** A value written by a callback, on its way to the changelog: visible to later reads at once. */
-  pending(key: string, value: Buffer | null): void {
-    this.overlay.put(key, value);
+  /**
+   * A value written by a callback, on its way to the changelog: visible to later reads at once.
+   * `replacing`: it replaces a write of the key that was held back and never sent (coalescing),
+   * so the key still waits for one acknowledgement, not two.
+   */
+  pending(key: string, value: Buffer | null, replacing: boolean): void {
+    if (replacing) this.overlay.replace(key, value);
+    else this.overlay.put(key, value);
     this.cache.set(key, value);
   }
 

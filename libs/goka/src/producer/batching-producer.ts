@@ -4,6 +4,19 @@ import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster
 export type SendCallback = (error: Error | undefined, meta: RecordMetadata | undefined) => void;
 
 /**
+ * The object form of a `SendCallback`: hot paths pass an object they allocate anyway (one per
+ * message or table write) instead of a closure per record.
+ */
+export interface SendTarget {
+  sent(error: Error | undefined, meta: RecordMetadata | undefined): void;
+}
+
+function notify(done: SendCallback | SendTarget, error: Error | undefined, meta?: RecordMetadata): void {
+  if (typeof done === 'function') done(error, meta);
+  else done.sent(error, meta);
+}
+
+/**
  * Records per produce request. kafkajs groups a request's records per partition by copying the
  * partition's array for every record (quadratic), so very large requests cost more than they
  * save. Measured with `npm run bench -- --only produce` (500k records, 6 partitions, one request
@@ -33,7 +46,7 @@ export class BatchingProducer {
   // Two parallel arrays instead of one {record, done} object per record: the records array goes
   // to the producer as it is, and a record costs no wrapper allocation.
   private records: OutgoingRecord[] = [];
-  private callbacks: SendCallback[] = [];
+  private callbacks: (SendCallback | SendTarget)[] = [];
   private inFlight: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
@@ -62,13 +75,13 @@ export class BatchingProducer {
   }
 
   /** Callback form of `send`, for hot paths that would otherwise allocate a promise per record. */
-  enqueue(record: OutgoingRecord, done: SendCallback): void {
+  enqueue(record: OutgoingRecord, done: SendCallback | SendTarget): void {
     if (this.failure) {
-      done(this.failure, undefined);
+      notify(done, this.failure);
       return;
     }
     if (this.closed) {
-      done(new Error('producer is closed'), undefined);
+      notify(done, new Error('producer is closed'));
       return;
     }
     this.records.push(record);
@@ -97,7 +110,7 @@ export class BatchingProducer {
   private async drain(): Promise<void> {
     while (this.records.length > 0) {
       let records: OutgoingRecord[];
-      let callbacks: SendCallback[];
+      let callbacks: (SendCallback | SendTarget)[];
       if (this.records.length <= this.maxBatch) {
         records = this.records;
         callbacks = this.callbacks;
@@ -112,17 +125,17 @@ export class BatchingProducer {
         metas = await this.producer.send(records);
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
-        for (const done of callbacks) done(err, undefined);
+        for (const done of callbacks) notify(done, err);
         if (this.stickyErrors) {
           this.failure ??= err;
           const rest = this.callbacks;
           this.records = [];
           this.callbacks = [];
-          for (const done of rest) done(err, undefined);
+          for (const done of rest) notify(done, err);
         }
         continue;
       }
-      for (let i = 0; i < callbacks.length; i++) callbacks[i]!(undefined, metas[i]);
+      for (let i = 0; i < callbacks.length; i++) notify(callbacks[i]!, undefined, metas[i]);
     }
   }
 
