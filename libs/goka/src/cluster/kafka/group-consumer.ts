@@ -4,7 +4,15 @@ import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
-import { asError, keepAlive, REOPEN_DELAY_MS, reopenLater } from './consumer-upkeep.ts';
+import {
+  asError,
+  keepAlive,
+  OPENING_GRACE_MS,
+  openWhileWanted,
+  REOPEN_DELAY_MS,
+  reopenLater,
+  settlesWithin,
+} from './consumer-upkeep.ts';
 import { toConsumedRecord } from './records.ts';
 
 export interface ConsumerSettings {
@@ -62,6 +70,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** Since when kafkajs keeps crashing without a successful join in between. */
   private failingSince: number | undefined;
   private cancelReopen: (() => void) | undefined;
+  /** The latest open() (first start or a reopen after kafkajs gave up). */
+  private opening: Promise<void> | undefined;
   private readonly logger: Logger;
 
   constructor(
@@ -87,7 +97,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (this.state !== 'idle') throw new Error(`group ${this.options.group}: consumer started twice`);
     this.state = 'starting';
     try {
-      await this.open();
+      this.opening = this.open();
+      await this.opening;
     } catch (error) {
       this.fail(asError(error));
     }
@@ -121,13 +132,16 @@ export class KafkaGroupConsumer implements GroupConsumer {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.consumer === consumer) this.onCrash(payload.error, payload.restart);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: CONCURRENT_BATCHES,
-      eachBatch: (payload) => this.eachBatch(payload),
+    // A stop() that lands meanwhile disconnects the consumer; it must not join afterwards.
+    await openWhileWanted(consumer, () => this.active && this.consumer === consumer, {
+      subscribe: () => consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true }),
+      run: () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: CONCURRENT_BATCHES,
+          eachBatch: (payload) => this.eachBatch(payload),
+        }),
     });
   }
 
@@ -261,7 +275,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.cancelReopen = reopenLater({
       consumer: this.consumer,
       active: () => this.active,
-      open: () => this.open(),
+      open: () => {
+        this.opening = this.open();
+        return this.opening;
+      },
       failed: (err) => this.onCrash(err, false),
     });
   }
@@ -381,6 +398,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'consumer did not leave the group cleanly');
     });
+    // A consumer still connecting or joining disconnects itself once kafkajs returns it.
+    if (this.opening) await settlesWithin(this.opening, OPENING_GRACE_MS);
     this.state = failed || (this.state as State) === 'failed' ? 'failed' : 'stopped';
   }
 }
