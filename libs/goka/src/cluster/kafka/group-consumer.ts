@@ -70,6 +70,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** Since when kafkajs keeps crashing without a successful join in between. */
   private failingSince: number | undefined;
   private cancelReopen: (() => void) | undefined;
+  /** This member's id in the group as of the latest join (kafkajs' member id). */
+  private memberId: string | undefined;
   /** The latest open() (first start or a reopen after kafkajs gave up). */
   private opening: Promise<void> | undefined;
   private readonly logger: Logger;
@@ -127,7 +129,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      if (this.consumer === consumer) this.onJoin(payload.memberAssignment);
+      if (this.consumer === consumer) this.onJoin(payload.memberAssignment, payload.memberId);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.consumer === consumer) this.onCrash(payload.error, payload.restart);
@@ -145,16 +147,34 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
   }
 
-  /** Runs synchronously inside kafkajs' join, before the generation's first fetch. */
-  private onJoin(memberAssignment: Record<string, number[]>): void {
+  /**
+   * Runs synchronously inside kafkajs' join, before the generation's first fetch.
+   *
+   * A member id other than the last join's means this member was out of the group in between:
+   * expelled (its session expired while it was frozen or starved) and rejoined by kafkajs as a
+   * new member. Others owned its partitions meanwhile and processed on from the committed
+   * offsets, so whatever it still holds is stale — even a partition the sticky assignment hands
+   * it back. Everything it owned is revoked and what it gets now starts anew (recovered from the
+   * changelog), as after a crash.
+   */
+  private onJoin(memberAssignment: Record<string, number[]>, memberId: string): void {
     const next = new Set<number>();
     for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
+    const expelled = this.memberId !== undefined && memberId !== this.memberId;
+    this.memberId = memberId;
     if (!this.active) {
       this.pauseAll();
       return;
     }
-    const revoked = [...this.owned].filter((p) => !next.has(p)).sort((a, b) => a - b);
-    const added = [...next].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
+    if (expelled && this.owned.size > 0) {
+      this.logger.warn(
+        { partitions: [...this.owned] },
+        'rejoined the group as a new member (expelled meanwhile): every partition starts anew',
+      );
+    }
+    const kept = (p: number) => !expelled && this.owned.has(p);
+    const revoked = [...this.owned].filter((p) => !next.has(p) || expelled).sort((a, b) => a - b);
+    const added = [...next].filter((p) => !kept(p)).sort((a, b) => a - b);
     this.owned = next;
     this.failingSince = undefined;
     const { handler } = this.options;
