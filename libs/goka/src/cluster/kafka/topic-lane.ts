@@ -21,6 +21,14 @@ export type PartitionSink = (
  */
 export const DETACH_AFTER_MS = 500;
 
+/**
+ * Bytes one fetch of a lane may return, all partitions together (kafkajs' default: 10 MiB; per
+ * partition it stays 1 MiB). Readers mostly replay whole changelogs, where the process's peak
+ * memory follows the bytes in flight — a fetch decoded into records while the previous one is
+ * still being written to the stores — not the fetch count.
+ */
+export const READER_MAX_BYTES = 2 * 1024 * 1024;
+
 /** One user's claim on one partition of a lane: its position and its callback. */
 export class Subscription {
   /** Next offset to deliver. */
@@ -143,6 +151,7 @@ export class TopicLane {
       heartbeatInterval: this.settings.heartbeatInterval,
       rebalanceTimeout: this.settings.rebalanceTimeout,
       maxWaitTimeInMs: this.settings.readerMaxWaitTime,
+      maxBytes: READER_MAX_BYTES,
       allowAutoTopicCreation: false,
       retry: { restartOnFailure: async () => !this.closed },
     });
