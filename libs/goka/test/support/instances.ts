@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessorStats } from '../../src/index.ts';
@@ -15,6 +15,10 @@ export interface InstanceStats extends ProcessorStats {
   readonly error?: string;
   readonly started?: boolean;
   readonly exited?: number;
+  /** Commits of this incarnation the group coordinator rejected (it had lost its membership). */
+  readonly commitsRejected?: number;
+  /** Times this incarnation rejoined its group as a new member after it had been expelled. */
+  readonly rejoinedAsNew?: number;
 }
 
 export interface InstanceConfig {
@@ -33,7 +37,9 @@ export interface InstanceConfig {
 /**
  * A tally processor instance running as a child process (support/tally-instance.ts): it can be
  * SIGKILLed and started again on the same store dir. Every start is a new incarnation with a
- * name of its own (`b#3`), which the instance writes into the values it produces.
+ * name of its own (`b#3`), which the instance writes into the values it produces. With
+ * `GOKA_DIAG_DIR` set, each incarnation's whole output goes to `<dir>/<incarnation>.log` too
+ * (run with LOG_LEVEL=warn to see its warnings: rejected commits, rejoins).
  */
 export class Instance {
   private child: ChildProcess | undefined;
@@ -83,6 +89,8 @@ export class Instance {
       },
     });
     const keep = (chunk: Buffer) => {
+      if (process.env.GOKA_DIAG_DIR)
+        appendFileSync(join(process.env.GOKA_DIAG_DIR, `${this.current}.log`), chunk);
       this.output = (this.output + chunk.toString()).slice(-4_000);
     };
     child.stdout?.on('data', keep);
@@ -105,6 +113,15 @@ export class Instance {
   /** The tail of what the child printed, for failure messages. */
   get log(): string {
     return this.output;
+  }
+
+  /** SIGSTOP: the process freezes (as in a long GC pause or a starved machine) until resume(). */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   async kill(): Promise<void> {

@@ -10,9 +10,10 @@
  * failed processor exits 1. Either way the stats file says why.
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { type Group, kafkaCluster, levelStorage, Processor } from '../../src/index.ts';
 import { edgeGroup } from './edge-group.ts';
-import { tallyGroup, testLogger } from './kafka.ts';
+import { tallyGroup } from './kafka.ts';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -22,12 +23,35 @@ function env(name: string): string {
 
 const instance = env('GOKA_INSTANCE');
 const statsFile = env('GOKA_STATS');
+/**
+ * Evidence that this incarnation lost its group membership while it worked (a starved machine
+ * expires sessions): commits the coordinator rejected, rejoins as a new member. The fault tests
+ * allow at-least-once re-processing only of work that was killed or lost this way.
+ */
+/** Only what LOG_LEVEL asks for reaches stderr; warnings are always counted. */
+const echo = ['trace', 'debug', 'info', 'warn'].includes(process.env.LOG_LEVEL ?? 'fatal');
+const membership = { commitsRejected: 0, rejoinedAsNew: 0 };
+const logger = pino(
+  {
+    name: instance,
+    level: 'warn',
+    hooks: {
+      logMethod(args, method) {
+        const text = args.find((a): a is string => typeof a === 'string') ?? '';
+        if (text.startsWith('commit failed')) membership.commitsRejected++;
+        if (text.startsWith('rejoined the group as a new member')) membership.rejoinedAsNew++;
+        if (echo) method.apply(this, args);
+      },
+    },
+  },
+  pino.destination({ fd: 2, sync: false }),
+);
 const cluster = kafkaCluster({
   brokers: env('GOKA_BROKERS').split(','),
   clientId: `goka-test-${instance}`,
   sessionTimeoutMs: Number(process.env.GOKA_SESSION_MS ?? 6_000),
   heartbeatIntervalMs: 1_000,
-  logger: testLogger(instance),
+  logger,
   producer: process.env.KAFKA_PRODUCER === 'platformatic' ? 'platformatic' : 'kafkajs',
 });
 const group: Group<unknown, unknown> =
@@ -39,7 +63,7 @@ const processor = new Processor(group, {
   storage: levelStorage({ path: env('GOKA_STORE') }),
   standby: process.env.GOKA_STANDBY === '1',
   guarantee: process.env.GOKA_GUARANTEE === 'exactly-once' ? 'exactly-once' : 'at-least-once',
-  logger: testLogger(instance),
+  logger,
 });
 
 function writeStats(extra: Record<string, unknown> = {}): void {
@@ -50,11 +74,18 @@ function writeStats(extra: Record<string, unknown> = {}): void {
     ...processor.stats(),
     owned: processor.partitions,
     error: processor.error?.message,
+    ...membership,
     ...extra,
   };
-  // Atomic, so the parent never reads half a file.
-  writeFileSync(`${statsFile}.tmp`, JSON.stringify(stats));
-  renameSync(`${statsFile}.tmp`, statsFile);
+  // Atomic, so the parent never reads half a file. A failed write (disk full, the test's dir
+  // already removed) must not throw into the processor's 'state' listener and fail it: the
+  // instance goes on, and the next write may succeed.
+  try {
+    writeFileSync(`${statsFile}.tmp`, JSON.stringify(stats));
+    renameSync(`${statsFile}.tmp`, statsFile);
+  } catch (error) {
+    console.error(`${instance}: cannot write stats to ${statsFile}:`, error);
+  }
 }
 
 const timer = setInterval(() => writeStats(), 100);

@@ -58,6 +58,59 @@ export function reopenLater(options: ReopenOptions): () => void {
   };
 }
 
+/**
+ * How long stop() waits for a consumer that is still connecting or joining when it is told to
+ * go. Its disconnect closes the connections, which fails a join in flight at once; only a
+ * connect to an unreachable broker goes on (kafkajs retries it for minutes). Past this time
+ * stop() returns and the late consumer disconnects itself as soon as kafkajs hands it back
+ * (`openWhileWanted`), so nothing stays connected either way.
+ */
+export const OPENING_GRACE_MS = 5_000;
+
+/**
+ * Connects, subscribes and runs a kafkajs consumer — unless it is no longer wanted: checked
+ * after each step, since kafkajs does not stop a consumer whose disconnect() landed while it
+ * connected or joined (its runner is not "running" yet, so stop() does nothing, and the join
+ * that completes afterwards starts fetching on reopened connections). A consumer found
+ * unwanted disconnects itself. Returns whether it runs.
+ */
+export async function openWhileWanted(
+  consumer: Consumer,
+  wanted: () => boolean,
+  steps: { subscribe(): Promise<void>; run(): Promise<void> },
+): Promise<boolean> {
+  const unwanted = async () => {
+    if (wanted()) return false;
+    await consumer.disconnect().catch(() => undefined);
+    return true;
+  };
+  await consumer.connect();
+  if (await unwanted()) return false;
+  await steps.subscribe();
+  if (await unwanted()) return false;
+  await steps.run();
+  return !(await unwanted());
+}
+
+/** Whether `work` settles within `ms` (a slow one goes on in the background; never rejects). */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        () => true as const,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }

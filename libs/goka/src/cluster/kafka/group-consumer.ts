@@ -4,7 +4,15 @@ import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
-import { asError, keepAlive, REOPEN_DELAY_MS, reopenLater } from './consumer-upkeep.ts';
+import {
+  asError,
+  keepAlive,
+  OPENING_GRACE_MS,
+  openWhileWanted,
+  REOPEN_DELAY_MS,
+  reopenLater,
+  settlesWithin,
+} from './consumer-upkeep.ts';
 import { toConsumedRecord } from './records.ts';
 
 export interface ConsumerSettings {
@@ -62,6 +70,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** Since when kafkajs keeps crashing without a successful join in between. */
   private failingSince: number | undefined;
   private cancelReopen: (() => void) | undefined;
+  /** This member's id in the group as of the latest join (kafkajs' member id). */
+  private memberId: string | undefined;
+  /** The latest open() (first start or a reopen after kafkajs gave up). */
+  private opening: Promise<void> | undefined;
   private readonly logger: Logger;
 
   constructor(
@@ -87,7 +99,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (this.state !== 'idle') throw new Error(`group ${this.options.group}: consumer started twice`);
     this.state = 'starting';
     try {
-      await this.open();
+      this.opening = this.open();
+      await this.opening;
     } catch (error) {
       this.fail(asError(error));
     }
@@ -116,31 +129,52 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      if (this.consumer === consumer) this.onJoin(payload.memberAssignment);
+      if (this.consumer === consumer) this.onJoin(payload.memberAssignment, payload.memberId);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.consumer === consumer) this.onCrash(payload.error, payload.restart);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: CONCURRENT_BATCHES,
-      eachBatch: (payload) => this.eachBatch(payload),
+    // A stop() that lands meanwhile disconnects the consumer; it must not join afterwards.
+    await openWhileWanted(consumer, () => this.active && this.consumer === consumer, {
+      subscribe: () => consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true }),
+      run: () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: CONCURRENT_BATCHES,
+          eachBatch: (payload) => this.eachBatch(payload),
+        }),
     });
   }
 
-  /** Runs synchronously inside kafkajs' join, before the generation's first fetch. */
-  private onJoin(memberAssignment: Record<string, number[]>): void {
+  /**
+   * Runs synchronously inside kafkajs' join, before the generation's first fetch.
+   *
+   * A member id other than the last join's means this member was out of the group in between:
+   * expelled (its session expired while it was frozen or starved) and rejoined by kafkajs as a
+   * new member. Others owned its partitions meanwhile and processed on from the committed
+   * offsets, so whatever it still holds is stale — even a partition the sticky assignment hands
+   * it back. Everything it owned is revoked and what it gets now starts anew (recovered from the
+   * changelog), as after a crash.
+   */
+  private onJoin(memberAssignment: Record<string, number[]>, memberId: string): void {
     const next = new Set<number>();
     for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
+    const expelled = this.memberId !== undefined && memberId !== this.memberId;
+    this.memberId = memberId;
     if (!this.active) {
       this.pauseAll();
       return;
     }
-    const revoked = [...this.owned].filter((p) => !next.has(p)).sort((a, b) => a - b);
-    const added = [...next].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
+    if (expelled && this.owned.size > 0) {
+      this.logger.warn(
+        { partitions: [...this.owned] },
+        'rejoined the group as a new member (expelled meanwhile): every partition starts anew',
+      );
+    }
+    const kept = (p: number) => !expelled && this.owned.has(p);
+    const revoked = [...this.owned].filter((p) => !next.has(p) || expelled).sort((a, b) => a - b);
+    const added = [...next].filter((p) => !kept(p)).sort((a, b) => a - b);
     this.owned = next;
     this.failingSince = undefined;
     const { handler } = this.options;
@@ -261,7 +295,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.cancelReopen = reopenLater({
       consumer: this.consumer,
       active: () => this.active,
-      open: () => this.open(),
+      open: () => {
+        this.opening = this.open();
+        return this.opening;
+      },
       failed: (err) => this.onCrash(err, false),
     });
   }
@@ -381,6 +418,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'consumer did not leave the group cleanly');
     });
+    // A consumer still connecting or joining disconnects itself once kafkajs returns it.
+    if (this.opening) await settlesWithin(this.opening, OPENING_GRACE_MS);
     this.state = failed || (this.state as State) === 'failed' ? 'failed' : 'stopped';
   }
 }

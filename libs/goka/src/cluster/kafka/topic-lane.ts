@@ -3,7 +3,7 @@ import { nanoid } from 'nanoid';
 import type { Logger } from '../../logger.ts';
 import type { ConsumedRecord } from '../cluster.ts';
 import { fixedAssigner } from './assigners.ts';
-import { asError, reopenLater } from './consumer-upkeep.ts';
+import { asError, OPENING_GRACE_MS, openWhileWanted, reopenLater, settlesWithin } from './consumer-upkeep.ts';
 import type { ConsumerSettings } from './group-consumer.ts';
 import { toConsumedRecord } from './records.ts';
 
@@ -20,6 +20,14 @@ export type PartitionSink = (
  * time its partition is paused instead and resumed when the callback finished.
  */
 export const DETACH_AFTER_MS = 500;
+
+/**
+ * Bytes one fetch of a lane may return, all partitions together (kafkajs' default: 10 MiB; per
+ * partition it stays 1 MiB). Readers mostly replay whole changelogs, where the process's peak
+ * memory follows the bytes in flight — a fetch decoded into records while the previous one is
+ * still being written to the stores — not the fetch count.
+ */
+export const READER_MAX_BYTES = 2 * 1024 * 1024;
 
 /** One user's claim on one partition of a lane: its position and its callback. */
 export class Subscription {
@@ -143,6 +151,7 @@ export class TopicLane {
       heartbeatInterval: this.settings.heartbeatInterval,
       rebalanceTimeout: this.settings.rebalanceTimeout,
       maxWaitTimeInMs: this.settings.readerMaxWaitTime,
+      maxBytes: READER_MAX_BYTES,
       allowAutoTopicCreation: false,
       retry: { restartOnFailure: async () => !this.closed },
     });
@@ -179,17 +188,16 @@ export class TopicLane {
       this.logger.error({ err: payload.error }, 'reader consumer gave up; reopening in 2 s');
       this.reopen();
     });
-    await consumer.connect();
-    // A close that landed meanwhile waits for this open and then disconnects the consumer; do not
-    // join a group for nobody.
-    if (this.closed) return;
-    await consumer.subscribe({ topic, fromBeginning: true });
-    if (this.closed) return;
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: Math.max(1, this.partitionCount),
-      eachBatch: (payload) => this.eachBatch(consumer, payload),
+    // A close that lands meanwhile disconnects the consumer; do not join a group for nobody.
+    await openWhileWanted(consumer, () => !this.closed && this.consumer === consumer, {
+      subscribe: () => consumer.subscribe({ topic, fromBeginning: true }),
+      run: () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: Math.max(1, this.partitionCount),
+          eachBatch: (payload) => this.eachBatch(consumer, payload),
+        }),
     });
   }
 
@@ -230,7 +238,7 @@ export class TopicLane {
     // kafkajs fetches on from here; what reaches the user is tracked by the subscription.
     resolveOffset(last.offset);
     const delivery = this.deliver(s, records, next, Number(batch.highWatermark));
-    if (await finishedWithin(delivery, DETACH_AFTER_MS)) return;
+    if (await settlesWithin(delivery, DETACH_AFTER_MS)) return;
     s.detached = true;
     this.pause(s.partition);
     void delivery.then(() => {
@@ -307,25 +315,14 @@ export class TopicLane {
     this.closing ??= (async () => {
       this.onClose(this);
       this.cancelReopen?.();
-      await this.opening?.catch(() => undefined);
+      // At once, also while the consumer still connects or joins (that open then disconnects
+      // it again when kafkajs returns it: openWhileWanted).
       await this.consumer?.disconnect().catch((error: unknown) => {
         this.logger.warn({ err: error }, 'reader did not disconnect cleanly');
       });
+      if (this.opening) await settlesWithin(this.opening, OPENING_GRACE_MS);
       await Promise.all([...this.subscriptions.values()].map((s) => s.queue));
     })();
     return this.closing;
-  }
-}
-
-/** Whether `work` settles within `ms` (a slow one goes on in the background). */
-async function finishedWithin(work: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

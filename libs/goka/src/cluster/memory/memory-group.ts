@@ -1,0 +1,116 @@
+import { type CommitOffset, coPartitionedAssignment, type GroupHandler } from '../cluster.ts';
+import type { MemoryTopic } from './partition-log.ts';
+import { Pump } from './pump.ts';
+
+interface Member {
+  readonly id: string;
+  readonly handler: GroupHandler;
+  partitions: number[];
+  pumps: Pump[];
+}
+
+/**
+ * A consumer group of the memory cluster: its members, its committed offsets and its eager
+ * rebalances (every member gives up everything, then the co-partitioned, sticky assignment is
+ * handed out anew), run one after another like a group coordinator's generations.
+ */
+export class MemoryGroup {
+  readonly members = new Map<string, Member>();
+  /** Next offset to read per `topic/partition`. */
+  private readonly committed = new Map<string, number>();
+  /** What each member owned before the current rebalance. */
+  private readonly previous = new Map<string, readonly number[]>();
+  private chain: Promise<void> = Promise.resolve();
+  rebalancing = 0;
+
+  constructor(
+    readonly id: string,
+    readonly topics: readonly string[],
+    private readonly topic: (name: string) => MemoryTopic,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** A member joins: a rebalance hands it its share. */
+  join(id: string, handler: GroupHandler): Promise<void> {
+    return this.enqueue(async () => {
+      this.members.set(id, { id, handler, partitions: [], pumps: [] });
+      await this.revokeAll();
+      await this.assignAll();
+    });
+  }
+
+  /** A member leaves: its partitions go to the others. */
+  leave(id: string): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.members.has(id)) return;
+      await this.revokeAll();
+      this.members.delete(id);
+      await this.assignAll();
+    });
+  }
+
+  /** Commits only move forward. */
+  commit(offsets: readonly CommitOffset[]): void {
+    for (const o of offsets) {
+      const key = `${o.topic}/${o.partition}`;
+      if ((this.committed.get(key) ?? -1) < o.offset) this.committed.set(key, o.offset);
+    }
+  }
+
+  committedOffset(topic: string, partition: number): number | undefined {
+    return this.committed.get(`${topic}/${partition}`);
+  }
+
+  /** Rebalances run one after another, like a group coordinator's generations. */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.rebalancing++;
+    const next = this.chain.then(work).finally(() => {
+      this.rebalancing--;
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async revokeAll(): Promise<void> {
+    for (const member of this.members.values()) {
+      await Promise.all(member.pumps.map((p) => p.stop()));
+      member.pumps = [];
+      if (member.partitions.length > 0) await member.handler.revoked(member.partitions);
+      // Remembered for a sticky assignment, like a Kafka member's user data.
+      this.previous.set(member.id, member.partitions);
+      member.partitions = [];
+    }
+  }
+
+  private async assignAll(): Promise<void> {
+    if (this.members.size === 0) return;
+    const counts = this.topics.map((t) => this.topic(t).logs.length);
+    const partitions = Math.max(...counts);
+    const assignment = coPartitionedAssignment([...this.members.keys()], partitions, this.previous);
+    this.previous.clear();
+    for (const member of this.members.values()) {
+      member.partitions = assignment.get(member.id) ?? [];
+      await member.handler.assigned(member.partitions);
+    }
+    for (const member of this.members.values()) {
+      member.pumps = member.partitions.map((partition) => {
+        const sources = () =>
+          this.topics
+            .filter((t) => partition < this.topic(t).logs.length)
+            .map((t) => {
+              const log = this.topic(t).log(partition);
+              return { log, position: Math.max(this.committedOffset(t, partition) ?? 0, log.low) };
+            });
+        // Like the Kafka consumer, a partition's records are held back until it is ready (its
+        // tables recovered), so a revocation never waits behind a batch blocked on recovery.
+        return new Pump(
+          sources,
+          this.maxBatch,
+          (records) => member.handler.batch(partition, records),
+          (error) => member.handler.crashed(error),
+          member.handler.ready?.(partition),
+        );
+      });
+    }
+  }
+}
