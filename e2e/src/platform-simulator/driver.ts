@@ -117,7 +117,7 @@ export async function drive(
   const bar = progressBar(
     () => Math.max(elapsed() / o.seconds, stream.rounds / o.rounds),
     () =>
-      `${elapsed().toFixed(0)}/${o.seconds} s  round ${stream.rounds}/${o.rounds}  ${ledger.accepted} events accepted ` +
+      `${elapsed().toFixed(0)}/${o.seconds} s  round ${stream.rounds}${o.rounds < 1_000_000 ? `/${o.rounds}` : ''}  ${ledger.accepted} events accepted ` +
       `(${(ledger.accepted / Math.max(elapsed(), 1e-3)).toFixed(0)}/s)  ${[...ledger.failed.values()].reduce((a, b) => a + b, 0)} failed`,
   );
   try {

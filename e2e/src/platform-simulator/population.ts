@@ -162,9 +162,8 @@ export function buildPopulation(o: PopulationOptions): { users: PlatformUser[]; 
       spamKind: spammer ? (roll < 0.5 ? 'link' : roll < 0.8 ? 'scam' : 'slow') : undefined,
       variant: r.int(0, 2),
       archetype,
-      weights: spammer
-        ? personalMix(ARCHETYPES[0]!, () => r.next())
-        : personalMix(ARCHETYPES[archetype]!, () => r.next()),
+      // A spammer's behaviour is its campaign, not a mix (it never draws from this one).
+      weights: personalMix(ARCHETYPES[Math.max(0, archetype)]!, () => r.next()),
       kind: r.int(0, TASTES.kinds - 1),
       prefers: new Set(kinds.slice(0, TASTES.preferred)),
       attractiveness: 0.4 + 0.6 * r.next(),
