@@ -96,4 +96,4 @@ it('the quick platform simulation: one population, five services, figures agains
     }
     rmSync(dir, { recursive: true, force: true });
   }
-}, 420_000);
+}, 480_000);
