@@ -88,6 +88,11 @@ function parse(args: string[]) {
   };
 }
 
+/** Bad options fail before simulate.ts starts a broker and five services. */
+export function validate(args: string[]): void {
+  parse(args);
+}
+
 export async function simulate(target: SimulationTarget, args: string[]): Promise<PlatformResult> {
   const o = parse(args);
   const say = (line: string) => console.log(`[platform] ${line}`);
