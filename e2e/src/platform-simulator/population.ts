@@ -113,6 +113,9 @@ export const TASTES = {
   radiusKm: 100,
 } as const;
 
+/** Share of each user's candidates it never likes, passes or blocks (recommender's default). */
+const HOLDOUT = 0.3;
+
 const BERLIN: Location = { lat: 52.52, lon: 13.405 };
 const MUNICH: Location = { lat: 48.14, lon: 11.58 };
 
@@ -192,6 +195,11 @@ export class EventStream {
   private readonly byId: Map<string, PlatformUser>;
   private readonly normals: PlatformUser[];
   private readonly candidates = new Map<string, PlatformUser[]>();
+  /**
+   * The candidates a user may like, pass or block: all but a held-out share (as in recommender's
+   * own simulator), so that a long run still leaves unseen candidates to judge rankings by.
+   */
+  private readonly swipeable = new Map<string, PlatformUser[]>();
   /** `${from}>${to}` of every like, pass or block planned: one decision per pair. */
   private readonly decided = new Set<string>();
   /** Per user: who wrote to it and awaits an answer (oldest first, bounded). */
@@ -207,10 +215,10 @@ export class EventStream {
     this.normals = users.filter((u) => !u.spammer);
     for (const u of users) {
       const ids = new Set(candidatesOf(u, this.normals, TASTES.radiusKm).map((v) => v.id));
-      this.candidates.set(
-        u.id,
-        this.normals.filter((v) => ids.has(v.id)),
-      );
+      const candidates = this.normals.filter((v) => ids.has(v.id));
+      this.candidates.set(u.id, candidates);
+      const shuffled = r.shuffle([...candidates]);
+      this.swipeable.set(u.id, shuffled.slice(0, Math.round(shuffled.length * (1 - HOLDOUT))));
     }
   }
 
@@ -295,7 +303,7 @@ export class EventStream {
    * its complement) or a block (any); undefined when none is left after a few draws.
    */
   private decide(u: PlatformUser, action: 'like' | 'pass' | 'block'): string | undefined {
-    const pool = this.candidates.get(u.id)!;
+    const pool = this.swipeable.get(u.id)!;
     if (pool.length === 0) return undefined;
     for (let tries = 0; tries < 30; tries++) {
       const v = this.r.pick(pool);
