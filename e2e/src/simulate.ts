@@ -30,6 +30,8 @@ interface Simulator {
   /** Services to start, in start order; default: just the simulated one. */
   services?: readonly string[];
   simulate(target: SimulationTarget, args: string[]): Promise<unknown>;
+  /** Throws on bad options before anything is started (optional). */
+  validate?(args: string[]): void;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -73,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     } else args.push(a);
   }
+
+  simulator.validate?.(args);
 
   if (Object.keys(urls).length > 0) {
     const secret = process.env.AUTH_SECRET;

@@ -1,203 +1,187 @@
 /**
- * `npm run simulate -- platform [--quick] [--seed N] [--seconds N] [--json FILE]`
+ * `npm run simulate -- platform [--quick] [--seed N] [--seconds N] [--rounds N] [--users N]
+ * [--rate N] [--json FILE]`
  *
- * All five services on one broker (simulate.ts starts them from `services`), driven at once over
- * HTTP by the five services' own simulators, concurrently, each with its population seeded from
- * the one `--seed` (their ids carry distinct prefixes, so they share the platform without
- * sharing users). The services' cross-effects are live meanwhile: anti-spam blocks and edge-set
- * blocks reach match-search and recommender, every upstream event reaches segmentation. At the
- * end one table: each service's quality figure against its reference (anti-spam precision and
- * recall, match-search vs brute force, edge-set vs the batch oracle, recommender recall@10 vs
- * popularity, segmentation ARI vs batch k-means) and the request rate and latency every service
- * served, measured on the clients' side.
+ * One seeded population (population.ts: normal users in circles of friends and spammers; each
+ * normal user with a behavioural archetype, planted tastes, a home and movement) produces one
+ * event stream — messages to anti-spam, likes/passes/visits/blocks to edge-set, profiles,
+ * locations and presence to match-search — that driver.ts replays over HTTP at a rate, for
+ * `--seconds` (or `--rounds` rounds of one own action per user), with a progress bar. The
+ * services' cross-effects are live meanwhile (anti-spam and edge-set blocks reach match-search
+ * and recommender; segmentation and recommender learn from the other services' topics). Then
+ * quality.ts computes five figures against the same population's ground truth and the services'
+ * own references, and one table is printed with the load every service took during the traffic.
  */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../harness.ts';
+import { assertLoopback } from '@showcase/simkit';
 import type { SimulationTarget } from '../simulate.ts';
+import { drive } from './driver.ts';
 import { meterFetch } from './meter.ts';
-import { loadRows, qualityRows, type Reports, type Row, renderTable } from './table.ts';
+import { ARCHETYPES } from './oracles.ts';
+import { buildPopulation, EventStream } from './population.ts';
+import {
+  antiSpamQuality,
+  edgeSetQuality,
+  learnedCount,
+  matchSearchQuality,
+  recommenderQuality,
+  segmentationQuality,
+} from './quality.ts';
+import { loadRows, type Quality, qualityRows, type Row, renderTable } from './table.ts';
 
+/** Started by simulate.ts in this order (each creates the topics it reads). */
 export const services = ['anti-spam', 'edge-set', 'match-search', 'recommender', 'segmentation'] as const;
-type Service = (typeof services)[number];
 
 export const usage = `npm run simulate -- platform [options]
-  --quick            a small population and short traffic (≈ 3–5 min with startup; the CI form)
-  --seed <n>         one seed for the five populations (default 42)
-  --seconds <n>      match-search's movement traffic in seconds (default 20, quick 4); the other
-                     simulators run their population's whole plan
-  --json <file>      also write the table and the five reports as JSON`;
-
-/** Each simulator's arguments: full size, or the quick form. */
-function plans(quick: boolean, seed: number, seconds: number): Record<Service, string[]> {
-  const s = String(seed);
-  if (quick)
-    return {
-      'anti-spam': [
-        '--users',
-        '80',
-        '--rounds',
-        '8',
-        '--round-ms',
-        '150',
-        '--probes',
-        '10',
-        '--concurrency',
-        '8',
-        '--seed',
-        s,
-      ],
-      'edge-set': [
-        '--users',
-        '40',
-        '--events',
-        '600',
-        '--rate',
-        '200',
-        '--probes',
-        '10',
-        '--concurrency',
-        '16',
-        '--seed',
-        s,
-      ],
-      'match-search': [
-        '--users',
-        '120',
-        '--rate',
-        '40',
-        '--seconds',
-        String(seconds),
-        '--queries',
-        '40',
-        '--concurrency',
-        '8',
-        '--seed',
-        s,
-      ],
-      // 150 users: the smallest population where reciprocal ranking stands apart from popularity
-      // (with 60, every ranking found every mutual-interest user: 1.00×).
-      recommender: ['--users', '150', '--probes', '3', '--concurrency', '8', '--seed', s],
-      // The smallest run whose model can split: a split needs about 200 points after its halves
-      // are seeded, and a user sends one point every SAMPLE_EVERY (10) own events after the first
-      // few; 60 users × 30 events (≈ 180 points) always learned one segment (ARI 0).
-      segmentation: [
-        '--users',
-        '100',
-        '--before',
-        '40',
-        '--after',
-        '10',
-        '--every',
-        '10',
-        '--concurrency',
-        '16',
-        '--seed',
-        s,
-      ],
-    };
-  return {
-    'anti-spam': ['--users', '300', '--rounds', '20', '--probes', '50', '--seed', s],
-    'edge-set': ['--users', '200', '--events', '4000', '--rate', '400', '--probes', '50', '--seed', s],
-    'match-search': [
-      '--users',
-      '600',
-      '--rate',
-      '100',
-      '--seconds',
-      String(seconds),
-      '--queries',
-      '200',
-      '--seed',
-      s,
-    ],
-    recommender: ['--users', '200', '--probes', '10', '--seed', s],
-    segmentation: ['--users', '300', '--before', '60', '--after', '40', '--every', '20', '--seed', s],
-  };
-}
-
-type SimulateFn = (
-  target: SimulationTarget,
-  args: string[],
-  log?: (line: string) => void,
-) => Promise<unknown>;
-
-async function load(service: Service): Promise<SimulateFn> {
-  const file = resolve(repoRoot, 'services', service, 'src', 'simulator', 'main.ts');
-  const module_ = (await import(pathToFileURL(file).href)) as { simulate?: unknown };
-  if (typeof module_.simulate !== 'function') throw new Error(`${service}'s simulator exports no simulate()`);
-  return module_.simulate as SimulateFn;
-}
+  --quick            the CI form: 100 users, 80 rounds (bounded by --seconds 200)
+  --seed <n>         the population's seed (default 42)
+  --users <n>        population size (default 200; quick 100)
+  --seconds <n>      traffic duration (default 180); segmentation needs ~60 own events per user
+                     (a user is assigned after 20 and its model needs ~1,000 points to split
+                     into the archetypes), so users × 60 should fit into seconds × the rate reached
+  --rounds <n>       stop earlier after this many rounds of one own action per user (default unbounded; quick 80)
+  --rate <n>         events (and reads) per second offered at most (default 400; quick 200)
+  --concurrency <n>  HTTP requests in flight at most (default 64)
+  --queries <n>      match-search queries checked against brute force (default 200; quick 60)
+  --json <file>      also write the table and the figures as JSON`;
 
 export interface PlatformResult {
   readonly rows: readonly Row[];
   readonly table: string;
-  readonly failed: readonly string[];
+  readonly quality: Quality;
 }
 
-export async function simulate(target: SimulationTarget, args: string[]): Promise<PlatformResult> {
+function parse(args: string[]) {
   const { values } = parseArgs({
     args,
     options: {
       quick: { type: 'boolean', default: false },
       seed: { type: 'string', default: '42' },
+      users: { type: 'string' },
       seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      rate: { type: 'string' },
+      concurrency: { type: 'string', default: '64' },
+      queries: { type: 'string' },
       json: { type: 'string' },
     },
     allowPositionals: false,
   });
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31)
-    throw new Error('--seed must be an integer in [0, 2^31]');
-  const seconds = Number(values.seconds ?? (values.quick ? 4 : 20));
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600)
-    throw new Error('--seconds must be an integer in [1, 600]');
-  const say = (line: string) => console.log(`[platform] ${line}`);
-  const simulators = await Promise.all(services.map(load));
-  const plan = plans(values.quick, seed, seconds);
+  const quick = values.quick;
+  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer in [${min}, ${max}]`);
+    return n;
+  };
+  return {
+    quick,
+    seed: int('seed', values.seed, 42, 0, 2 ** 31),
+    users: int('users', values.users, quick ? 100 : 200, 20, 20_000),
+    seconds: int('seconds', values.seconds, quick ? 200 : 180, 1, 3600),
+    rounds: int('rounds', values.rounds, quick ? 80 : 1_000_000, 1, 1_000_000),
+    rate: int('rate', values.rate, quick ? 200 : 400, 1, 100_000),
+    concurrency: int('concurrency', values.concurrency, 64, 1, 1024),
+    queries: int('queries', values.queries, quick ? 60 : 200, 1, 100_000),
+    json: values.json,
+  };
+}
 
-  const meter = meterFetch(target.urls);
-  const started = Date.now();
-  const done = new Set<Service>();
-  const progress = setInterval(() => {
-    const counts = [...meter.counts()].map(([s, n]) => `${s} ${n}`).join(', ');
-    say(`${Math.round((Date.now() - started) / 1000)} s, ${done.size}/5 done; requests: ${counts}`);
-  }, 5_000);
-  let settled: PromiseSettledResult<unknown>[];
+/** Bad options fail before simulate.ts starts a broker and five services. */
+export function validate(args: string[]): void {
+  parse(args);
+}
+
+export async function simulate(target: SimulationTarget, args: string[]): Promise<PlatformResult> {
+  const o = parse(args);
+  const say = (line: string) => console.log(`[platform] ${line}`);
+  const urls = target.urls;
+  for (const s of services) {
+    if (!urls[s]) throw new Error(`no URL for ${s}`);
+    assertLoopback(urls[s]);
+  }
+  const url = (s: (typeof services)[number]) => urls[s]!.replace(/\/$/, '');
+  const prefix = `p${o.seed}-${Date.now().toString(36)}-`;
+  const { users, random } = buildPopulation({ users: o.users, spamRatio: 0.06, seed: o.seed, prefix });
+  const stream = new EventStream(users, random);
+  const spammers = users.filter((u) => u.spammer).length;
+  say(
+    `${users.length} users (${spammers} spammers; ${ARCHETYPES.map((a) => a.name).join(', ')} in turn for the others), seed ${o.seed}; ` +
+      `traffic for ${o.seconds} s or ${o.rounds} rounds at ≤ ${o.rate} events/s`,
+  );
+
+  const learnedBefore = await learnedCount(url('recommender'), target.secret);
+  const meter = meterFetch(urls);
+  let ledger: Awaited<ReturnType<typeof drive>>;
   try {
-    settled = await Promise.allSettled(
-      services.map(async (service, i) => {
-        const prefixed = (line: string) => console.log(`[${service}] ${line}`);
-        const report = await simulators[i]!(
-          { ...target, url: target.urls[service]! },
-          plan[service],
-          prefixed,
-        );
-        done.add(service);
-        say(`${service} finished after ${Math.round((Date.now() - started) / 1000)} s`);
-        return report;
-      }),
-    );
+    ledger = await drive(stream, urls, target.secret, o);
   } finally {
-    clearInterval(progress);
     meter.stop();
   }
-  const reports = Object.fromEntries(
-    services.map((s, i) => [s, settled[i]!.status === 'fulfilled' ? settled[i]!.value : undefined]),
-  ) as unknown as Reports;
-  const failed = settled.flatMap((s, i) =>
-    s.status === 'rejected' ? [`${services[i]}: ${(s.reason as Error)?.message ?? String(s.reason)}`] : [],
+  const failed = [...ledger.failed].map(([s, n]) => `${s} ${n}`).join(', ');
+  say(
+    `traffic: ${ledger.accepted} events accepted and ${ledger.reads} reads answered in ${ledger.seconds.toFixed(1)} s (${(ledger.accepted / ledger.seconds).toFixed(0)}/s), ` +
+      `${ledger.rounds} rounds${failed ? `; refused or failed: ${failed}` : ''}`,
   );
-  const rows = [...qualityRows(reports), ...loadRows(meter.summary())];
+
+  say('waiting for the services to settle, then measuring…');
+  const settleMs = 120_000;
+  const [antiSpam, edgeSet, segmentation] = await Promise.all([
+    antiSpamQuality(url('anti-spam'), target.secret, users, ledger, settleMs),
+    edgeSetQuality(url('edge-set'), target.secret, ledger, settleMs),
+    segmentationQuality(
+      url('segmentation'),
+      target.secret,
+      users,
+      ledger,
+      o.seed,
+      ARCHETYPES.length,
+      settleMs,
+    ),
+  ]);
+  say(
+    'anti-spam, edge-set and segmentation measured; now match-search and recommender (they need the blocks)',
+  );
+  const [matchSearch, recommender] = await Promise.all([
+    matchSearchQuality(
+      url('match-search'),
+      target.secret,
+      ledger,
+      antiSpam.blocked,
+      prefix,
+      random,
+      o.queries,
+      30_000,
+    ),
+    recommenderQuality(
+      url('recommender'),
+      target.secret,
+      users,
+      ledger,
+      antiSpam.blocked,
+      learnedBefore,
+      settleMs,
+    ),
+  ]);
+  const quality: Quality = { antiSpam, matchSearch, edgeSet, recommender, segmentation };
+  for (const d of edgeSet.differences.slice(0, 5)) say(`edge-set difference: ${d}`);
+  say(
+    `segmentation model: ${segmentation.points} points; ${segmentation.history.slice(-8).join('; ') || 'no splits'}`,
+  );
+
+  const rows = [...qualityRows(quality), ...loadRows(meter.summary())];
   const table = renderTable(rows);
   console.log(
-    `\nplatform simulation (seed ${seed}${values.quick ? ', quick' : ''}, ${Math.round((Date.now() - started) / 1000)} s)`,
+    `\nplatform simulation (seed ${o.seed}${o.quick ? ', quick' : ''}, ${users.length} users, ${ledger.accepted} events in ${ledger.seconds.toFixed(0)} s)`,
   );
   console.log(table);
-  for (const f of failed) say(`simulator failed: ${f}`);
-  if (values.json) writeFileSync(values.json, `${JSON.stringify({ rows, reports }, null, 2)}\n`);
-  if (failed.length > 0) throw new Error(`${failed.length} of 5 simulators failed`);
-  return { rows, table, failed };
+  if (o.json) {
+    const { blocked: _blocked, ...spam } = antiSpam;
+    writeFileSync(
+      o.json,
+      `${JSON.stringify({ rows, quality: { ...quality, antiSpam: spam }, traffic: { accepted: ledger.accepted, seconds: ledger.seconds, rounds: ledger.rounds, failed: Object.fromEntries(ledger.failed) } }, null, 2)}\n`,
+    );
+  }
+  return { rows, table, quality };
 }

@@ -1,7 +1,9 @@
+import { quantile } from '@showcase/simkit';
+
 /**
  * Per-service request counts and latencies of everything this process sends with `fetch`: the
- * five simulators all talk HTTP through the global fetch, so wrapping it once measures the
- * platform from the clients' side without touching the simulators. A request is attributed to
+ * simulator's clients all talk HTTP through the global fetch, so wrapping it once measures the
+ * platform from the clients' side. A request is attributed to
  * the service whose base URL (origin) it goes to; WebSocket traffic is not counted.
  */
 export interface ServiceLoad {
@@ -20,9 +22,6 @@ export interface Meter {
   /** Puts the original fetch back. */
   stop(): void;
 }
-
-const quantile = (sorted: readonly number[], q: number): number =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 export function meterFetch(urls: Readonly<Record<string, string>>): Meter {
   const byOrigin = new Map<string, string>();
@@ -68,14 +67,13 @@ export function meterFetch(urls: Readonly<Record<string, string>>): Meter {
     summary() {
       const seconds = ((stoppedAt ?? performance.now()) - started) / 1000;
       return [...latencies].map(([service, list]) => {
-        const sorted = [...list].sort((a, b) => a - b);
         return {
           service,
           requests: list.length,
           failed: failures.get(service) ?? 0,
           perSecond: list.length / seconds,
-          p50Ms: quantile(sorted, 0.5),
-          p99Ms: quantile(sorted, 0.99),
+          p50Ms: quantile(list, 0.5),
+          p99Ms: quantile(list, 0.99),
         };
       });
     },

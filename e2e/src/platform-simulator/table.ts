@@ -1,93 +1,70 @@
 import type { ServiceLoad } from './meter.ts';
+import type {
+  AntiSpamQuality,
+  EdgeSetQuality,
+  MatchSearchQuality,
+  RecommenderQuality,
+  SegmentationQuality,
+} from './quality.ts';
 
 /**
  * The platform simulator's one table: each service's quality figure next to its reference, then
- * the load every service took. Reports are read defensively (`figure`): they are the five
- * simulators' own report objects, typed in their packages, not here.
+ * the load every service took during the traffic.
  */
 export interface Row {
   readonly name: string;
-  /** Numbers only: the integration test checks every row has them. */
+  /** Numbers only: the integration test reads them from the JSON. */
   readonly values: readonly number[];
   readonly text: string;
 }
 
-/** A number at `path` of a report, NaN when absent. */
-export function figure(report: unknown, ...path: string[]): number {
-  let at: unknown = report;
-  for (const key of path) {
-    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return Number.NaN;
-    at = (at as Record<string, unknown>)[key];
-  }
-  if (typeof at === 'boolean') return at ? 1 : 0;
-  return typeof at === 'number' ? at : Number.NaN;
+export interface Quality {
+  readonly antiSpam: AntiSpamQuality;
+  readonly matchSearch: MatchSearchQuality;
+  readonly edgeSet: EdgeSetQuality;
+  readonly recommender: RecommenderQuality;
+  readonly segmentation: SegmentationQuality;
 }
 
 const f = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+const unsettled = (settled: boolean) => (settled ? '' : '  (not settled by the deadline)');
 
-export interface Reports {
-  readonly 'anti-spam': unknown;
-  readonly 'edge-set': unknown;
-  readonly 'match-search': unknown;
-  readonly recommender: unknown;
-  readonly segmentation: unknown;
-}
-
-export function qualityRows(r: Reports): Row[] {
-  const spam = [
-    figure(r['anti-spam'], 'detection', 'precision'),
-    figure(r['anti-spam'], 'detection', 'recall'),
-  ];
-  const queries = figure(r['match-search'], 'queries');
-  const exact = figure(r['match-search'], 'exactAnswers');
-  const search = [
-    exact / queries,
-    figure(r['match-search'], 'precision'),
-    figure(r['match-search'], 'recall'),
-  ];
-  const edges = [
-    figure(r['edge-set'], 'oracle', 'equal'),
-    figure(r['edge-set'], 'oracle', 'observedEdges'),
-    figure(r['edge-set'], 'oracle', 'edges'),
-  ];
-  const recs = [
-    figure(r.recommender, 'rankings', 'reciprocal', 'recall10'),
-    figure(r.recommender, 'rankings', 'popularity', 'recall10'),
-    figure(r.recommender, 'ratios', 'recallVsPopularity'),
-  ];
-  const checkpoints = (() => {
-    const list = (r.segmentation as { checkpoints?: unknown } | undefined)?.checkpoints;
-    return Array.isArray(list) ? list : [];
-  })();
-  const lastBefore = checkpoints.filter((c) => (c as { phase?: unknown }).phase === 'before').at(-1);
-  const last = checkpoints.at(-1);
-  const seg = [
-    figure(lastBefore, 'ari'),
-    figure(lastBefore, 'batchAri'),
-    figure(last, 'ari'),
-    figure(last, 'batchAri'),
-  ];
+export function qualityRows(q: Quality): Row[] {
+  const d = q.antiSpam.detection;
+  const m = q.matchSearch;
+  const e = q.edgeSet;
+  const r = q.recommender.rankings;
+  const s = q.segmentation;
   return [
-    { name: 'anti-spam', values: spam, text: `precision ${f(spam[0]!)}  recall ${f(spam[1]!)}` },
+    {
+      name: 'anti-spam',
+      values: [d.precision, d.recall, d.tp, d.fp, d.fn],
+      text: `precision ${f(d.precision)}  recall ${f(d.recall)}  (${d.tp} of ${q.antiSpam.spammers} spammers blocked, ${d.fp} normal users blocked)${unsettled(q.antiSpam.settled)}`,
+    },
     {
       name: 'match-search',
-      values: search,
-      text: `exact answers vs brute force ${f(search[0]!)} (${exact}/${queries})  precision ${f(search[1]!)}  recall ${f(search[2]!)}`,
+      values: [m.exact / m.queries, m.precision, m.recall, m.expectedRows],
+      text: `exact answers vs brute force ${f(m.exact / m.queries)} (${m.exact}/${m.queries} queries, ${m.expectedRows} rows)  precision ${f(m.precision)}  recall ${f(m.recall)}`,
     },
     {
       name: 'edge-set',
-      values: edges,
-      text: `equal to batch oracle: ${edges[0] === 1 ? 'yes' : 'no'}  edges ${edges[1]} observed / ${edges[2]} expected`,
+      values: [e.equal ? 1 : 0, e.observedEdges, e.edges, e.observedMatches, e.matches],
+      text: `equal to batch oracle: ${e.equal ? 'yes' : 'no'}  edges ${e.observedEdges}/${e.edges}  matches ${e.observedMatches}/${e.matches}`,
     },
     {
       name: 'recommender',
-      values: recs,
-      text: `recall@10 ${f(recs[0]!)} vs popularity ${f(recs[1]!)}  (${f(recs[2]!, 2)}×)`,
+      values: [
+        r.reciprocal.recall10,
+        r.popularity.recall10,
+        q.recommender.recallVsPopularity,
+        q.recommender.evaluatedUsers,
+      ],
+      text: `recall@10 ${f(r.reciprocal.recall10)} vs popularity ${f(r.popularity.recall10)} (${f(q.recommender.recallVsPopularity, 2)}×), one-sided ${f(r['one-sided'].recall10)}  (${q.recommender.evaluatedUsers} users)`,
     },
     {
       name: 'segmentation',
-      values: seg,
-      text: `ARI ${f(seg[0]!)} vs batch k-means ${f(seg[1]!)} before drift; ${f(seg[2]!)} vs ${f(seg[3]!)} at the end`,
+      values: [s.ari, s.batchAri, s.segments, s.assigned],
+      text: `ARI ${f(s.ari)} vs batch k-means (true k) ${f(s.batchAri)}  ${s.segments} segments learned, ${s.assigned}/${s.users} users assigned${unsettled(s.settled)}`,
     },
   ];
 }

@@ -12,9 +12,9 @@ import { parseArgs } from 'node:util';
 import type { Edge, Interaction } from '@showcase/contracts';
 import { assertLoopback, Http, summary as latencySummary, sleep } from '@showcase/simkit';
 import WebSocket from 'ws';
-import { type EdgePage, type MatchPage, observeGraph } from '../observe.ts';
-import { batchOracle, compare, type Observed } from '../oracle.ts';
+import type { EdgePage, MatchPage } from '../observe.ts';
 import { buildPopulation, type PlannedInteraction, planInteractions } from './population.ts';
+import { settleOnOracle } from './settle.ts';
 
 export const usage = `npm run simulate -- edge-set [options]
   --users <n>        population size (default 300)
@@ -59,15 +59,6 @@ function options(args: string[]) {
     seed: int('seed', values.seed, 0, 2 ** 32 - 1),
     json: values.json,
   };
-}
-
-/** The edges and matches without times: the service stamps `at`, the simulator cannot know it. */
-function timeless(o: Observed): Observed {
-  const edges = new Map<string, Edge>();
-  for (const [k, e] of o.edges) edges.set(k, { ...e, first: '', last: '' });
-  const matches = new Map<string, string>();
-  for (const k of o.matches.keys()) matches.set(k, '');
-  return { edges, matches };
 }
 
 export async function simulate(target: Target, args: string[], log: (line: string) => void = console.log) {
@@ -188,8 +179,6 @@ export async function simulate(target: Target, args: string[], log: (line: strin
   await Promise.all(probes);
 
   // Settle: every list equals the batch fold over what was accepted (deadline 120 s).
-  const oracle = batchOracle(accepted);
-  const ids = new Set(accepted.flatMap((e) => [e.from, e.to]));
   const reader = {
     edges: async (user: string, direction: 'out' | 'in', cursor: string | undefined) =>
       (
@@ -208,12 +197,7 @@ export async function simulate(target: Target, args: string[], log: (line: strin
         )
       ).body,
   };
-  const settleStart = performance.now();
-  let comparison = compare(timeless(oracle), timeless(await observeGraph(ids, reader)));
-  while (comparison.differences.length > 0 && performance.now() - settleStart < 120_000) {
-    await sleep(500);
-    comparison = compare(timeless(oracle), timeless(await observeGraph(ids, reader)));
-  }
+  const comparison = await settleOnOracle(accepted, reader, 120_000);
   const settledSeconds = (performance.now() - started) / 1000;
   for (const s of sockets) s.terminate();
 

@@ -19,14 +19,8 @@ import { parseArgs } from 'node:util';
 import { assertLoopback, pool, quantile, Random, sleep } from '@showcase/simkit';
 import type { Ranking } from '../ranker.ts';
 import { type Driver, directDriver, httpDriver } from './drivers.ts';
-import { mean, ndcgAtK, recallAtK } from './metrics.ts';
-import {
-  buildPopulation,
-  candidatesOf,
-  mutualInterest,
-  type PopulationOptions,
-  planSwipes,
-} from './population.ts';
+import { evaluateRankings } from './evaluate.ts';
+import { buildPopulation, type PopulationOptions, planSwipes } from './population.ts';
 
 /** Started together by `npm run simulate -- recommender`, in this order. */
 export const services = ['match-search', 'edge-set', 'recommender'] as const;
@@ -183,32 +177,18 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
   }
 
   // Evaluation: every user with at least one mutual-interest user among its unseen candidates.
-  const scores = new Map(RANKINGS.map((r) => [r, { recall: [] as number[], ndcg: [] as number[] }]));
-  let outsideRules = 0;
-  let alreadySwiped = 0;
-  let evaluated = 0;
   const swiped = new Set(plan.swipes.map((s) => `${s.from}>${s.to}`));
-  await pool(users, options.concurrency, async (u) => {
-    const unseen = plan.unseen.get(u.id) ?? [];
-    const relevant = new Set(unseen.filter((v) => mutualInterest(u, v)).map((v) => v.id));
-    if (relevant.size === 0) return;
-    evaluated++;
-    const allowed = new Set(candidatesOf(u, users, options.radius).map((v) => v.id));
-    for (const ranking of RANKINGS) {
-      const items = await driver.recommend(u.id, 10, options.radius, ranking);
-      const ranked = items.map((i) => i.user);
-      for (const v of ranked) {
-        if (!allowed.has(v)) outsideRules++;
-        else if (swiped.has(`${u.id}>${v}`)) alreadySwiped++;
-      }
-      const s = scores.get(ranking)!;
-      s.recall.push(recallAtK(ranked, relevant, 10));
-      s.ndcg.push(ndcgAtK(ranked, relevant, 10));
-    }
+  const evaluation = await evaluateRankings({
+    users,
+    unseen: plan.unseen,
+    swiped,
+    radiusKm: options.radius,
+    concurrency: options.concurrency,
+    recommend: (user, k, radiusKm, ranking) => driver.recommend(user, k, radiusKm, ranking),
   });
-  const summary = Object.fromEntries(
-    RANKINGS.map((r) => [r, { recall10: mean(scores.get(r)!.recall), ndcg10: mean(scores.get(r)!.ndcg) }]),
-  ) as Record<Ranking, { recall10: number; ndcg10: number }>;
+  const summary = evaluation.rankings;
+  const evaluated = evaluation.evaluatedUsers;
+  const { outsideRules, alreadySwiped } = evaluation.ruleViolations;
 
   // New like → the liker's recommendations change (the liked user leaves them).
   const latencies: number[] = [];

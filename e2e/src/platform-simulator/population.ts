@@ -1,0 +1,344 @@
+import type { Gender, InteractionType, Location, Profile } from '@showcase/contracts';
+import { Random } from '@showcase/simkit';
+import {
+  type Action,
+  ARCHETYPES,
+  candidatesOf,
+  hamText,
+  likeProbability,
+  moveBy,
+  personalMix,
+  pickAction,
+  replyText,
+  type SpammerKind,
+  spamText,
+} from './oracles.ts';
+
+/**
+ * ONE seeded population for the whole platform. Every user is a member of each service's ground
+ * truth at once:
+ * - anti-spam: normal user (in a circle of friends it writes to) or spammer (link campaign, scam,
+ *   slow mixed sender: anti-spam's own spammer kinds and texts);
+ * - segmentation: a normal user's behavioural archetype (chatter, swiper, browser, traveller,
+ *   picky: segmentation's own archetypes) decides the mix of its own actions;
+ * - recommender: planted tastes — a kind, the kinds it prefers, an attractiveness (recommender's
+ *   own model: a like is drawn with its `likeProbability`);
+ * - match-search: a profile, a home in one of two cities, and movement (a short walk, or for
+ *   travellers a trip of ~600 km and back), presence sessions.
+ * `round()` turns the users into one event stream, one own action per normal user and round
+ * (plus spam and some reads: inbox, matches, nearby,
+ * recommendations, segment), which the driver replays over HTTP.
+ */
+
+export interface PlatformUser {
+  readonly id: string;
+  readonly spammer: boolean;
+  /** anti-spam's spammer kind (spammers only). */
+  readonly spamKind: SpammerKind | undefined;
+  /** Template variant of a spam campaign. */
+  readonly variant: number;
+  /** segmentation archetype (index into ARCHETYPES); -1 for spammers. */
+  readonly archetype: number;
+  readonly weights: Readonly<Record<Action, number>>;
+  /** recommender's planted tastes: own kind, preferred kinds, appeal. */
+  readonly kind: number;
+  readonly prefers: ReadonlySet<number>;
+  readonly attractiveness: number;
+  readonly profile: Profile;
+  readonly home: Location;
+  /** Where the user is now (moves as the stream goes on). */
+  location: Location;
+  online: boolean;
+  readonly friends: string[];
+}
+
+export type PlatformEvent =
+  | {
+      readonly service: 'anti-spam';
+      readonly actor: string;
+      readonly to: string;
+      readonly text: string;
+      readonly spam: boolean;
+    }
+  | {
+      readonly service: 'edge-set';
+      readonly actor: string;
+      readonly to: string;
+      readonly type: InteractionType;
+    }
+  | {
+      readonly service: 'match-search';
+      readonly actor: string;
+      readonly update:
+        | { readonly type: 'profile'; readonly profile: Profile }
+        | { readonly type: 'location'; readonly location: Location }
+        | { readonly type: 'presence'; readonly online: boolean };
+    }
+  /** A read a client of that service makes (GET path as the actor); no event for anyone. */
+  | { readonly service: ReadService; readonly actor: string; readonly read: string };
+
+export type ReadService = 'anti-spam' | 'edge-set' | 'match-search' | 'recommender' | 'segmentation';
+
+/** What users look at, and how often (per user and round): their inbox, matches, who is near, … */
+const READS: readonly {
+  readonly service: ReadService;
+  readonly p: number;
+  readonly path: (id: string) => string;
+}[] = [
+  { service: 'anti-spam', p: 0.1, path: (id) => `/users/${id}/inbox` },
+  { service: 'edge-set', p: 0.05, path: (id) => `/users/${id}/matches?limit=100` },
+  { service: 'match-search', p: 0.1, path: (id) => `/users/${id}/nearby?radiusKm=25&limit=50` },
+  {
+    service: 'recommender',
+    p: 0.1,
+    path: (id) => `/users/${id}/recommendations?k=10&radiusKm=${TASTES.radiusKm}`,
+  },
+  { service: 'segmentation', p: 0.05, path: (id) => `/users/${id}/segment` },
+];
+
+export interface PopulationOptions {
+  readonly users: number;
+  readonly spamRatio: number;
+  readonly seed: number;
+  /** Prefix of every id: a run on a reused broker does not meet earlier runs' users. */
+  readonly prefix: string;
+}
+
+/** The recommender's planted-taste settings (its simulator's defaults). */
+export const TASTES = {
+  kinds: 6,
+  preferred: 2,
+  likePreferred: 0.85,
+  likeOther: 0.1,
+  radiusKm: 100,
+} as const;
+
+/** Share of each user's candidates it never likes, passes or blocks (recommender's default). */
+const HOLDOUT = 0.3;
+
+const BERLIN: Location = { lat: 52.52, lon: 13.405 };
+const MUNICH: Location = { lat: 48.14, lon: 11.58 };
+
+function near(r: Random, center: Location, km: number): Location {
+  const d = km * Math.sqrt(r.next());
+  const angle = r.next() * 2 * Math.PI;
+  return {
+    lat: center.lat + (d * Math.cos(angle)) / 111.2,
+    lon: center.lon + (d * Math.sin(angle)) / (111.2 * Math.cos((center.lat * Math.PI) / 180)),
+  };
+}
+
+export function buildPopulation(o: PopulationOptions): { users: PlatformUser[]; random: Random } {
+  const r = new Random(o.seed);
+  const spamCount = Math.max(1, Math.round(o.users * o.spamRatio));
+  const ids = r.shuffle(
+    Array.from({ length: o.users }, (_, i) => `${o.prefix}u${String(i).padStart(4, '0')}`),
+  );
+  const normals = ids.slice(0, o.users - spamCount);
+  // anti-spam's social graph: circles of 4–8 who mostly know each other, some links across.
+  const friends = new Map<string, Set<string>>(normals.map((u) => [u, new Set<string>()]));
+  const link = (a: string, b: string) => {
+    if (a === b) return;
+    friends.get(a)!.add(b);
+    friends.get(b)!.add(a);
+  };
+  for (let i = 0; i < normals.length; ) {
+    const size = Math.min(r.int(4, 8), normals.length - i);
+    const circle = normals.slice(i, i + size);
+    for (const a of circle) for (const b of circle) if (a < b && r.chance(0.8)) link(a, b);
+    i += size;
+  }
+  for (const a of normals) if (r.chance(0.5) || friends.get(a)!.size === 0) link(a, r.pick(normals));
+
+  const users = ids.map((id, i): PlatformUser => {
+    const spammer = i >= normals.length;
+    const archetype = spammer ? -1 : i % ARCHETYPES.length;
+    const gender: Gender = r.chance(0.5) ? 'female' : 'male';
+    const other: Gender = gender === 'female' ? 'male' : 'female';
+    const age = r.int(22, 45);
+    const kinds = r.shuffle(Array.from({ length: TASTES.kinds }, (_, k) => k));
+    const home = r.chance(0.15) ? near(r, MUNICH, 20) : near(r, BERLIN, 30);
+    const roll = r.next();
+    return {
+      id,
+      spammer,
+      spamKind: spammer ? (roll < 0.5 ? 'link' : roll < 0.8 ? 'scam' : 'slow') : undefined,
+      variant: r.int(0, 2),
+      archetype,
+      // A spammer's behaviour is its campaign, not a mix (it never draws from this one).
+      weights: personalMix(ARCHETYPES[Math.max(0, archetype)]!, () => r.next()),
+      kind: r.int(0, TASTES.kinds - 1),
+      prefers: new Set(kinds.slice(0, TASTES.preferred)),
+      attractiveness: 0.4 + 0.6 * r.next(),
+      profile: {
+        age,
+        gender,
+        seeking: r.chance(0.15) ? ['female', 'male'] : [other],
+        ageMin: 18,
+        ageMax: 60,
+      },
+      home,
+      location: home,
+      online: false,
+      friends: spammer ? [] : [...friends.get(id)!],
+    };
+  });
+  return { users, random: r };
+}
+
+/**
+ * The event stream of a population, round by round. Keeps what the generator needs to stay
+ * plausible (who already swiped whom, who wrote to whom and awaits an answer); what the services
+ * accepted is the driver's ledger, not this.
+ */
+export class EventStream {
+  private readonly byId: Map<string, PlatformUser>;
+  private readonly normals: PlatformUser[];
+  private readonly candidates = new Map<string, PlatformUser[]>();
+  /**
+   * The candidates a user may like, pass or block: all but a held-out share (as in recommender's
+   * own simulator), so that a long run still leaves unseen candidates to judge rankings by.
+   */
+  private readonly swipeable = new Map<string, PlatformUser[]>();
+  /** `${from}>${to}` of every like, pass or block planned: one decision per pair. */
+  private readonly decided = new Set<string>();
+  /** Per user: who wrote to it and awaits an answer (oldest first, bounded). */
+  private readonly pending = new Map<string, string[]>();
+  private readonly reached = new Map<string, Set<string>>();
+  rounds = 0;
+
+  constructor(
+    readonly users: readonly PlatformUser[],
+    private readonly r: Random,
+  ) {
+    this.byId = new Map(users.map((u) => [u.id, u]));
+    this.normals = users.filter((u) => !u.spammer);
+    for (const u of users) {
+      const ids = new Set(candidatesOf(u, this.normals, TASTES.radiusKm).map((v) => v.id));
+      const candidates = this.normals.filter((v) => ids.has(v.id));
+      this.candidates.set(u.id, candidates);
+      const shuffled = r.shuffle([...candidates]);
+      this.swipeable.set(u.id, shuffled.slice(0, Math.round(shuffled.length * (1 - HOLDOUT))));
+    }
+  }
+
+  /** Round 0: every user joins match-search (profile, location, presence). */
+  join(): PlatformEvent[] {
+    return this.users.flatMap((u): PlatformEvent[] => {
+      u.online = this.r.chance(0.6);
+      return [
+        { service: 'match-search', actor: u.id, update: { type: 'profile', profile: u.profile } },
+        { service: 'match-search', actor: u.id, update: { type: 'location', location: u.location } },
+        { service: 'match-search', actor: u.id, update: { type: 'presence', online: u.online } },
+      ];
+    });
+  }
+
+  /** One round: one own action per normal user (and some reads), the spammers' campaigns. */
+  round(): PlatformEvent[] {
+    this.rounds++;
+    const out: PlatformEvent[] = [];
+    for (const u of this.r.shuffle([...this.users])) {
+      if (u.spammer) out.push(...this.spam(u));
+      else {
+        out.push(this.act(u));
+        for (const r of READS)
+          if (this.r.chance(r.p))
+            out.push({ service: r.service, actor: u.id, read: r.path(encodeURIComponent(u.id)) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A message was accepted: its recipient may answer it with a later own message action (by its
+   * archetype's reply chance: a chatter answers, a browser hardly). Spam is rarely answered.
+   */
+  delivered(e: Extract<PlatformEvent, { text: string }>): void {
+    const recipient = this.byId.get(e.to);
+    if (!recipient || recipient.spammer || (e.spam && !this.r.chance(0.03))) return;
+    const list = this.pending.get(e.to) ?? [];
+    if (!list.includes(e.actor)) list.push(e.actor);
+    this.pending.set(e.to, list.slice(-20));
+  }
+
+  private act(u: PlatformUser): PlatformEvent {
+    const r = this.r;
+    const action = pickAction(u.weights, () => r.next());
+    switch (action) {
+      case 'message': {
+        const waiting = this.pending.get(u.id) ?? [];
+        if (waiting.length > 0 && r.chance(ARCHETYPES[u.archetype]!.replyChance))
+          return { service: 'anti-spam', actor: u.id, to: waiting.shift()!, text: replyText(r), spam: false };
+        return { service: 'anti-spam', actor: u.id, to: r.pick(u.friends), text: hamText(r), spam: false };
+      }
+      case 'location': {
+        const archetype = ARCHETYPES[u.archetype]!;
+        // Travellers take trips (~600 km) and come back; everyone else walks around.
+        const away = archetype.moveKm > 100;
+        u.location = away
+          ? u.location === u.home
+            ? moveBy(u.home, archetype.moveKm * (0.5 + r.next()), () => r.next())
+            : u.home
+          : moveBy(u.location, archetype.moveKm * (0.5 + r.next()), () => r.next());
+        return { service: 'match-search', actor: u.id, update: { type: 'location', location: u.location } };
+      }
+      case 'presence':
+        u.online = !u.online;
+        return { service: 'match-search', actor: u.id, update: { type: 'presence', online: u.online } };
+      case 'like':
+      case 'pass':
+      case 'block': {
+        const to = this.decide(u, action);
+        if (to) return { service: 'edge-set', actor: u.id, to, type: action };
+        return { service: 'edge-set', actor: u.id, to: this.anyCandidate(u), type: 'visit' };
+      }
+      case 'visit':
+        return { service: 'edge-set', actor: u.id, to: this.anyCandidate(u), type: 'visit' };
+    }
+  }
+
+  /**
+   * A not yet decided candidate for a like (drawn by the planted like probability), a pass (by
+   * its complement) or a block (any); undefined when none is left after a few draws.
+   */
+  private decide(u: PlatformUser, action: 'like' | 'pass' | 'block'): string | undefined {
+    const pool = this.swipeable.get(u.id)!;
+    if (pool.length === 0) return undefined;
+    for (let tries = 0; tries < 30; tries++) {
+      const v = this.r.pick(pool);
+      if (this.decided.has(`${u.id}>${v.id}`)) continue;
+      const p = likeProbability(u, v, { ...TASTES, users: 0, prefix: '' });
+      const fits = action === 'block' || this.r.chance(action === 'like' ? p : 1 - p);
+      if (!fits) continue;
+      this.decided.add(`${u.id}>${v.id}`);
+      return v.id;
+    }
+    return undefined;
+  }
+
+  private anyCandidate(u: PlatformUser): string {
+    const pool = this.candidates.get(u.id)!;
+    return pool.length > 0 ? this.r.pick(pool).id : this.r.pick(this.normals.filter((v) => v !== u)).id;
+  }
+
+  private spam(u: PlatformUser): PlatformEvent[] {
+    const r = this.r;
+    const kind = u.spamKind!;
+    const count = kind === 'link' ? r.int(2, 4) : kind === 'scam' ? r.int(1, 2) : r.chance(0.5) ? 1 : 0;
+    const reached = this.reached.get(u.id) ?? new Set<string>();
+    this.reached.set(u.id, reached);
+    return Array.from({ length: count }, () => {
+      let to = r.pick(this.normals).id;
+      for (let tries = 0; tries < 5 && reached.has(to); tries++) to = r.pick(this.normals).id;
+      reached.add(to);
+      return {
+        service: 'anti-spam',
+        actor: u.id,
+        to,
+        text: spamText(kind, r, u.variant),
+        spam: true,
+      } as const;
+    });
+  }
+}
