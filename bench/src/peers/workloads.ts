@@ -95,6 +95,11 @@ export const PEER_SIDES: ReadonlyMap<string, PeerSide> = new Map<string, PeerSid
           peerFigure: 'Goka (Go) count processor throughput',
           better: 'higher',
         },
+        {
+          figure: 'count processor throughput, write coalescing (platformatic producer)',
+          peerFigure: 'Goka (Go) count processor throughput',
+          better: 'higher',
+        },
       ],
     },
   ],

@@ -72,6 +72,11 @@ export const stateful: Scenario = {
       unavailable: gokaUnavailable,
       run: (...args) => runStateful('at-least-once', 'kafkajs', ...args, true),
     },
+    {
+      name: 'goka-coalesce-platformatic',
+      unavailable: gokaUnavailable,
+      run: (...args) => runStateful('at-least-once', 'platformatic', ...args, true),
+    },
   ],
   figures: [
     {
@@ -122,6 +127,13 @@ export const stateful: Scenario = {
       figure: 'count processor throughput, write coalescing',
       unit: 'msgs/s',
       variant: 'goka-coalesce',
+      measure: 'rate',
+      baseline: { variant: 'goka', measure: 'rate' },
+    },
+    {
+      figure: 'count processor throughput, write coalescing (platformatic producer)',
+      unit: 'msgs/s',
+      variant: 'goka-coalesce-platformatic',
       measure: 'rate',
       baseline: { variant: 'goka', measure: 'rate' },
     },
