@@ -302,7 +302,7 @@ export async function simulate(target: Target, args: string[], log: (line: strin
     `precision ${report.precision.toFixed(4)}  recall ${report.recall.toFixed(4)}  exact answers ${exact}/${o.queries} (${tp + fn} expected rows; ${firstTryExact} exact at the first ask, the last waiting one matched ${settleMs} ms after the traffic)`,
   );
   log(
-    `freshness (PUT location → visible in GET nearby) p50 ${report.freshnessMs.p50} ms  p99 ${report.freshnessMs.p99} ms  max ${report.freshnessMs.max} ms over ${freshness.length} probes at ${achieved.toFixed(0)} updates/s`,
+    `freshness (PUT location → visible in GET nearby) p50 ${Math.round(report.freshnessMs.p50)} ms  p99 ${Math.round(report.freshnessMs.p99)} ms  max ${Math.round(report.freshnessMs.max)} ms over ${freshness.length} probes at ${achieved.toFixed(0)} updates/s`,
   );
   console.log(JSON.stringify(report));
   if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2));
