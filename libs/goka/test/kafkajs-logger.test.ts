@@ -7,8 +7,8 @@ function capture() {
   const lines: { level: number; msg: string; kafkajs: string }[] = [];
   const logger = pino({ level: 'trace' }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const log = kafkajsLogCreator(logger)(logLevel.DEBUG);
-  const emit = (level: logLevel, namespace: string, message: string) =>
-    log({ namespace, level, label: '', log: { message, timestamp: '', logger: 'kafkajs' } });
+  const emit = (level: logLevel, namespace: string, message: string, fields: Record<string, unknown> = {}) =>
+    log({ namespace, level, label: '', log: { message, timestamp: '', logger: 'kafkajs', ...fields } });
   return { lines, emit };
 }
 
@@ -32,4 +32,14 @@ test('handled protocol errors of a connection and the finite-retries notice of e
     [20, 'Producer'],
     [50, 'Consumer'],
   ]);
+});
+
+test('a CONCURRENT_TRANSACTIONS answer kafkajs retries goes to debug; the same error without a retry stays an error', () => {
+  const { lines, emit } = capture();
+  const concurrent =
+    'Failed to send messages: The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+  emit(logLevel.ERROR, 'Producer', concurrent, { retryCount: 0, retryTime: 21 });
+  emit(logLevel.ERROR, 'Producer', concurrent);
+  emit(logLevel.ERROR, 'Producer', 'Failed to send messages: broker away', { retryCount: 0, retryTime: 300 });
+  expect(lines.map((l) => l.level)).toEqual([20, 50, 50]);
 });
