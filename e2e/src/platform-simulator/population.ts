@@ -1,5 +1,6 @@
 import type { Gender, InteractionType, Location, Profile } from '@showcase/contracts';
 import { Random } from '@showcase/simkit';
+import { friendCircles } from '../../../services/anti-spam/src/simulator/friend-circles.ts';
 import {
   type Action,
   ARCHETYPES,
@@ -136,18 +137,7 @@ export function buildPopulation(o: PopulationOptions): { users: PlatformUser[]; 
   );
   const normals = ids.slice(0, o.users - spamCount);
   // anti-spam's social graph: circles of 4–8 who mostly know each other, some links across.
-  const friends = new Map<string, Set<string>>(normals.map((u) => [u, new Set<string>()]));
-  const link = (a: string, b: string) => {
-    if (a === b) return;
-    friends.get(a)!.add(b);
-    friends.get(b)!.add(a);
-  };
-  for (let i = 0; i < normals.length; ) {
-    const size = Math.min(r.int(4, 8), normals.length - i);
-    const circle = normals.slice(i, i + size);
-    for (const a of circle) for (const b of circle) if (a < b && r.chance(0.8)) link(a, b);
-    i += size;
-  }
+  const { friends, link } = friendCircles(r, normals);
   for (const a of normals) if (r.chance(0.5) || friends.get(a)!.size === 0) link(a, r.pick(normals));
 
   const users = ids.map((id, i): PlatformUser => {

@@ -1,5 +1,6 @@
 import type { Random } from '@showcase/simkit';
 import { hamText, replyText, type SpammerKind, spamText } from './content.ts';
+import { friendCircles } from './friend-circles.ts';
 
 /**
  * A labelled population: normal users in small reciprocal circles (a few friends each, some
@@ -32,19 +33,8 @@ export function buildPopulation(r: Random, options: PopulationOptions): SimUser[
   const normals = ids.slice(0, normalCount);
   const spammers = ids.slice(normalCount);
 
-  const friends = new Map<string, Set<string>>(normals.map((u) => [u, new Set<string>()]));
-  const link = (a: string, b: string) => {
-    if (a === b) return;
-    friends.get(a)!.add(b);
-    friends.get(b)!.add(a);
-  };
   // Circles of 4–8 people who mostly all know each other.
-  for (let i = 0; i < normals.length; ) {
-    const size = Math.min(r.int(4, 8), normals.length - i);
-    const circle = normals.slice(i, i + size);
-    for (const a of circle) for (const b of circle) if (a < b && r.chance(0.8)) link(a, b);
-    i += size;
-  }
+  const { friends, link } = friendCircles(r, normals);
   // Some friends across circles.
   for (const a of normals) if (r.chance(0.5)) link(a, r.pick(normals));
   const kinds = new Map<string, SimUser['kind']>();
