@@ -78,20 +78,48 @@ async function setup(cluster: ReturnType<typeof testCluster>, keys = 0) {
   return { group, topic, table };
 }
 
+type Names = Awaited<ReturnType<typeof setup>>;
+
+/**
+ * Runs `body` on a fresh cluster object and fresh topics. After it, no kafkajs consumer may be
+ * connected and, once the cluster is closed, no socket of this process to the broker is left.
+ */
+async function onFreshCluster(
+  body: (cluster: ReturnType<typeof testCluster>, names: Names) => Promise<void>,
+  keys = 0,
+): Promise<void> {
+  const before = brokerSockets();
+  const cluster = testCluster();
+  try {
+    await body(cluster, await setup(cluster, keys));
+    await settled();
+    expect(connectedConsumers()).toEqual([]);
+  } finally {
+    onConsumer = undefined;
+    await cluster.close();
+  }
+  await settled();
+  expect(brokerSockets()).toBe(before);
+}
+
+/** The group's processor and a view of its table, not started. */
+function processorAndView(cluster: ReturnType<typeof testCluster>, { group, topic, table }: Names) {
+  return {
+    p: new Processor(tallyGroup(group, topic, 'p'), {
+      cluster,
+      storage: memoryStorage(),
+      logger: testLogger(),
+    }),
+    view: new View({ cluster, table, codec: json<Tally>(), logger: testLogger() }),
+  };
+}
+
 describe('stop() releases every kafkajs consumer and socket', () => {
-  it('after a processor and a view ran and stopped', async () => {
-    const before = brokerSockets();
-    const cluster = testCluster();
-    try {
-      const { group, topic, table } = await setup(cluster);
-      const p = new Processor(tallyGroup(group, topic, 'p'), {
-        cluster,
-        storage: memoryStorage(),
-        logger: testLogger(),
-      });
-      const view = new View({ cluster, table, codec: json<Tally>(), logger: testLogger() });
+  it('after a processor and a view ran and stopped', () =>
+    onFreshCluster(async (cluster, names) => {
+      const { p, view } = processorAndView(cluster, names);
       await Promise.all([p.start(), view.start()]);
-      const emitter = new Emitter({ cluster, topic, codec: json<CountEvent>() });
+      const emitter = new Emitter({ cluster, topic: names.topic, codec: json<CountEvent>() });
       const emitted = new Map<string, string[]>();
       await Promise.all(
         Array.from({ length: 200 }, (_, i) => emitCounted(emitter, emitted, `k${i % 20}`, i)),
@@ -100,30 +128,18 @@ describe('stop() releases every kafkajs consumer and socket', () => {
       await eventually(async () => (await view.get('k0'))?.n === 10, { what: 'the view to see k0' });
       expect(connectedConsumers()).not.toEqual([]);
       await Promise.all([p.stop(), view.stop()]);
-      await settled();
-      expect(connectedConsumers()).toEqual([]);
-    } finally {
-      await cluster.close();
-    }
-    await settled();
-    expect(brokerSockets()).toBe(before);
-  });
+    }));
 
   // kafkajs ignores a disconnect() that lands while its consumer connects or joins: the connect
-  // or join completes afterwards and the consumer fetches on. Stop exactly then: as soon as the
-  // consumers exist (connecting), when they send JoinGroup, when they send SyncGroup.
+  // or join completes afterwards and the consumer fetches on (openWhileWanted disconnects it
+  // then), and a runner still joining was dropped unstopped and heartbeated forever on reopened
+  // sockets (patches/kafkajs+2.2.4.patch: it leaves the group instead; the SyncGroup case lost
+  // two sockets in 4 of 5 runs at load 10 before). Stop exactly then: as soon as the consumers
+  // exist (connecting), when they send JoinGroup, when they send SyncGroup.
   for (const moment of ['created', 'JoinGroup', 'SyncGroup'] as const) {
-    it(`after a processor and a view stopped while their consumers start (${moment})`, async () => {
-      const before = brokerSockets();
-      const cluster = testCluster();
-      try {
-        const { group, topic, table } = await setup(cluster);
-        const p = new Processor(tallyGroup(group, topic, 'p'), {
-          cluster,
-          storage: memoryStorage(),
-          logger: testLogger(),
-        });
-        const view = new View({ cluster, table, codec: json<Tally>(), logger: testLogger() });
+    it(`after a processor and a view stopped while their consumers start (${moment})`, () =>
+      onFreshCluster(async (cluster, names) => {
+        const { p, view } = processorAndView(cluster, names);
         const reached = new Promise<void>((resolve) => {
           onConsumer = (consumer) => {
             if (moment === 'created') resolve();
@@ -137,37 +153,15 @@ describe('stop() releases every kafkajs consumer and socket', () => {
         await reached;
         await Promise.all([p.stop(), view.stop()]);
         await Promise.allSettled(starts);
-        await settled();
-        expect(connectedConsumers()).toEqual([]);
-      } finally {
-        onConsumer = undefined;
-        await cluster.close();
-      }
-      await settled();
-      expect(brokerSockets()).toBe(before);
-    });
+      }));
   }
 
-  it('after a processor stopped while its table recovers', async () => {
-    const before = brokerSockets();
-    const cluster = testCluster();
-    try {
-      const { group, topic } = await setup(cluster, 60_000);
-      const p = new Processor(tallyGroup(group, topic, 'p'), {
-        cluster,
-        storage: memoryStorage(),
-        logger: testLogger(),
-      });
+  it('after a processor stopped while its table recovers', () =>
+    onFreshCluster(async (cluster, names) => {
+      const { p } = processorAndView(cluster, names);
       const started = p.start();
       started.catch(() => undefined);
       await eventually(() => p.stats().recovery.done > 0, { what: 'recovery under way', intervalMs: 10 });
       await p.stop();
-      await settled();
-      expect(connectedConsumers()).toEqual([]);
-    } finally {
-      await cluster.close();
-    }
-    await settled();
-    expect(brokerSockets()).toBe(before);
-  });
+    }, 60_000));
 });
