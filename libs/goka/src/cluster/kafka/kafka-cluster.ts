@@ -81,7 +81,11 @@ export interface KafkaClusterOptions {
    * faster and leaner on recovery, see the README).
    */
   readonly reader?: ReaderClient;
-  /** Bytes of one partition in one fetch of a platformatic reader. Default 1 MiB (as Goka/sarama). */
+  /**
+   * Bytes of one partition in one fetch of a platformatic reader (a fetch holds at most 1 MiB
+   * in all). Default 64 KiB: what a reader holds at once then dies young in V8's new space,
+   * which made recovery both leaner and faster than 1 MiB fetches (see the README).
+   */
   readonly readerPartitionFetchBytes?: number;
 }
 
@@ -140,7 +144,7 @@ export class KafkaCluster implements Cluster {
     if (this.readerClient !== 'kafkajs' && this.readerClient !== 'platformatic') {
       throw new Error(`kafkaCluster: unknown reader client "${String(this.readerClient)}"`);
     }
-    this.readerPartitionFetchBytes = options.readerPartitionFetchBytes ?? 1024 * 1024;
+    this.readerPartitionFetchBytes = options.readerPartitionFetchBytes ?? 64 * 1024;
     this.kafka = this.newClient();
     this.admin = new TopicAdmin(this.kafka);
   }
@@ -235,7 +239,7 @@ export class KafkaCluster implements Cluster {
             clientId: this.clientId,
             maxWaitMs: this.settings.readerMaxWaitTime,
             partitionMaxBytes: this.readerPartitionFetchBytes,
-            maxBytes: Math.max(this.readerPartitionFetchBytes, 8 * 1024 * 1024),
+            maxBytes: Math.max(this.readerPartitionFetchBytes, 1024 * 1024),
             retry: this.retry,
             offsets: (topic) => this.admin.offsets(topic),
             logger: this.logger,

@@ -73,6 +73,8 @@ export class PlatformaticPartitionReader implements PartitionReader {
   private loop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Fetch rounds so far: which partition leads the next request. */
+  private rounds = 0;
   private readonly delay: (attempt: number) => number;
 
   constructor(
@@ -178,8 +180,14 @@ export class PlatformaticPartitionReader implements PartitionReader {
       else byNode.set(node, [f]);
     }
     let staleLeaders = false;
+    const round = this.rounds++;
     await Promise.all(
-      [...byNode].map(async ([node, partitions]) => {
+      [...byNode].map(async ([node, list]) => {
+        // The broker fills a response in request order and returns a batch larger than the
+        // partition limit only for the first partition: every partition leads in turn, so none
+        // starves behind busier ones and a batch above the limit always gets through.
+        const lead = round % list.length;
+        const partitions = [...list.slice(lead), ...list.slice(0, lead)];
         const request: FetchRequestTopic[] = [
           {
             topicId,
