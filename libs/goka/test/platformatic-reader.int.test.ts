@@ -237,6 +237,36 @@ describe('platformatic reader on its own', () => {
     }
   });
 
+  it('reads record batches larger than its 64 KiB fetch limit in every partition at once', async () => {
+    const topic = unique('plat-big-batches');
+    await platformatic.ensureTopics([{ name: topic, partitions: 3 }]);
+    // kafkajs sends a partition's records of one send as one batch: 3 × 120 KB per batch.
+    const value = (p: number, i: number) => `${p}:${i}:${'y'.repeat(120_000)}`;
+    for (let b = 0; b < 4; b++) {
+      for (const p of [0, 1, 2])
+        await produce(
+          topic,
+          p,
+          [0, 1, 2].map((i) => value(p, b * 3 + i)),
+        );
+    }
+    const got = new Deliveries();
+    const reader = platformatic.reader({
+      topic,
+      partitions: [0, 1, 2].map((partition) => ({ partition, from: 0 })),
+      onBatch: got.onBatch,
+    });
+    await reader.start();
+    try {
+      await eventually(() => [0, 1, 2].every((p) => got.next(p) === 12), { what: 'every big batch' });
+      for (const p of [0, 1, 2]) {
+        expect(got.values(p)).toEqual(Array.from({ length: 12 }, (_, i) => value(p, i)));
+      }
+    } finally {
+      await reader.stop();
+    }
+  });
+
   it('recovers a view of a 30,000-key table to the same contents as the kafkajs reader', async () => {
     const table = unique('plat-view-table');
     await platformatic.ensureTopics([{ name: table, partitions: 4, compacted: true }]);
