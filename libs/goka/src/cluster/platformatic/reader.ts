@@ -77,6 +77,8 @@ export class PlatformaticPartitionReader implements PartitionReader {
   private loop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Resolves the loop's wait for a partition to have room again (any delivery finished). */
+  private roomAgain: (() => void) | undefined;
   /** Fetch rounds so far: which partition leads the next request. */
   private rounds = 0;
   private readonly delay: (attempt: number) => number;
@@ -122,7 +124,12 @@ export class PlatformaticPartitionReader implements PartitionReader {
     }
     if (this.stopped) return;
     // The topic's id and leaders: a reader that cannot learn them fails its start, visibly.
-    await this.client.topicLeaders(topic);
+    try {
+      await this.client.topicLeaders(topic);
+    } catch (error) {
+      if (this.stopped) return; // stop() closed the client meanwhile: not a failure
+      throw error;
+    }
     if (this.stopped) return;
     this.loop = this.follow();
   }
@@ -130,6 +137,7 @@ export class PlatformaticPartitionReader implements PartitionReader {
   stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.roomAgain?.();
     this.stopping ??= (async () => {
       await this.client.close().catch(() => undefined);
       await this.loop;
@@ -147,7 +155,11 @@ export class PlatformaticPartitionReader implements PartitionReader {
       if (due.length === 0) {
         const live = [...this.followed.values()].filter((f) => !f.broken);
         if (live.length === 0) return; // every callback failed: nothing left to follow
-        await Promise.race(live.map((f) => f.queue));
+        // Wait for one delivery, not for a whole queue: the next fetch overlaps the one after.
+        await new Promise<void>((resolve) => {
+          this.roomAgain = resolve;
+        });
+        this.roomAgain = undefined;
         continue;
       }
       try {
@@ -282,6 +294,7 @@ export class PlatformaticPartitionReader implements PartitionReader {
         );
       } finally {
         f.pending--;
+        this.roomAgain?.();
       }
     });
   }
