@@ -125,7 +125,9 @@ describe('comparePeers', () => {
       row('produce', 'Goka (Go) Emitter', [237, 390, 240]),
       row('recovery', 'View recovery until running', [359, 333, 340]),
       row('recovery', 'Goka (Go) View recovery until running', [428, 497, 412]),
+      row('recovery', 'View recovery until running (platformatic reader)', [450, 470, 460]),
       row('recovery', 'View recovery peak RSS', [388, 395, 390]),
+      row('recovery', 'View recovery peak RSS (platformatic reader)', [204, 203, 210]),
       row('recovery', 'Goka (Go) View recovery peak RSS', [184, 195, 190]),
     ];
     const result = comparePeers(rows, PEER_SIDES);
@@ -134,9 +136,14 @@ describe('comparePeers', () => {
       'produce/Emitter',
       'produce/Emitter (platformatic producer)',
       'recovery/View recovery until running',
+      'recovery/View recovery until running (platformatic reader)',
       'recovery/View recovery peak RSS',
+      'recovery/View recovery peak RSS (platformatic reader)',
     ]);
-    const [emitter, platformatic, view, rss] = result;
+    const [emitter, platformatic, view, platformaticView, rss, platformaticRss] = result;
+    // Both readers' views are compared with the same Goka view.
+    expect(platformaticView).toMatchObject({ ours: 460, goka: 428, better: 'higher' });
+    expect(platformaticRss).toMatchObject({ ours: 204, goka: 190, better: 'lower' });
     // Both of our clients are compared with the same Goka figure.
     expect(platformatic).toMatchObject({ ours: 155, goka: 240 });
     expect(emitter).toMatchObject({ ours: 80, goka: 240, unit: 'msgs/s', better: 'higher' });

@@ -127,7 +127,17 @@ export const PEER_SIDES: ReadonlyMap<string, PeerSide> = new Map<string, PeerSid
           better: 'higher',
         },
         {
+          figure: 'View recovery until running (platformatic reader)',
+          peerFigure: 'Goka (Go) View recovery until running',
+          better: 'higher',
+        },
+        {
           figure: 'View recovery peak RSS',
+          peerFigure: 'Goka (Go) View recovery peak RSS',
+          better: 'lower',
+        },
+        {
+          figure: 'View recovery peak RSS (platformatic reader)',
           peerFigure: 'Goka (Go) View recovery peak RSS',
           better: 'lower',
         },

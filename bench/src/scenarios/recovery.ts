@@ -2,6 +2,8 @@
  * 4 recovery: a compacted changelog of `tableKeys` distinct keys, replayed into an empty
  * LevelDB store until the replica is running.
  * view: `new View({ storage: levelStorage })`, clock from `start()` to its resolution.
+ * view-platformatic: the same view on `kafkaCluster({ reader: 'platformatic' })` (readers on
+ * @platformatic/kafka's Fetch instead of a kafkajs consumer).
  * processor: a processor of the group that owns the table, empty store, clock from `start()`
  * (includes joining the group) to running.
  * raw: the ceiling of reading — a kafkajs consumer group reads the same topic, counting only,
@@ -10,7 +12,17 @@
  */
 
 import { join } from 'node:path';
-import { defineGroup, input, json, levelStorage, Processor, persist, View } from '@showcase/goka';
+import {
+  type Cluster,
+  defineGroup,
+  input,
+  json,
+  kafkaCluster,
+  levelStorage,
+  Processor,
+  persist,
+  View,
+} from '@showcase/goka';
 import { gokaCluster, gokaUnavailable } from '../cluster.ts';
 import type { BenchValue } from '../data.ts';
 import { type TableFixture, tableChangelog } from '../fixtures.ts';
@@ -33,6 +45,35 @@ async function withProgress<T>(
     return await work;
   } finally {
     clearInterval(timer);
+  }
+}
+
+/** A view of the table changelog recovered into an empty LevelDB store: records/s until running. */
+async function recoverView(
+  cluster: Cluster,
+  workDir: string,
+  variant: string,
+  fixtures: Record<string, unknown>,
+  rep: number,
+  log: (line: string) => void,
+): Promise<{ rate: number }> {
+  const table = fixtures['table-changelog'] as TableFixture;
+  const view = new View({
+    cluster,
+    table: table.table,
+    codec: json<BenchValue>(),
+    storage: levelStorage({ path: join(workDir, `recovery-${variant}-${rep}`) }),
+  });
+  try {
+    const started = nowMs();
+    await withProgress(log, () => view.stats().recovery, view.start());
+    const elapsed = nowMs() - started;
+    const recovered = view.stats().recovery.done;
+    if (recovered < table.records) throw new Error(`recovered ${recovered} of ${table.records} records`);
+    return { rate: (table.records * 1000) / elapsed };
+  } finally {
+    await view.stop();
+    await cluster.close();
   }
 }
 
@@ -60,28 +101,26 @@ export const recovery: Scenario = {
     {
       name: 'view',
       unavailable: gokaUnavailable,
-      async run(ctx, fixtures, rep, log) {
-        const table = fixtures['table-changelog'] as TableFixture;
-        const cluster = gokaCluster(ctx.brokers, 'bench-recovery-view');
-        const view = new View({
-          cluster,
-          table: table.table,
-          codec: json<BenchValue>(),
-          storage: levelStorage({ path: join(ctx.workDir, `recovery-view-${rep}`) }),
-        });
-        try {
-          const started = nowMs();
-          await withProgress(log, () => view.stats().recovery, view.start());
-          const elapsed = nowMs() - started;
-          const recovered = view.stats().recovery.done;
-          if (recovered < table.records)
-            throw new Error(`recovered ${recovered} of ${table.records} records`);
-          return { rate: (table.records * 1000) / elapsed };
-        } finally {
-          await view.stop();
-          await cluster.close();
-        }
-      },
+      run: (ctx, fixtures, rep, log) =>
+        recoverView(gokaCluster(ctx.brokers, 'bench-recovery-view'), ctx.workDir, 'view', fixtures, rep, log),
+    },
+    {
+      name: 'view-platformatic',
+      unavailable: gokaUnavailable,
+      run: (ctx, fixtures, rep, log) =>
+        recoverView(
+          // The one variant on another reader client: kafkaCluster directly, with the option.
+          kafkaCluster({
+            brokers: ctx.brokers,
+            clientId: 'bench-recovery-view-plat',
+            reader: 'platformatic',
+          }),
+          ctx.workDir,
+          'view-platformatic',
+          fixtures,
+          rep,
+          log,
+        ),
     },
     {
       name: 'processor',
@@ -123,6 +162,13 @@ export const recovery: Scenario = {
       baseline: { variant: 'raw', measure: 'rate' },
     },
     {
+      figure: 'View recovery until running (platformatic reader)',
+      unit: 'records/s',
+      variant: 'view-platformatic',
+      measure: 'rate',
+      baseline: { variant: 'raw', measure: 'rate' },
+    },
+    {
       figure: 'Processor recovery until running',
       unit: 'records/s',
       variant: 'processor',
@@ -134,6 +180,13 @@ export const recovery: Scenario = {
       figure: 'View recovery peak RSS',
       unit: 'MiB',
       variant: 'view',
+      measure: 'peakRssMiB',
+      baseline: { variant: 'raw', measure: 'peakRssMiB' },
+    },
+    {
+      figure: 'View recovery peak RSS (platformatic reader)',
+      unit: 'MiB',
+      variant: 'view-platformatic',
       measure: 'peakRssMiB',
       baseline: { variant: 'raw', measure: 'peakRssMiB' },
     },

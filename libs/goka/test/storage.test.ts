@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,11 @@ async function collect(store: Store, range?: Parameters<Store['iterate']>[0]): P
 const builders: [string, () => Promise<Storage>][] = [
   ['memory', async () => memoryStorage()],
   ['level', async () => levelStorage({ path: await tempDir() })],
+  // LevelDB's smallest memtable and cache: the same contract while memtables flush all the time.
+  [
+    'level (64 KiB write buffer)',
+    async () => levelStorage({ path: await tempDir(), writeBufferSize: 64 * 1024, cacheSize: 256 * 1024 }),
+  ],
 ];
 
 describe.each(builders)('%s storage', (_name, build) => {
@@ -135,6 +140,40 @@ describe('memory storage', () => {
       expect(await collect(store, { lt: lo, reverse: true })).toEqual(
         expected.filter((e) => e.split('=')[0]! < lo).reverse(),
       );
+    }
+  });
+});
+
+describe('level storage options', () => {
+  it('keeps every value and the checkpoint through many memtable flushes (64 KiB write buffer), across a reopen', async () => {
+    const path = await tempDir();
+    const storage = levelStorage({ path, writeBufferSize: 64 * 1024, cacheSize: 256 * 1024 });
+    const store = await storage.open('big-table', 0);
+    const value = (i: number) => Buffer.alloc(1_000, i % 251);
+    // 2 MB in 20 batches: about thirty memtables written out to level-0 files meanwhile.
+    for (let b = 0; b < 20; b++) {
+      await store.write(
+        Array.from({ length: 100 }, (_, j) => ({
+          type: 'put' as const,
+          key: `k${b * 100 + j}`,
+          value: value(b * 100 + j),
+        })),
+        (b + 1) * 100,
+      );
+    }
+    // The option took effect: with LevelDB's default 4 MiB buffer 2 MB would still sit in the
+    // memtable (and its log), with no table file written yet.
+    const tables = (await readdir(join(path, 'big-table', '0'))).filter((f) => f.endsWith('.ldb'));
+    expect(tables.length).toBeGreaterThan(0);
+    await store.close();
+    const reopened = await storage.open('big-table', 0);
+    try {
+      expect(await reopened.getOffset()).toBe(2_000);
+      const keys = Array.from({ length: 2_000 }, (_, i) => `k${i}`);
+      const values = await reopened.getMany(keys);
+      expect(values.every((v, i) => v?.equals(value(i)))).toBe(true);
+    } finally {
+      await reopened.close();
     }
   });
 });

@@ -69,14 +69,31 @@ function encodeOffset(offset: number): Buffer {
   return b;
 }
 
+export interface LevelStorageOptions {
+  readonly path: string;
+  /**
+   * LevelDB's memtable size per partition store (bytes; LevelDB's default 4 MiB). Up to two
+   * memtables per store are in memory while one is written out; larger ones mean fewer, bigger
+   * level-0 files on a recovery's bulk writes.
+   */
+  readonly writeBufferSize?: number;
+  /** LevelDB's block cache per partition store (bytes; LevelDB's default 8 MiB). */
+  readonly cacheSize?: number;
+}
+
 /** One LevelDB (classic-level) per topic-partition under `path/<topic>/<partition>`. */
-export function levelStorage(options: { readonly path: string }): Storage {
+export function levelStorage(options: LevelStorageOptions): Storage {
   return {
     description: `level ${options.path}`,
     async open(topic, partition) {
       const dir = join(options.path, topic, String(partition));
       await mkdir(dir, { recursive: true });
-      const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+      const db = new ClassicLevel<string, Buffer>(dir, {
+        keyEncoding: 'utf8',
+        valueEncoding: 'buffer',
+        ...(options.writeBufferSize !== undefined ? { writeBufferSize: options.writeBufferSize } : {}),
+        ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
+      });
       await db.open();
       return new LevelStore(db);
     },
