@@ -1,13 +1,4 @@
-import {
-  defineGroup,
-  Emitter,
-  input,
-  json,
-  memoryCluster,
-  type Processor,
-  persist,
-  type View,
-} from '@showcase/goka';
+import { defineGroup, Emitter, input, json, memoryCluster, persist } from '@showcase/goka';
 import { ConfigError, createService, mintToken, type Service } from '@showcase/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
