@@ -7,6 +7,12 @@ export interface EmitterOptions<T> {
   readonly cluster: Cluster;
   readonly topic: string;
   readonly codec: Codec<T>;
+  /**
+   * Produce requests in flight at once (default 1). Above 1 the requests carry disjoint sets of
+   * partitions — a partition's next records leave only once its previous request settled — so
+   * one key's emits keep their order even when a request fails or is retried.
+   */
+  readonly requestsInFlight?: number;
 }
 
 /**
@@ -23,7 +29,10 @@ export class Emitter<T> {
   private closed = false;
 
   constructor(private readonly options: EmitterOptions<T>) {
-    this.producer = new BatchingProducer(options.cluster.producer({ name: `emitter ${options.topic}` }));
+    const maxInFlight = options.requestsInFlight ?? 1;
+    this.producer = new BatchingProducer(options.cluster.producer({ name: `emitter ${options.topic}` }), {
+      maxInFlight,
+    });
   }
 
   get topic(): string {
