@@ -17,7 +17,8 @@ export interface EmitterOptions<T> {
 
 /**
  * Writes events to one topic. `emit` resolves once the broker acknowledged the record;
- * concurrent emits leave in one produce request.
+ * concurrent emits leave in one produce request (or, with `requestsInFlight`, in a few requests on
+ * disjoint partitions).
  */
 export class Emitter<T> {
   private readonly producer: BatchingProducer;

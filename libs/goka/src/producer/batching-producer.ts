@@ -28,7 +28,9 @@ const MAX_BATCH = 2_000;
  * Turns many concurrent single-record sends into few produce requests ("natural batching"):
  * records queue while one request is in flight and leave together in the next. One request at a
  * time also keeps every partition's records in the order they were sent, which the changelog
- * and the commit logic rely on.
+ * and the commit logic rely on. `maxInFlight` > 1 keeps that order per partition too (requests
+ * on disjoint partitions); measured on a machine that runs the broker as well it did not pay (see
+ * bench/README.md, Emitter levers), so processors keep one request at a time.
  */
 export interface BatchingProducerOptions {
   /** Records per produce request. */
