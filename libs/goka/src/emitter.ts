@@ -31,6 +31,11 @@ export class Emitter<T> {
 
   constructor(private readonly options: EmitterOptions<T>) {
     const maxInFlight = options.requestsInFlight ?? 1;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+      throw new RangeError(
+        `emitter ${options.topic}: requestsInFlight must be a positive integer, got ${options.requestsInFlight}`,
+      );
+    }
     this.producer = new BatchingProducer(options.cluster.producer({ name: `emitter ${options.topic}` }), {
       maxInFlight,
     });
