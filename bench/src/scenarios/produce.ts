@@ -3,6 +3,8 @@
  * raw: kafkajs `sendBatch` with explicit partitions, a few large batches in flight.
  * goka: `Emitter.emit` called concurrently (a window of outstanding emits); the library batches
  * what queues while a request is in flight.
+ * goka-platformatic-pipelined: the same Emitter on @platformatic/kafka with `requestsInFlight`
+ * (several requests in flight, each on its own partitions).
  * Both: a fresh 6-partition topic, a warm-up record (connection, metadata) before the clock
  * starts, the clock stops when the last record is acknowledged.
  */
@@ -19,6 +21,8 @@ import { nowMs } from '../stats.ts';
 // so 2,000-record batches with 4 in flight beat 10,000-record ones (≈ 90k vs 75k msgs/s).
 const RAW_BATCH = 2_000;
 const RAW_IN_FLIGHT = 4;
+/** The pipelined Emitter variant: 3 requests over 6 partitions, two partitions each. */
+const EMITTER_IN_FLIGHT = 3;
 
 async function freshTopic(ctx: TaskContext, side: string, rep: number): Promise<string> {
   const topic = uniqueName(ctx, 'produce', side, rep);
@@ -90,6 +94,11 @@ export const produce: Scenario = {
       unavailable: gokaUnavailable,
       run: (ctx, _fixtures, rep, log) => runEmitter('platformatic', ctx, rep, log),
     },
+    {
+      name: 'goka-platformatic-pipelined',
+      unavailable: gokaUnavailable,
+      run: (ctx, _fixtures, rep, log) => runEmitter('platformatic', ctx, rep, log, EMITTER_IN_FLIGHT),
+    },
   ],
   figures: [
     { figure: 'raw kafkajs producer', unit: 'msgs/s', variant: 'raw', measure: 'rate' },
@@ -107,6 +116,13 @@ export const produce: Scenario = {
       measure: 'rate',
       baseline: { variant: 'raw', measure: 'rate' },
     },
+    {
+      figure: `Emitter (platformatic, ${EMITTER_IN_FLIGHT} requests in flight)`,
+      unit: 'msgs/s',
+      variant: 'goka-platformatic-pipelined',
+      measure: 'rate',
+      baseline: { variant: 'goka-platformatic', measure: 'rate' },
+    },
   ],
   parameters: (s) => ({
     records: s.produceRecords,
@@ -117,6 +133,7 @@ export const produce: Scenario = {
     rawBatch: RAW_BATCH,
     rawRequestsInFlight: RAW_IN_FLIGHT,
     emitWindow: s.emitWindow,
+    emitterRequestsInFlight: EMITTER_IN_FLIGHT,
   }),
   timeoutMs: (s) => 60_000 + s.produceRecords * 0.5,
 };
@@ -127,12 +144,13 @@ async function runEmitter(
   ctx: TaskContext,
   rep: number,
   log: (line: string) => void,
+  requestsInFlight = 1,
 ): Promise<{ rate: number }> {
   const { produceRecords: n, keys, emitWindow } = ctx.sizes;
-  const side = producer === 'kafkajs' ? 'goka' : `goka-${producer}`;
+  const side = `${producer === 'kafkajs' ? 'goka' : `goka-${producer}`}${requestsInFlight > 1 ? '-pipelined' : ''}`;
   const topic = await freshTopic(ctx, side, rep);
   const cluster = gokaCluster(ctx.brokers, `bench-produce-${side}`, producer);
-  const emitter = new Emitter<BenchValue>({ cluster, topic, codec: json<BenchValue>() });
+  const emitter = new Emitter<BenchValue>({ cluster, topic, codec: json<BenchValue>(), requestsInFlight });
   try {
     const key0 = keyOf(0, keys);
     await emitter.emit(key0, benchValue(0, key0));

@@ -7,11 +7,18 @@ export interface EmitterOptions<T> {
   readonly cluster: Cluster;
   readonly topic: string;
   readonly codec: Codec<T>;
+  /**
+   * Produce requests in flight at once (default 1). Above 1 the requests carry disjoint sets of
+   * partitions — a partition's next records leave only once its previous request settled — so
+   * one key's emits keep their order even when a request fails or is retried.
+   */
+  readonly requestsInFlight?: number;
 }
 
 /**
  * Writes events to one topic. `emit` resolves once the broker acknowledged the record;
- * concurrent emits leave in one produce request.
+ * concurrent emits leave in one produce request (or, with `requestsInFlight`, in a few requests on
+ * disjoint partitions).
  */
 export class Emitter<T> {
   private readonly producer: BatchingProducer;
@@ -23,7 +30,15 @@ export class Emitter<T> {
   private closed = false;
 
   constructor(private readonly options: EmitterOptions<T>) {
-    this.producer = new BatchingProducer(options.cluster.producer({ name: `emitter ${options.topic}` }));
+    const maxInFlight = options.requestsInFlight ?? 1;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+      throw new RangeError(
+        `emitter ${options.topic}: requestsInFlight must be a positive integer, got ${options.requestsInFlight}`,
+      );
+    }
+    this.producer = new BatchingProducer(options.cluster.producer({ name: `emitter ${options.topic}` }), {
+      maxInFlight,
+    });
   }
 
   get topic(): string {

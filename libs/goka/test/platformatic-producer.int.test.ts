@@ -22,9 +22,11 @@ const PER_KEY = 100;
 const PARTITIONS = 4;
 
 const cluster = testCluster({ producer: 'platformatic' });
+const kafkajsCluster = testCluster();
 
 afterAll(async () => {
   await cluster.close();
+  await kafkajsCluster.close();
 });
 
 interface Seq {
@@ -98,3 +100,28 @@ test('an Emitter and an at-least-once processor on the platformatic producer del
   expect(outputOrder.size).toBe(KEYS);
   for (const list of outputOrder.values()) expect(list).toEqual(Array.from({ length: PER_KEY }, (_, n) => n));
 });
+
+test.each([
+  ['platformatic', cluster],
+  ['kafkajs', kafkajsCluster],
+] as const)(
+  'an Emitter with three requests in flight on the %s producer keeps every key in order',
+  async (_name, c) => {
+    const topic = unique('pipelined');
+    await c.ensureTopics([{ name: topic, partitions: 6 }]);
+    const emitter = new Emitter({ cluster: c, topic, codec: json<Seq>(), requestsInFlight: 3 });
+    // Emits in waves, so that requests overlap while others are queued behind them.
+    const acks: Promise<unknown>[] = [];
+    for (let n = 0; n < PER_KEY; n++) {
+      for (let k = 0; k < KEYS; k++) acks.push(emitter.emit(`key-${k}`, { key: `key-${k}`, n }));
+      if (n % 10 === 9) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(acks);
+    await emitter.close();
+    const order = sequencesPerKey(
+      (await readTopic(c, topic)).map((r) => JSON.parse(r.value!.toString()) as Seq),
+    );
+    expect(order.size).toBe(KEYS);
+    for (const list of order.values()) expect(list).toEqual(Array.from({ length: PER_KEY }, (_, n) => n));
+  },
+);

@@ -28,7 +28,9 @@ const MAX_BATCH = 2_000;
  * Turns many concurrent single-record sends into few produce requests ("natural batching"):
  * records queue while one request is in flight and leave together in the next. One request at a
  * time also keeps every partition's records in the order they were sent, which the changelog
- * and the commit logic rely on.
+ * and the commit logic rely on. `maxInFlight` > 1 keeps that order per partition too (requests
+ * on disjoint partitions); measured on a machine that runs the broker as well it did not pay (see
+ * bench/README.md, Emitter levers), so processors keep one request at a time.
  */
 export interface BatchingProducerOptions {
   /** Records per produce request. */
@@ -40,6 +42,12 @@ export interface BatchingProducerOptions {
    * each emit stands alone and a caller may retry it.
    */
   readonly stickyErrors?: boolean;
+  /**
+   * Produce requests in flight at once (default 1). Above 1 the requests carry disjoint sets of
+   * partitions: a partition's next records leave only after its previous request settled (its
+   * retries included), so each partition keeps its order without an idempotent producer.
+   */
+  readonly maxInFlight?: number;
 }
 
 export class BatchingProducer {
@@ -52,7 +60,11 @@ export class BatchingProducer {
   private closed = false;
   private readonly maxBatch: number;
   private readonly stickyErrors: boolean;
+  private readonly maxInFlight: number;
   private failure: Error | undefined;
+  /** maxInFlight > 1: requests in flight, and per topic the partitions they carry. */
+  private readonly requests = new Set<Promise<void>>();
+  private readonly busy = new Map<string, boolean[]>();
 
   constructor(
     private readonly producer: ClusterProducer,
@@ -61,6 +73,10 @@ export class BatchingProducer {
     const o = typeof options === 'number' ? { maxBatch: options } : options;
     this.maxBatch = o.maxBatch ?? MAX_BATCH;
     this.stickyErrors = o.stickyErrors ?? false;
+    this.maxInFlight = o.maxInFlight ?? 1;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
+      throw new RangeError(`maxInFlight must be a positive integer, got ${o.maxInFlight}`);
+    }
   }
 
   /** The error that stopped a sticky producer. */
@@ -95,6 +111,10 @@ export class BatchingProducer {
   }
 
   private schedule(): void {
+    if (this.maxInFlight > 1) {
+      this.schedulePipelined();
+      return;
+    }
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
     // setImmediate lets every callback of the current I/O turn add its records first.
@@ -139,6 +159,110 @@ export class BatchingProducer {
     }
   }
 
+  private schedulePipelined(): void {
+    if (this.scheduled || this.requests.size >= this.maxInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /**
+   * Sends requests while slots are free and queued records have a partition not in flight. Each
+   * request claims its share of the free partitions (so the slots split the partitions between
+   * them) and takes their queued records in queue order; the others stay queued, in order.
+   */
+  private dispatch(): void {
+    while (this.requests.size < this.maxInFlight && this.records.length > 0) {
+      const slots = this.maxInFlight - this.requests.size;
+      const free = this.freePartitions();
+      if (free === 0) return;
+      const claim = Math.ceil(free / slots);
+      const claimed = new Map<string, true[]>();
+      let claimedCount = 0;
+      const records: OutgoingRecord[] = [];
+      const callbacks: (SendCallback | SendTarget)[] = [];
+      const keptRecords: OutgoingRecord[] = [];
+      const keptCallbacks: (SendCallback | SendTarget)[] = [];
+      for (let i = 0; i < this.records.length; i++) {
+        const r = this.records[i]!;
+        let mine = false;
+        if (records.length < this.maxBatch) {
+          const parts = perTopic(claimed, r.topic);
+          mine = parts[r.partition] === true;
+          // A partition is claimed at its first queued record or never in this request (what
+          // skips a record — busy partition, claim used up — skips the partition's later ones
+          // too), so the request takes a prefix of each partition's queued records.
+          if (!mine && claimedCount < claim && parts[r.partition] === undefined && !this.isBusy(r)) {
+            parts[r.partition] = true;
+            claimedCount++;
+            mine = true;
+          }
+        }
+        if (mine) {
+          records.push(r);
+          callbacks.push(this.callbacks[i]!);
+        } else {
+          keptRecords.push(r);
+          keptCallbacks.push(this.callbacks[i]!);
+        }
+      }
+      if (records.length === 0) return;
+      this.records = keptRecords;
+      this.callbacks = keptCallbacks;
+      this.mark(claimed, true);
+      const request: Promise<void> = this.producer.send(records).then(
+        (metas) => {
+          for (let i = 0; i < callbacks.length; i++) notify(callbacks[i]!, undefined, metas[i]);
+        },
+        (error: unknown) => {
+          const err = error instanceof Error ? error : new Error(String(error));
+          for (const done of callbacks) notify(done, err);
+          if (this.stickyErrors) {
+            this.failure ??= err;
+            const rest = this.callbacks;
+            this.records = [];
+            this.callbacks = [];
+            for (const done of rest) notify(done, err);
+          }
+        },
+      );
+      const settled = request.finally(() => {
+        this.requests.delete(settled);
+        this.mark(claimed, false);
+        this.inFlight = this.requests.size > 0 ? Promise.race(this.requests) : undefined;
+        this.dispatch();
+      });
+      this.requests.add(settled);
+      this.inFlight = Promise.race(this.requests);
+    }
+  }
+
+  private isBusy(r: OutgoingRecord): boolean {
+    return this.busy.get(r.topic)?.[r.partition] === true;
+  }
+
+  /** Partitions with queued records that no request carries. */
+  private freePartitions(): number {
+    const seen = new Map<string, boolean[]>();
+    let free = 0;
+    for (const r of this.records) {
+      const parts = perTopic(seen, r.topic);
+      if (parts[r.partition] || this.isBusy(r)) continue;
+      parts[r.partition] = true;
+      free++;
+    }
+    return free;
+  }
+
+  private mark(claimed: Map<string, true[]>, inFlight: boolean): void {
+    for (const [topic, parts] of claimed) {
+      const busy = perTopic(this.busy, topic);
+      for (let p = 0; p < parts.length; p++) if (parts[p]) busy[p] = inFlight;
+    }
+  }
+
   /** Resolves once everything sent so far is acknowledged or failed. */
   async flush(): Promise<void> {
     while (this.records.length > 0 || this.inFlight || this.scheduled) {
@@ -152,4 +276,14 @@ export class BatchingProducer {
     this.closed = true;
     await this.producer.close();
   }
+}
+
+/** The per-partition array of a topic in `map`, created empty on first use. */
+function perTopic<T>(map: Map<string, T[]>, topic: string): T[] {
+  let parts = map.get(topic);
+  if (!parts) {
+    parts = [];
+    map.set(topic, parts);
+  }
+  return parts;
 }

@@ -18,20 +18,23 @@ export type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
  * `ClusterProducer` on @platformatic/kafka (pure TypeScript, a faster wire path than kafkajs):
  * acks=all, partitions always explicit, one produce request at a time.
  *
- * One request at a time is not only what keeps each partition's order (a retried request could
- * otherwise land behind a later one): @platformatic/kafka 1.x advances an idempotent producer's
- * sequence numbers only when a response arrives, so two overlapping requests would carry the same
- * sequence and the broker would drop the second as a duplicate while acknowledging it (upstream
- * issue #326, fixed in 2.3). This producer is not idempotent — like the kafkajs one it stands in
- * for — and serialises its requests regardless, so neither hazard can occur. A failed request
- * rejects its `send`; a retry after a lost response may duplicate records (at-least-once), never
- * drop them.
+ * Requests that share a topic-partition leave one after another: a request waits until every
+ * earlier one carrying any of its partitions settled (its retries included), so a retried request
+ * can never land behind a later one of the same partition. Requests on disjoint partitions may
+ * overlap (a pipelining caller, e.g. an Emitter with `requestsInFlight` > 1). This producer is not
+ * idempotent — like the kafkajs one it stands in for — so @platformatic/kafka 1.x's hazard with
+ * overlapping idempotent requests (sequence numbers advanced only when a response arrives, so the
+ * broker drops the second request as a duplicate while acknowledging it; upstream issue #326,
+ * fixed in 2.3) cannot occur. A failed request rejects its `send`; a retry after a lost response
+ * may duplicate records (at-least-once), never drop them.
  */
 export class PlatformaticProducer implements ClusterProducer {
   private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
   private readonly maxPartitionBytes: number;
-  /** The last request's settlement: the next one leaves after it. */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** Per topic and partition, the settlement of the last request carrying it. */
+  private readonly tails = new Map<string, (Promise<unknown> | undefined)[]>();
+  /** Requests not yet settled, for close. */
+  private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(options: PlatformaticProducerOptions) {
@@ -55,9 +58,39 @@ export class PlatformaticProducer implements ClusterProducer {
   send(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) return Promise.reject(new Error('producer is closed'));
     if (records.length === 0) return Promise.resolve([]);
-    const result = this.tail.then(() => this.sendInChunks(records));
-    this.tail = result.catch(() => undefined);
+    // The earlier requests this one must follow: those carrying one of its partitions.
+    const before = new Set<Promise<unknown>>();
+    const mine: (readonly [(Promise<unknown> | undefined)[], number])[] = [];
+    const seen = new Map<string, boolean[]>();
+    for (const r of records) {
+      const parts = perTopic(seen, r.topic);
+      if (parts[r.partition]) continue;
+      parts[r.partition] = true;
+      const tails = perTopic(this.tails, r.topic);
+      const tail = tails[r.partition];
+      if (tail) before.add(tail);
+      mine.push([tails, r.partition]);
+    }
+    const result =
+      before.size === 0
+        ? this.sendInChunks(records)
+        : Promise.all(before).then(() => this.sendInChunks(records));
+    const settled: Promise<unknown> = result.then(
+      () => this.settle(settled, mine),
+      () => this.settle(settled, mine),
+    );
+    for (const [tails, partition] of mine) tails[partition] = settled;
+    this.pending.add(settled);
     return result;
+  }
+
+  private settle(
+    settled: Promise<unknown>,
+    mine: readonly (readonly [(Promise<unknown> | undefined)[], number])[],
+  ): void {
+    this.pending.delete(settled);
+    // A later request may have become the partition's tail meanwhile; it stays.
+    for (const [tails, partition] of mine) if (tails[partition] === settled) tails[partition] = undefined;
   }
 
   private async sendInChunks(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
@@ -87,7 +120,7 @@ export class PlatformaticProducer implements ClusterProducer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.tail;
+    await Promise.all(this.pending);
     await this.producer.close();
   }
 }
@@ -151,4 +184,14 @@ export function assignOffsets(
     metas[i - start] = { topic: r.topic, partition: r.partition, offset };
   }
   return metas;
+}
+
+/** The per-partition array of a topic in `map`, created empty on first use. */
+function perTopic<T>(map: Map<string, T[]>, topic: string): T[] {
+  let parts = map.get(topic);
+  if (!parts) {
+    parts = [];
+    map.set(topic, parts);
+  }
+  return parts;
 }
