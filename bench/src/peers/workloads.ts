@@ -55,6 +55,11 @@ export const PEER_SIDES: ReadonlyMap<string, PeerSide> = new Map<string, PeerSid
       comparisons: [
         { figure: 'Emitter', peerFigure: 'Goka (Go) Emitter', better: 'higher' },
         { figure: 'Emitter (platformatic producer)', peerFigure: 'Goka (Go) Emitter', better: 'higher' },
+        {
+          figure: 'Emitter (platformatic, 3 requests in flight)',
+          peerFigure: 'Goka (Go) Emitter',
+          better: 'higher',
+        },
       ],
     },
   ],
