@@ -122,6 +122,7 @@ describe('comparePeers', () => {
       row('produce', 'raw kafkajs producer', [90, 100, 95]),
       row('produce', 'Emitter', [80, 82, 76]),
       row('produce', 'Emitter (platformatic producer)', [150, 160, 155]),
+      row('produce', 'Emitter (platformatic, 3 requests in flight)', [140, 145, 150]),
       row('produce', 'Goka (Go) Emitter', [237, 390, 240]),
       row('recovery', 'View recovery until running', [359, 333, 340]),
       row('recovery', 'Goka (Go) View recovery until running', [428, 497, 412]),
@@ -135,17 +136,19 @@ describe('comparePeers', () => {
     expect(result.map((c) => `${c.scenario}/${c.figure}`)).toEqual([
       'produce/Emitter',
       'produce/Emitter (platformatic producer)',
+      'produce/Emitter (platformatic, 3 requests in flight)',
       'recovery/View recovery until running',
       'recovery/View recovery until running (platformatic reader)',
       'recovery/View recovery peak RSS',
       'recovery/View recovery peak RSS (platformatic reader)',
     ]);
-    const [emitter, platformatic, view, platformaticView, rss, platformaticRss] = result;
+    const [emitter, platformatic, pipelined, view, platformaticView, rss, platformaticRss] = result;
     // Both readers' views are compared with the same Goka view.
     expect(platformaticView).toMatchObject({ ours: 460, goka: 428, better: 'higher' });
     expect(platformaticRss).toMatchObject({ ours: 204, goka: 190, better: 'lower' });
     // Both of our clients are compared with the same Goka figure.
     expect(platformatic).toMatchObject({ ours: 155, goka: 240 });
+    expect(pipelined).toMatchObject({ ours: 145, goka: 240 });
     expect(emitter).toMatchObject({ ours: 80, goka: 240, unit: 'msgs/s', better: 'higher' });
     expect(emitter!.ratio).toBeCloseTo(80 / 240, 10);
     expect(emitter!.gokaRepetitions).toEqual([237, 390, 240]);

@@ -9,6 +9,7 @@ import type { FilledTopic, TableFixture } from '../fixtures.ts';
 import { createTopics, rawKafka } from '../kafka.ts';
 import { uniqueName } from '../naming.ts';
 import type { FigureSpec, TaskContext } from '../scenario.ts';
+import { EMITTER_IN_FLIGHT } from '../scenarios/produce.ts';
 import type { PeerWorkload } from './goka-peer.ts';
 
 /** The name the peer's repetitions are recorded under, next to the scenario's own variants. */
@@ -56,7 +57,7 @@ export const PEER_SIDES: ReadonlyMap<string, PeerSide> = new Map<string, PeerSid
         { figure: 'Emitter', peerFigure: 'Goka (Go) Emitter', better: 'higher' },
         { figure: 'Emitter (platformatic producer)', peerFigure: 'Goka (Go) Emitter', better: 'higher' },
         {
-          figure: 'Emitter (platformatic, 3 requests in flight)',
+          figure: `Emitter (platformatic, ${EMITTER_IN_FLIGHT} requests in flight)`,
           peerFigure: 'Goka (Go) Emitter',
           better: 'higher',
         },

@@ -22,7 +22,7 @@ import { nowMs } from '../stats.ts';
 const RAW_BATCH = 2_000;
 const RAW_IN_FLIGHT = 4;
 /** The pipelined Emitter variant: 3 requests over 6 partitions, two partitions each. */
-const EMITTER_IN_FLIGHT = 3;
+export const EMITTER_IN_FLIGHT = 3;
 
 async function freshTopic(ctx: TaskContext, side: string, rep: number): Promise<string> {
   const topic = uniqueName(ctx, 'produce', side, rep);
