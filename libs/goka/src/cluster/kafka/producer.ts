@@ -22,7 +22,9 @@ const explicitPartitioner = () => (args: { message: Message }) => {
 
 /**
  * A kafkajs producer behind `ClusterProducer`: one `sendBatch` per `send()` call, acks=all.
- * Callers (BatchingProducer) keep one request in flight, which keeps each partition's order.
+ * Callers (BatchingProducer) never have two requests carrying one partition in flight (one
+ * request at a time, or with `maxInFlight` requests on disjoint partitions), which keeps each
+ * partition's order without idempotence.
  */
 export class KafkaProducer implements ClusterProducer {
   protected readonly producer: Producer;
