@@ -26,6 +26,11 @@ export interface EffectWriter {
   endBatch(): Promise<void>;
   /** Sends what is held back and resolves once no effect is in flight. */
   settle(): Promise<void>;
+  /**
+   * The membership lease ran out: drops the writes held back (they never reach Kafka; their
+   * messages never finish, so their offsets are never committed).
+   */
+  discard(error: Error): void;
   /** Transactions committed (exactly-once; 0 otherwise). */
   readonly committedTransactions: number;
   /** Table writes replaced by a later write of their key before they were sent (coalescing). */
@@ -71,15 +76,27 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
     done.pending = pending;
     done.outcome = this;
     if (table) this.writeTable(key, keyBytes, effects.table as Buffer | null, done);
-    const { producer } = this.rt;
-    for (const record of records) producer.enqueue(record, done);
+    for (const record of records) this.send(record, done);
   }
 
   deadLetter(record: OutgoingRecord, done: MessageDone): void {
     this.inFlight++;
     done.pending = 1;
     done.outcome = this;
-    this.rt.producer.enqueue(record, done);
+    this.send(record, done);
+  }
+
+  /**
+   * Hands a record to the producer unless the membership lease ran out meanwhile (a callback
+   * that awaited, a coalescing window that ended after a freeze): then it fails with the lapse.
+   */
+  private send(record: OutgoingRecord, target: SendTarget): void {
+    if (this.rt.lease.lapsed()) target.sent(this.rt.leaseLapsed(), undefined);
+    else this.rt.producer.enqueue(record, target);
+  }
+
+  discard(error: Error): void {
+    this.coalescer?.discard(error);
   }
 
   effectsDone(done: MessageDone): void {
@@ -129,8 +146,8 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
     value: Buffer | null,
     waiters: WriteAcked | WriteAcked[],
   ): void {
-    const { group, producer } = this.rt;
-    producer.enqueue(
+    const { group } = this.rt;
+    this.send(
       {
         topic: group.table,
         partition: this.partition,

@@ -12,6 +12,7 @@ import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { View } from '../view.ts';
 import { prepareGroupTopics } from './group-topics.ts';
+import { MembershipLapsed, MembershipLease } from './membership-lease.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { PartitionRestart, RestartBudget, TransactionFailed } from './partition-restart.ts';
 import { PartitionTask } from './partition-task.ts';
@@ -39,6 +40,13 @@ export class Processor<V = unknown, L = unknown> {
   private readonly restarts = new RestartBudget(MAX_RESTARTS_IN_A_ROW);
   private readonly lookupViews = new Map<string, View<unknown>>();
   private readonly committer: OffsetCommitter;
+  /** At-least-once: whether the group still counts this member (see membership-lease.ts). */
+  private readonly lease = new MembershipLease();
+  /** The current lapse, handled once: cleared when the lease holds again. */
+  private lapse: MembershipLapsed | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  /** Lapses handled (stats, tests). */
+  private lapses = 0;
   private consumer: GroupConsumer | undefined;
   private producer: BatchingProducer | undefined;
   private standby: StandbyReplicas | undefined;
@@ -142,6 +150,11 @@ export class Processor<V = unknown, L = unknown> {
         ...(this.exactlyOnce ? { refetchOffsetsWhenReady: true } : {}),
       });
       this.committer.use(this.consumer);
+      // Exactly-once needs no lease: the next owner's transactional producer fences our writes.
+      if (!this.exactlyOnce) {
+        this.lease.use(this.consumer.membership);
+        this.watchLease();
+      }
       await Promise.race([this.consumer.start(), this.failure.promise]);
       this.throwIfStopped();
       await Promise.race([this.whenOwnedReady(), this.failure.promise]);
@@ -214,6 +227,39 @@ export class Processor<V = unknown, L = unknown> {
     waiter?.resolve();
   }
 
+  /**
+   * Wakes up when the lease would run out. The per-record check stops a batch in progress; this
+   * timer covers the writes nobody processes a record for: those queued in the producer or held
+   * back for coalescing when the member froze. After a freeze, Node runs expired timers before
+   * it reads the sockets, so this fires before a late answer could let the producer send more.
+   */
+  private watchLease(): void {
+    if (!this.lease.active || this.stopSignal.signal.aborted) return;
+    const remaining = this.lease.remaining();
+    const delay = remaining > 0 ? remaining + 1 : 100;
+    this.leaseTimer = setTimeout(() => {
+      if (this.lease.lapsed()) this.leaseLapsed();
+      else this.lapse = undefined;
+      this.watchLease();
+    }, delay);
+    this.leaseTimer.unref();
+  }
+
+  /** See ProcessorRuntime.leaseLapsed. */
+  private leaseLapsed(): MembershipLapsed {
+    if (this.lapse) return this.lapse;
+    const lapse = this.lease.error();
+    this.lapse = lapse;
+    this.lapses++;
+    const dropped = this.producer?.discardQueued(lapse) ?? 0;
+    for (const task of this.tasks.values()) task.lapse(lapse);
+    this.logger.warn(
+      { err: lapse, dropped, partitions: this.partitions },
+      'group membership may have lapsed: partitions stop, queued writes dropped; they start over once the group confirms or re-hands them',
+    );
+    return lapse;
+  }
+
   /** Checks and creates topics, starts lookup views, builds the context scope. */
   private async prepare(): Promise<ProcessorRuntime> {
     const { cluster } = this.options;
@@ -282,6 +328,8 @@ export class Processor<V = unknown, L = unknown> {
       },
       commitNow: () => this.committer.commitNow(),
       partitionRunning: (partition) => this.logger.debug({ partition }, 'partition running'),
+      lease: this.lease,
+      leaseLapsed: () => this.leaseLapsed(),
       fail: (error) => this.fail(error),
     };
   }
@@ -319,6 +367,8 @@ export class Processor<V = unknown, L = unknown> {
         try {
           await task.process(records);
         } catch (error) {
+          // Not a failure: the partition starts over from the changelog and the committed offsets.
+          if (error instanceof MembershipLapsed) throw new PartitionRestart(partition, error);
           if (error instanceof TransactionFailed && this.mayRestart(partition, task, error)) {
             throw new PartitionRestart(partition, error);
           }
@@ -329,10 +379,14 @@ export class Processor<V = unknown, L = unknown> {
       },
       ready: (partition) => this.tasks.get(partition)?.ready ?? Promise.resolve(),
       drain: async (partition) => {
-        await this.tasks.get(partition)?.drain();
+        try {
+          await this.tasks.get(partition)?.drain();
+        } catch (error) {
+          if (error instanceof MembershipLapsed) throw new PartitionRestart(partition, error);
+          throw error;
+        }
         await this.committer.commitNow();
       },
-      // A consumer that cannot restart a partition (the memory cluster) reports it as a crash.
       crashed: (error) => this.fail(error instanceof PartitionRestart ? error.reason : error),
     };
   }
@@ -370,6 +424,7 @@ export class Processor<V = unknown, L = unknown> {
       processed: partitions.reduce((n, p) => n + p.processed, 0),
       deadLettered: partitions.reduce((n, p) => n + p.deadLettered, 0),
       recovery,
+      leaseLapses: this.lapses,
     };
   }
 
@@ -400,6 +455,7 @@ export class Processor<V = unknown, L = unknown> {
     // abort reaches every await of it, and stopping the consumer revokes (and so aborts) the
     // partitions that recover.
     this.stopSignal.abort();
+    clearTimeout(this.leaseTimer);
     try {
       if (!this.consumer) {
         // Still preparing: the lookup views may be recovering; stopping them ends that.
