@@ -28,9 +28,9 @@ export interface EffectWriter {
   settle(): Promise<void>;
   /**
    * The membership lease ran out: drops the writes held back (they never reach Kafka; their
-   * messages never finish, so their offsets are never committed).
+   * messages never finish, so their offsets are never committed). Returns how many.
    */
-  discard(error: Error): void;
+  discard(error: Error): number;
   /** Transactions committed (exactly-once; 0 otherwise). */
   readonly committedTransactions: number;
   /** Table writes replaced by a later write of their key before they were sent (coalescing). */
@@ -91,12 +91,16 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
    * that awaited, a coalescing window that ended after a freeze): then it fails with the lapse.
    */
   private send(record: OutgoingRecord, target: SendTarget): void {
-    if (this.rt.lease.lapsed()) target.sent(this.rt.leaseLapsed(), undefined);
-    else this.rt.producer.enqueue(record, target);
+    if (this.rt.lease.lapsed()) {
+      this.rt.writesDropped(1);
+      target.sent(this.rt.leaseLapsed(), undefined);
+    } else {
+      this.rt.producer.enqueue(record, target);
+    }
   }
 
-  discard(error: Error): void {
-    this.coalescer?.discard(error);
+  discard(error: Error): number {
+    return this.coalescer?.discard(error) ?? 0;
   }
 
   effectsDone(done: MessageDone): void {

@@ -325,11 +325,11 @@ export class PartitionTask {
    * writes held back are dropped, and `process`/`drain` throw the lapse, which the processor turns
    * into a restart of the partition — not a failure.
    */
-  lapse(error: MembershipLapsed): void {
-    if (this._state !== 'running' && this._state !== 'closing' && this._state !== 'lapsed') return;
+  lapse(error: MembershipLapsed): number {
+    if (this._state !== 'running' && this._state !== 'closing' && this._state !== 'lapsed') return 0;
     this.halted ??= error;
     if (this._state === 'running') this._state = 'lapsed';
-    this.effects.discard(error);
+    return this.effects.discard(error);
   }
 
   /** A message is done (bound once: every MessageDone of the task calls it). */
@@ -374,7 +374,7 @@ export class PartitionTask {
     await this.ready.catch(() => undefined);
     await this.processing;
     // Lapsed: the held-back writes are dropped, not sent (settle below would send them).
-    if (this.halted instanceof MembershipLapsed) this.effects.discard(this.halted);
+    if (this.halted instanceof MembershipLapsed) this.rt.writesDropped(this.effects.discard(this.halted));
     else if (this.rt.lease.lapsed()) this.lapse(this.rt.leaseLapsed());
     // Held-back table writes are sent here: they reach the changelog before the commit below,
     // or (a failed produce) the partition fails and their offsets are never committed.

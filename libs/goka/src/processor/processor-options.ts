@@ -70,4 +70,6 @@ export interface ProcessorStats {
    * session) and the partitions stopped and started over.
    */
   readonly leaseLapses: number;
+  /** Writes those lapses dropped before they were handed to the client (never written). */
+  readonly lapseDroppedWrites: number;
 }

@@ -45,8 +45,9 @@ export class Processor<V = unknown, L = unknown> {
   /** The current lapse, handled once: cleared when the lease holds again. */
   private lapse: MembershipLapsed | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
-  /** Lapses handled (stats, tests). */
+  /** Lapses handled, and the writes they dropped before the client had them (stats, tests). */
   private lapses = 0;
+  private dropped = 0;
   private consumer: GroupConsumer | undefined;
   private producer: BatchingProducer | undefined;
   private standby: StandbyReplicas | undefined;
@@ -251,8 +252,9 @@ export class Processor<V = unknown, L = unknown> {
     const lapse = this.lease.error();
     this.lapse = lapse;
     this.lapses++;
-    const dropped = this.producer?.discardQueued(lapse) ?? 0;
-    for (const task of this.tasks.values()) task.lapse(lapse);
+    let dropped = this.producer?.discardQueued(lapse) ?? 0;
+    for (const task of this.tasks.values()) dropped += task.lapse(lapse);
+    this.dropped += dropped;
     this.logger.warn(
       { err: lapse, dropped, partitions: this.partitions },
       'group membership may have lapsed: partitions stop, queued writes dropped; they start over once the group confirms or re-hands them',
@@ -330,6 +332,9 @@ export class Processor<V = unknown, L = unknown> {
       partitionRunning: (partition) => this.logger.debug({ partition }, 'partition running'),
       lease: this.lease,
       leaseLapsed: () => this.leaseLapsed(),
+      writesDropped: (count) => {
+        this.dropped += count;
+      },
       fail: (error) => this.fail(error),
     };
   }
@@ -425,6 +430,7 @@ export class Processor<V = unknown, L = unknown> {
       deadLettered: partitions.reduce((n, p) => n + p.deadLettered, 0),
       recovery,
       leaseLapses: this.lapses,
+      lapseDroppedWrites: this.dropped,
     };
   }
 

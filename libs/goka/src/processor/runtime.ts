@@ -40,5 +40,7 @@ export interface ProcessorRuntime {
    * Returns the error the partitions stop with. Idempotent until the lease holds again.
    */
   leaseLapsed(): MembershipLapsed;
+  /** Counts writes a lapse dropped before they reached the producer's client. */
+  writesDropped(count: number): void;
   fail(error: Error): void;
 }

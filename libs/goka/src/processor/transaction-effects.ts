@@ -119,5 +119,7 @@ export class TransactionEffects implements EffectWriter {
   async settle(): Promise<void> {}
 
   /** Exactly-once has no membership lease: a zombie's transaction is fenced by the next owner. */
-  discard(): void {}
+  discard(): number {
+    return 0;
+  }
 }
