@@ -31,16 +31,14 @@ function setup(session = SESSION_MS) {
 
 function send(cluster: MemoryCluster, n: number) {
   const key = `k${n % 3}`;
-  return cluster
-    .producer()
-    .send([
-      {
-        topic: 'in',
-        partition: 0,
-        key: Buffer.from(key),
-        value: Buffer.from(JSON.stringify({ id: `e${n}` })),
-      },
-    ]);
+  return cluster.producer().send([
+    {
+      topic: 'in',
+      partition: 0,
+      key: Buffer.from(key),
+      value: Buffer.from(JSON.stringify({ id: `e${n}` })),
+    },
+  ]);
 }
 
 /** The table as its changelog holds it: the latest value of each key. */
