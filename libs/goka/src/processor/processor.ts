@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { RecoveryAborted } from '../abort.ts';
-import type { GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
+import type { ClusterProducer, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
 import type { Codec } from '../codec.ts';
 import type { ContextScope } from '../context.ts';
 import type { InputEdge } from '../edges.ts';
@@ -12,6 +12,7 @@ import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { View } from '../view.ts';
 import { prepareGroupTopics } from './group-topics.ts';
+import { leasedProducer } from './leased-producer.ts';
 import { MembershipLapsed, MembershipLease } from './membership-lease.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { PartitionRestart, RestartBudget, TransactionFailed } from './partition-restart.ts';
@@ -49,7 +50,9 @@ export class Processor<V = unknown, L = unknown> {
   private lapses = 0;
   private dropped = 0;
   private consumer: GroupConsumer | undefined;
+  /** Replaced at each lapse of the lease (the old one's queue is dropped; see leased-producer.ts). */
   private producer: BatchingProducer | undefined;
+  private clientProducer: ClusterProducer | undefined;
   private standby: StandbyReplicas | undefined;
   private lifecycle: ProcessorState = 'idle';
   /** Aborted by stop() and fail(): start() stops waiting (for joins, views, recoveries) at once. */
@@ -252,7 +255,11 @@ export class Processor<V = unknown, L = unknown> {
     const lapse = this.lease.error();
     this.lapse = lapse;
     this.lapses++;
-    let dropped = this.producer?.discardQueued(lapse) ?? 0;
+    const stale = this.producer;
+    if (stale && this.clientProducer) {
+      this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
+    }
+    let dropped = stale?.discardQueued(lapse) ?? 0;
     for (const task of this.tasks.values()) dropped += task.lapse(lapse);
     this.dropped += dropped;
     this.logger.warn(
@@ -297,9 +304,10 @@ export class Processor<V = unknown, L = unknown> {
       lookups: new Set(g.lookups.map((l) => l.table)),
       lookup: (table, key) => this.lookupViews.get(table)!.get(key),
     };
-    this.producer = new BatchingProducer(cluster.producer({ name: `processor ${g.name}` }), {
-      stickyErrors: true,
-    });
+    this.clientProducer = leasedProducer(cluster.producer({ name: `processor ${g.name}` }), this.lease, () =>
+      this.leaseLapsed(),
+    );
+    this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
     const tables = [...(g.persist ? [g.table] : []), ...g.joins.map((j) => j.table)];
     if (this.options.standby && tables.length > 0) {
       this.standby = new StandbyReplicas({
@@ -310,11 +318,15 @@ export class Processor<V = unknown, L = unknown> {
         logger: this.logger,
       });
     }
+    const processor = this;
     return {
       group: g as Group<unknown, unknown>,
       cluster,
       storage: this.storage,
-      producer: this.producer,
+      // A getter: a lapse of the lease replaces the producer.
+      get producer() {
+        return processor.producer!;
+      },
       logger: this.logger,
       policy: this.policy,
       cacheSize: this.options.cacheSize ?? 10_000,
