@@ -29,7 +29,8 @@ import {
  * events are lost. A member that rejoined under a new id starts every partition anew
  * (group-consumer.ts).
  *
- * That alone was not enough (lost in three runs of three: 92, 2,724, 2,591 of 12,000): the
+ * That alone was not enough (lost in three runs of three: 92, 2,724, 2,591 of 12,000; then in
+ * two of six at load 5–7: 80, 1,015): the
  * batch the member was processing when it froze went on after the thaw, and its writes — made
  * from the state of before the freeze — landed in the changelog after the new owner's, so the
  * next recovery read them back. At-least-once now holds a membership lease
@@ -138,7 +139,7 @@ async function frozenMember(guarantee: 'at-least-once' | 'exactly-once') {
   return { ...result, zombie };
 }
 
-test.skipIf(!process.env.GOKA_KNOWN_BUGS)(
+test(
   'at-least-once: a member frozen past its session loses nothing when it thaws',
   async () => {
     const result = await frozenMember('at-least-once');
