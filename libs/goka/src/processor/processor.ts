@@ -12,8 +12,9 @@ import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { View } from '../view.ts';
 import { prepareGroupTopics } from './group-topics.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { leasedProducer } from './leased-producer.ts';
-import { MembershipLapsed, MembershipLease } from './membership-lease.ts';
+import { MembershipLapsed } from './membership-lease.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { PartitionRestart, RestartBudget, TransactionFailed } from './partition-restart.ts';
 import { PartitionTask } from './partition-task.ts';
@@ -42,13 +43,7 @@ export class Processor<V = unknown, L = unknown> {
   private readonly lookupViews = new Map<string, View<unknown>>();
   private readonly committer: OffsetCommitter;
   /** At-least-once: whether the group still counts this member (see membership-lease.ts). */
-  private readonly lease = new MembershipLease();
-  /** The current lapse, handled once: cleared when the lease holds again. */
-  private lapse: MembershipLapsed | undefined;
-  private leaseTimer: NodeJS.Timeout | undefined;
-  /** Lapses handled, and the writes they dropped before the client had them (stats, tests). */
-  private lapses = 0;
-  private dropped = 0;
+  private readonly keeper: LeaseKeeper;
   private consumer: GroupConsumer | undefined;
   /** Replaced at each lapse of the lease (the old one's queue is dropped; see leased-producer.ts). */
   private producer: BatchingProducer | undefined;
@@ -73,6 +68,7 @@ export class Processor<V = unknown, L = unknown> {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ group: group.name });
     this.storage = options.storage ?? memoryStorage();
     this.committer = new OffsetCommitter(this.logger);
+    this.keeper = new LeaseKeeper(this.logger, (lapse) => this.stopForLapse(lapse));
     this.policy = options.onError ?? 'fail';
     if (this.policy !== 'fail' && this.policy !== 'dead-letter') {
       throw new TypeError(`group "${group.name}": onError must be 'fail' or 'dead-letter'`);
@@ -155,10 +151,7 @@ export class Processor<V = unknown, L = unknown> {
       });
       this.committer.use(this.consumer);
       // Exactly-once needs no lease: the next owner's transactional producer fences our writes.
-      if (!this.exactlyOnce) {
-        this.lease.use(this.consumer.membership);
-        this.watchLease();
-      }
+      if (!this.exactlyOnce) this.keeper.start(this.consumer.membership);
       await Promise.race([this.consumer.start(), this.failure.promise]);
       this.throwIfStopped();
       await Promise.race([this.whenOwnedReady(), this.failure.promise]);
@@ -232,41 +225,17 @@ export class Processor<V = unknown, L = unknown> {
   }
 
   /**
-   * Wakes up when the lease would run out. The per-record check stops a batch in progress; this
-   * timer covers the writes nobody processes a record for: those queued in the producer or held
-   * back for coalescing when the member froze. After a freeze, Node runs expired timers before
-   * it reads the sockets, so this fires before a late answer could let the producer send more.
+   * The lease ran out: every partition stops and drops its held-back writes, and the producer's
+   * queue is dropped with the producer itself (a fresh one replaces it). Returns the writes dropped.
    */
-  private watchLease(): void {
-    if (!this.lease.active || this.stopSignal.signal.aborted) return;
-    const remaining = this.lease.remaining();
-    const delay = remaining > 0 ? remaining + 1 : 100;
-    this.leaseTimer = setTimeout(() => {
-      if (this.lease.lapsed()) this.leaseLapsed();
-      else this.lapse = undefined;
-      this.watchLease();
-    }, delay);
-    this.leaseTimer.unref();
-  }
-
-  /** See ProcessorRuntime.leaseLapsed. */
-  private leaseLapsed(): MembershipLapsed {
-    if (this.lapse) return this.lapse;
-    const lapse = this.lease.error();
-    this.lapse = lapse;
-    this.lapses++;
+  private stopForLapse(lapse: MembershipLapsed): number {
     const stale = this.producer;
     if (stale && this.clientProducer) {
       this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
     }
     let dropped = stale?.discardQueued(lapse) ?? 0;
     for (const task of this.tasks.values()) dropped += task.lapse(lapse);
-    this.dropped += dropped;
-    this.logger.warn(
-      { err: lapse, dropped, partitions: this.partitions },
-      'group membership may have lapsed: partitions stop, queued writes dropped; they start over once the group confirms or re-hands them',
-    );
-    return lapse;
+    return dropped;
   }
 
   /** Checks and creates topics, starts lookup views, builds the context scope. */
@@ -304,8 +273,10 @@ export class Processor<V = unknown, L = unknown> {
       lookups: new Set(g.lookups.map((l) => l.table)),
       lookup: (table, key) => this.lookupViews.get(table)!.get(key),
     };
-    this.clientProducer = leasedProducer(cluster.producer({ name: `processor ${g.name}` }), this.lease, () =>
-      this.leaseLapsed(),
+    this.clientProducer = leasedProducer(
+      cluster.producer({ name: `processor ${g.name}` }),
+      this.keeper.lease,
+      () => this.keeper.lapsed(),
     );
     this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
     const tables = [...(g.persist ? [g.table] : []), ...g.joins.map((j) => j.table)];
@@ -342,10 +313,10 @@ export class Processor<V = unknown, L = unknown> {
       },
       commitNow: () => this.committer.commitNow(),
       partitionRunning: (partition) => this.logger.debug({ partition }, 'partition running'),
-      lease: this.lease,
-      leaseLapsed: () => this.leaseLapsed(),
+      lease: this.keeper.lease,
+      leaseLapsed: () => this.keeper.lapsed(),
       writesDropped: (count) => {
-        this.dropped += count;
+        this.keeper.dropped += count;
       },
       fail: (error) => this.fail(error),
     };
@@ -441,8 +412,8 @@ export class Processor<V = unknown, L = unknown> {
       processed: partitions.reduce((n, p) => n + p.processed, 0),
       deadLettered: partitions.reduce((n, p) => n + p.deadLettered, 0),
       recovery,
-      leaseLapses: this.lapses,
-      lapseDroppedWrites: this.dropped,
+      leaseLapses: this.keeper.lapses,
+      lapseDroppedWrites: this.keeper.dropped,
     };
   }
 
@@ -473,7 +444,7 @@ export class Processor<V = unknown, L = unknown> {
     // abort reaches every await of it, and stopping the consumer revokes (and so aborts) the
     // partitions that recover.
     this.stopSignal.abort();
-    clearTimeout(this.leaseTimer);
+    this.keeper.stop();
     try {
       if (!this.consumer) {
         // Still preparing: the lookup views may be recovering; stopping them ends that.
