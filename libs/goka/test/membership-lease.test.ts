@@ -8,6 +8,7 @@ import {
   Processor,
   persist,
 } from '../src/index.ts';
+import { MembershipLease } from '../src/processor/membership-lease.ts';
 import { GatedCluster, until } from './support/gated-cluster.ts';
 import { type CountEvent, type Tally, tallyGroup, testLogger } from './support/kafka.ts';
 
@@ -146,4 +147,19 @@ it('held-back (coalesced) writes of an expelled member never reach the changelog
   expect(appliedIds(inner, 'steady')).toEqual(ids(0, 9));
   expect(steady.stats().leaseLapses).toBe(0);
   expect(steady.state).toBe('running');
+});
+
+it('the lease runs out after 3/4 of the session without a confirmation, and not before the first join', () => {
+  const membership = { confirmedAt: 0, sessionTimeoutMs: 1_000 };
+  const lease = new MembershipLease();
+  expect(lease.lapsed()).toBe(false); // no membership at all: never lapses
+  lease.use(membership);
+  expect(lease.lapsed()).toBe(false); // not joined yet: it owns nothing
+  membership.confirmedAt = Date.now() - 700;
+  expect(lease.lapsed()).toBe(false);
+  membership.confirmedAt = Date.now() - 800;
+  expect(lease.lapsed()).toBe(true);
+  expect(lease.error().message).toMatch(/no heartbeat acknowledged for 8\d\d ms/);
+  membership.confirmedAt = Date.now(); // a heartbeat acknowledged: the lease holds again
+  expect(lease.lapsed()).toBe(false);
 });

@@ -44,10 +44,13 @@ export class MembershipLease {
     return this.membership !== undefined;
   }
 
-  /** Whether the membership may have lapsed by now. */
+  /**
+   * Whether the membership may have lapsed by now. Never confirmed (`confirmedAt` 0): the member
+   * has not joined yet and owns nothing, so there is nothing to stop.
+   */
   lapsed(): boolean {
     const m = this.membership;
-    return m !== undefined && Date.now() - m.confirmedAt > this.limit;
+    return m !== undefined && m.confirmedAt > 0 && Date.now() - m.confirmedAt > this.limit;
   }
 
   /** Milliseconds until the lease runs out unless confirmed again (<= 0: it has). */
