@@ -163,3 +163,41 @@ it('the lease runs out after 3/4 of the session without a confirmation, and not 
   membership.confirmedAt = Date.now(); // a heartbeat acknowledged: the lease holds again
   expect(lease.lapsed()).toBe(false);
 });
+
+it('a callback that awaited across the lapse writes nothing when it finishes, and the partition goes on after the restart', async () => {
+  const inner = setup();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let waiting = false;
+  const g = defineGroup(
+    'awaiting',
+    persist(json<Tally>()),
+    input('in', json<CountEvent>(), async (ctx, event) => {
+      if (event.id === 'e3') {
+        waiting = true;
+        await gate;
+      }
+      const v = ctx.value();
+      ctx.setValue({ n: (v?.n ?? 0) + 1, ids: [...(v?.ids ?? []), event.id], by: 'a', at: ctx.offset });
+    }),
+  );
+  const p = new Processor(g, { cluster: inner, logger: testLogger() });
+  stops.push(() => p.stop());
+  await p.start();
+  for (let n = 0; n < 4; n++) await send(inner, n);
+  await until(() => waiting, "e3's callback waiting");
+  inner.stallHeartbeats('awaiting');
+  await until(() => p.stats().leaseLapses === 1, 'the lease to run out', 2_000);
+  release(); // e3's callback finishes after the lapse: its write is dropped, not sent
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(appliedIds(inner, 'awaiting')).toEqual(ids(0, 3));
+
+  await inner.resumeHeartbeats('awaiting');
+  await send(inner, 4); // the next batch meets the lapsed task: the partition restarts
+  await until(() => inner.committedOffset('awaiting', 'in', 0) === 5, 'e3 and e4 committed', 5_000);
+  expect(appliedIds(inner, 'awaiting')).toEqual(ids(0, 5));
+  expect(p.state).toBe('running');
+  expect(p.stats().leaseLapses).toBe(1);
+});

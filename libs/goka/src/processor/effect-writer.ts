@@ -49,6 +49,8 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
   private inFlight = 0;
   private settled: (() => void) | undefined;
   private readonly coalescer: WriteCoalescer | undefined;
+  /** Set by `discard`: the task's lease ran out, nothing of it is written any more. */
+  private lapse: Error | undefined;
   readonly committedTransactions = 0;
   coalescedWrites = 0;
 
@@ -87,19 +89,19 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
   }
 
   /**
-   * Hands a record to the producer unless the membership lease ran out meanwhile (a callback
-   * that awaited, a coalescing window that ended after a freeze): then it fails with the lapse.
+   * Hands a record to the producer — unless the lease ran out (`discard`): a callback that awaited
+   * across the lapse finishes later, and its writes must not reach the producer (a field check:
+   * the hot path's lease check is the one before each record; a write that a coalescing window
+   * flushes after a freeze waits in the producer's queue, which the lapse drops, or reaches a
+   * request, which the leased client refuses: leased-producer.ts).
    */
   private send(record: OutgoingRecord, target: SendTarget): void {
-    if (this.rt.lease.lapsed()) {
-      this.rt.writesDropped(1);
-      target.sent(this.rt.leaseLapsed(), undefined);
-    } else {
-      this.rt.producer.enqueue(record, target);
-    }
+    if (this.lapse) target.sent(this.lapse, undefined);
+    else this.rt.producer.enqueue(record, target);
   }
 
   discard(error: Error): number {
+    this.lapse = error;
     return this.coalescer?.discard(error) ?? 0;
   }
 
