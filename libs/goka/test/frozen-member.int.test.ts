@@ -34,12 +34,12 @@ import {
  * batch the member was processing when it froze went on after the thaw, and its writes — made
  * from the state of before the freeze — landed in the changelog after the new owner's, so the
  * next recovery read them back. At-least-once now holds a membership lease
- * (processor/membership-lease.ts): before each record, and before each write is handed to the
- * producer, the task checks that a heartbeat was acknowledged within 3/4 of the session; when
- * not, the partition stops like a revocation and the writes not yet handed to the client are
- * dropped. What remains is a write already handed to kafkajs when the member froze (see the
- * README). Exactly-once needs no lease: the next owner's transactional producer fences the
- * zombie's transaction; the second test shows it.
+ * (processor/membership-lease.ts): before each record and each produce request, and on a
+ * timer, it checks that a heartbeat was acknowledged within 3/4 of the session; when not, the
+ * partitions stop like a revocation and the writes not yet handed to the client are dropped.
+ * What remains is a write already handed to kafkajs when the member froze (see the README).
+ * Exactly-once needs no lease: the next owner's transactional producer fences the zombie's
+ * transaction; the second test shows it.
  */
 const EVENTS = 12_000;
 const KEYS = 500;
