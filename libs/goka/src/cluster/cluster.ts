@@ -151,9 +151,29 @@ export interface CommitOffset {
   readonly offset: number;
 }
 
+/**
+ * How recently the group coordinator confirmed that this member still belongs to the group. A
+ * member that froze (a long GC pause, a starved machine) past its session is expelled without
+ * knowing it; until it hears so, whatever it writes is computed from state the partitions' new
+ * owners have moved on from. The processor stops writing once `confirmedAt` is older than the
+ * session timeout (minus a margin): from then on the membership may have lapsed.
+ */
+export interface GroupMembership {
+  /**
+   * Epoch ms at which the latest request the coordinator answered as this member's (a heartbeat,
+   * the join) was *sent*: the coordinator's session clock restarted at or after that moment.
+   * Read on the hot path (once per record): a plain field or a cheap getter.
+   */
+  readonly confirmedAt: number;
+  /** The member is expelled once this long passes without a confirmation reaching the coordinator. */
+  readonly sessionTimeoutMs: number;
+}
+
 export interface GroupConsumer {
   /** Joins the group; resolves once the member has its first assignment. */
   start(): Promise<void>;
+  /** Absent: the membership never lapses (no sessions). */
+  readonly membership?: GroupMembership;
   commit(offsets: readonly CommitOffset[]): Promise<void>;
   /** Revokes everything (through the handler), leaves the group. */
   stop(): Promise<void>;

@@ -33,6 +33,8 @@ export interface MemoryClusterOptions {
   readonly autoCreateTopics?: boolean;
   /** Max records per delivered batch. Default 500. */
   readonly maxBatch?: number;
+  /** Group members' session timeout (see `stallHeartbeats`). Default 10 s. */
+  readonly sessionTimeoutMs?: number;
 }
 
 export class MemoryCluster implements Cluster {
@@ -40,6 +42,7 @@ export class MemoryCluster implements Cluster {
   readonly autoCreateTopics: boolean;
   readonly defaultPartitions: number;
   private readonly maxBatch: number;
+  private readonly sessionTimeoutMs: number;
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
   private readonly readers = new Set<Pump>();
@@ -50,6 +53,7 @@ export class MemoryCluster implements Cluster {
     this.defaultPartitions = options.partitions ?? 1;
     this.autoCreateTopics = options.autoCreateTopics ?? true;
     this.maxBatch = options.maxBatch ?? 500;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
   }
 
   async partitionCount(topic: string): Promise<number | undefined> {
@@ -153,11 +157,18 @@ export class MemoryCluster implements Cluster {
     const id = `${options.group}-member-${++this.memberSeq}`;
     let group = this.groups.get(options.group);
     if (!group) {
-      group = new MemoryGroup(options.group, options.topics, (name) => this.topic(name), this.maxBatch);
+      group = new MemoryGroup(
+        options.group,
+        options.topics,
+        (name) => this.topic(name),
+        this.maxBatch,
+        this.sessionTimeoutMs,
+      );
       this.groups.set(options.group, group);
     }
     const g = group;
     return {
+      membership: g.membership,
       start: () => g.join(id, options.handler),
       commit: async (offsets: readonly CommitOffset[]) => g.commit(offsets),
       stop: () => g.leave(id),
@@ -186,6 +197,25 @@ export class MemoryCluster implements Cluster {
   /** Every record of a partition still in the log, in offset order. */
   records(topic: string, partition: number): readonly StoredRecord[] {
     return this.topic(topic).log(partition).records;
+  }
+
+  /**
+   * Simulates members that froze: the group's coordinator acknowledges no heartbeat from now on,
+   * so their membership leases run out after the session timeout while they go on running.
+   */
+  stallHeartbeats(group: string): void {
+    this.groupNamed(group).stallHeartbeats();
+  }
+
+  /** Heartbeats are acknowledged again; `expel`: the members were expelled and rejoin anew. */
+  resumeHeartbeats(group: string, options: { readonly expel?: boolean } = {}): Promise<void> {
+    return this.groupNamed(group).resumeHeartbeats(options);
+  }
+
+  private groupNamed(name: string): MemoryGroup {
+    const group = this.groups.get(name);
+    if (!group) throw new Error(`unknown group "${name}"`);
+    return group;
   }
 
   committedOffset(group: string, topic: string, partition: number): number | undefined {

@@ -26,6 +26,11 @@ export interface EffectWriter {
   endBatch(): Promise<void>;
   /** Sends what is held back and resolves once no effect is in flight. */
   settle(): Promise<void>;
+  /**
+   * The membership lease ran out: drops the writes held back (they never reach Kafka; their
+   * messages never finish, so their offsets are never committed). Returns how many.
+   */
+  discard(error: Error): number;
   /** Transactions committed (exactly-once; 0 otherwise). */
   readonly committedTransactions: number;
   /** Table writes replaced by a later write of their key before they were sent (coalescing). */
@@ -44,6 +49,8 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
   private inFlight = 0;
   private settled: (() => void) | undefined;
   private readonly coalescer: WriteCoalescer | undefined;
+  /** Set by `discard`: the task's lease ran out, nothing of it is written any more. */
+  private lapse: Error | undefined;
   readonly committedTransactions = 0;
   coalescedWrites = 0;
 
@@ -71,15 +78,31 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
     done.pending = pending;
     done.outcome = this;
     if (table) this.writeTable(key, keyBytes, effects.table as Buffer | null, done);
-    const { producer } = this.rt;
-    for (const record of records) producer.enqueue(record, done);
+    for (const record of records) this.send(record, done);
   }
 
   deadLetter(record: OutgoingRecord, done: MessageDone): void {
     this.inFlight++;
     done.pending = 1;
     done.outcome = this;
-    this.rt.producer.enqueue(record, done);
+    this.send(record, done);
+  }
+
+  /**
+   * Hands a record to the producer — unless the lease ran out (`discard`): a callback that awaited
+   * across the lapse finishes later, and its writes must not reach the producer (a field check:
+   * the hot path's lease check is the one before each record; a write that a coalescing window
+   * flushes after a freeze waits in the producer's queue, which the lapse drops, or reaches a
+   * request, which the leased client refuses: leased-producer.ts).
+   */
+  private send(record: OutgoingRecord, target: SendTarget): void {
+    if (this.lapse) target.sent(this.lapse, undefined);
+    else this.rt.producer.enqueue(record, target);
+  }
+
+  discard(error: Error): number {
+    this.lapse = error;
+    return this.coalescer?.discard(error) ?? 0;
   }
 
   effectsDone(done: MessageDone): void {
@@ -129,8 +152,8 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
     value: Buffer | null,
     waiters: WriteAcked | WriteAcked[],
   ): void {
-    const { group, producer } = this.rt;
-    producer.enqueue(
+    const { group } = this.rt;
+    this.send(
       {
         topic: group.table,
         partition: this.partition,

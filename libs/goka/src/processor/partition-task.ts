@@ -6,6 +6,7 @@ import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
 import { type EffectWriter, SendingEffects } from './effect-writer.ts';
+import { MembershipLapsed } from './membership-lease.ts';
 import { MessageDone } from './message-done.ts';
 import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
@@ -18,7 +19,8 @@ import { TransactionEffects } from './transaction-effects.ts';
 /** The edge a record is handed to: an input, or the loopback. */
 type MessageEdge = NonNullable<Group<unknown, unknown>['loopback']> | InputEdge<unknown, unknown, unknown>;
 
-export type PartitionState = 'recovering' | 'running' | 'closing' | 'closed' | 'failed';
+/** `lapsed`: the membership lease ran out; the task processes nothing more and is replaced. */
+export type PartitionState = 'recovering' | 'running' | 'lapsed' | 'closing' | 'closed' | 'failed';
 
 export interface PartitionStats {
   readonly partition: number;
@@ -110,6 +112,9 @@ export class PartitionTask {
         );
       });
       await this.table?.resume();
+      // A task that replaces a lapsed one waits until the group confirms the membership again
+      // (or re-hands the partition: a rejoin as a new member revokes, which aborts this wait).
+      await this.rt.lease.confirmed(signal, name);
       throwIfStopped(signal, name);
       if (this._state === 'recovering') this._state = 'running';
       this.rt.partitionRunning(this.partition);
@@ -131,6 +136,9 @@ export class PartitionTask {
       for (let i = 0; i < records.length; i++) {
         const record = records[i]!;
         if (this.halted) throw this.halted;
+        // The lease: one Date.now() per record. A member that froze past its session goes on
+        // with this loop when it thaws; nothing of it may be written any more.
+        if (this.rt.lease.lapsed()) throw this.rt.leaseLapsed();
         if (this._state !== 'running') throw new Error(`partition ${this.partition} is ${this._state}`);
         // Most messages need no await at all (see processOne): no promise, no microtask hop.
         const waiting = this.processOne(record, keys[i]!);
@@ -299,6 +307,10 @@ export class PartitionTask {
    * overtake what failed (Kafka Streams does the same); the processor fails.
    */
   private effectsFailed(error: Error): void {
+    if (error instanceof MembershipLapsed) {
+      this.lapse(error);
+      return;
+    }
     const failure = new Error(
       `group "${this.rt.group.name}": writing effects of partition ${this.partition} failed`,
       { cause: error },
@@ -306,6 +318,18 @@ export class PartitionTask {
     this.halted ??= failure;
     if (this._state === 'running' || this._state === 'recovering') this._state = 'failed';
     this.rt.fail(failure);
+  }
+
+  /**
+   * The membership lease ran out (the processor tells every task): no further message, the
+   * writes held back are dropped, and `process`/`drain` throw the lapse, which the processor turns
+   * into a restart of the partition — not a failure.
+   */
+  lapse(error: MembershipLapsed): number {
+    if (this._state !== 'running' && this._state !== 'closing' && this._state !== 'lapsed') return 0;
+    this.halted ??= error;
+    if (this._state === 'running') this._state = 'lapsed';
+    return this.effects.discard(error);
   }
 
   /** A message is done (bound once: every MessageDone of the task calls it). */
@@ -331,6 +355,7 @@ export class PartitionTask {
     const run = this.draining.then(async () => {
       await this.processing;
       await this.effects.settle();
+      if (this.halted instanceof MembershipLapsed) throw this.halted;
     });
     this.draining = run.catch(() => undefined);
     return run;
@@ -348,6 +373,9 @@ export class PartitionTask {
     this.closing.abort();
     await this.ready.catch(() => undefined);
     await this.processing;
+    // Lapsed: the held-back writes are dropped, not sent (settle below would send them).
+    if (this.halted instanceof MembershipLapsed) this.rt.writesDropped(this.effects.discard(this.halted));
+    else if (this.rt.lease.lapsed()) this.lapse(this.rt.leaseLapsed());
     // Held-back table writes are sent here: they reach the changelog before the commit below,
     // or (a failed produce) the partition fails and their offsets are never committed.
     await this.effects.settle();

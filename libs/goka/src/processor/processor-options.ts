@@ -65,4 +65,11 @@ export interface ProcessorStats {
   readonly processed: number;
   readonly deadLettered: number;
   readonly recovery: RecoverySnapshot;
+  /**
+   * At-least-once: times the membership lease ran out (no heartbeat acknowledged for most of a
+   * session) and the partitions stopped and started over.
+   */
+  readonly leaseLapses: number;
+  /** Writes those lapses dropped before they were handed to the client (never written). */
+  readonly lapseDroppedWrites: number;
 }

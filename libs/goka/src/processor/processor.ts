@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { RecoveryAborted } from '../abort.ts';
-import type { GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
+import type { ClusterProducer, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
 import type { Codec } from '../codec.ts';
 import type { ContextScope } from '../context.ts';
 import type { InputEdge } from '../edges.ts';
@@ -12,6 +12,9 @@ import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { View } from '../view.ts';
 import { prepareGroupTopics } from './group-topics.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
+import { leasedProducer } from './leased-producer.ts';
+import { MembershipLapsed } from './membership-lease.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { PartitionRestart, RestartBudget, TransactionFailed } from './partition-restart.ts';
 import { PartitionTask } from './partition-task.ts';
@@ -39,8 +42,12 @@ export class Processor<V = unknown, L = unknown> {
   private readonly restarts = new RestartBudget(MAX_RESTARTS_IN_A_ROW);
   private readonly lookupViews = new Map<string, View<unknown>>();
   private readonly committer: OffsetCommitter;
+  /** At-least-once: whether the group still counts this member (see membership-lease.ts). */
+  private readonly keeper: LeaseKeeper;
   private consumer: GroupConsumer | undefined;
+  /** Replaced at each lapse of the lease (the old one's queue is dropped; see leased-producer.ts). */
   private producer: BatchingProducer | undefined;
+  private clientProducer: ClusterProducer | undefined;
   private standby: StandbyReplicas | undefined;
   private lifecycle: ProcessorState = 'idle';
   /** Aborted by stop() and fail(): start() stops waiting (for joins, views, recoveries) at once. */
@@ -61,6 +68,7 @@ export class Processor<V = unknown, L = unknown> {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ group: group.name });
     this.storage = options.storage ?? memoryStorage();
     this.committer = new OffsetCommitter(this.logger);
+    this.keeper = new LeaseKeeper(this.logger, (lapse) => this.stopForLapse(lapse));
     this.policy = options.onError ?? 'fail';
     if (this.policy !== 'fail' && this.policy !== 'dead-letter') {
       throw new TypeError(`group "${group.name}": onError must be 'fail' or 'dead-letter'`);
@@ -142,6 +150,8 @@ export class Processor<V = unknown, L = unknown> {
         ...(this.exactlyOnce ? { refetchOffsetsWhenReady: true } : {}),
       });
       this.committer.use(this.consumer);
+      // Exactly-once needs no lease: the next owner's transactional producer fences our writes.
+      if (!this.exactlyOnce) this.keeper.start(this.consumer.membership);
       await Promise.race([this.consumer.start(), this.failure.promise]);
       this.throwIfStopped();
       await Promise.race([this.whenOwnedReady(), this.failure.promise]);
@@ -214,6 +224,20 @@ export class Processor<V = unknown, L = unknown> {
     waiter?.resolve();
   }
 
+  /**
+   * The lease ran out: every partition stops and drops its held-back writes, and the producer's
+   * queue is dropped with the producer itself (a fresh one replaces it). Returns the writes dropped.
+   */
+  private stopForLapse(lapse: MembershipLapsed): number {
+    const stale = this.producer;
+    if (stale && this.clientProducer) {
+      this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
+    }
+    let dropped = stale?.discardQueued(lapse) ?? 0;
+    for (const task of this.tasks.values()) dropped += task.lapse(lapse);
+    return dropped;
+  }
+
   /** Checks and creates topics, starts lookup views, builds the context scope. */
   private async prepare(): Promise<ProcessorRuntime> {
     const { cluster } = this.options;
@@ -249,9 +273,12 @@ export class Processor<V = unknown, L = unknown> {
       lookups: new Set(g.lookups.map((l) => l.table)),
       lookup: (table, key) => this.lookupViews.get(table)!.get(key),
     };
-    this.producer = new BatchingProducer(cluster.producer({ name: `processor ${g.name}` }), {
-      stickyErrors: true,
-    });
+    this.clientProducer = leasedProducer(
+      cluster.producer({ name: `processor ${g.name}` }),
+      this.keeper.lease,
+      () => this.keeper.lapsed(),
+    );
+    this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
     const tables = [...(g.persist ? [g.table] : []), ...g.joins.map((j) => j.table)];
     if (this.options.standby && tables.length > 0) {
       this.standby = new StandbyReplicas({
@@ -262,11 +289,15 @@ export class Processor<V = unknown, L = unknown> {
         logger: this.logger,
       });
     }
+    const processor = this;
     return {
       group: g as Group<unknown, unknown>,
       cluster,
       storage: this.storage,
-      producer: this.producer,
+      // A getter: a lapse of the lease replaces the producer.
+      get producer() {
+        return processor.producer!;
+      },
       logger: this.logger,
       policy: this.policy,
       cacheSize: this.options.cacheSize ?? 10_000,
@@ -282,6 +313,11 @@ export class Processor<V = unknown, L = unknown> {
       },
       commitNow: () => this.committer.commitNow(),
       partitionRunning: (partition) => this.logger.debug({ partition }, 'partition running'),
+      lease: this.keeper.lease,
+      leaseLapsed: () => this.keeper.lapsed(),
+      writesDropped: (count) => {
+        this.keeper.dropped += count;
+      },
       fail: (error) => this.fail(error),
     };
   }
@@ -319,6 +355,8 @@ export class Processor<V = unknown, L = unknown> {
         try {
           await task.process(records);
         } catch (error) {
+          // Not a failure: the partition starts over from the changelog and the committed offsets.
+          if (error instanceof MembershipLapsed) throw new PartitionRestart(partition, error);
           if (error instanceof TransactionFailed && this.mayRestart(partition, task, error)) {
             throw new PartitionRestart(partition, error);
           }
@@ -329,10 +367,14 @@ export class Processor<V = unknown, L = unknown> {
       },
       ready: (partition) => this.tasks.get(partition)?.ready ?? Promise.resolve(),
       drain: async (partition) => {
-        await this.tasks.get(partition)?.drain();
+        try {
+          await this.tasks.get(partition)?.drain();
+        } catch (error) {
+          if (error instanceof MembershipLapsed) throw new PartitionRestart(partition, error);
+          throw error;
+        }
         await this.committer.commitNow();
       },
-      // A consumer that cannot restart a partition (the memory cluster) reports it as a crash.
       crashed: (error) => this.fail(error instanceof PartitionRestart ? error.reason : error),
     };
   }
@@ -370,6 +412,8 @@ export class Processor<V = unknown, L = unknown> {
       processed: partitions.reduce((n, p) => n + p.processed, 0),
       deadLettered: partitions.reduce((n, p) => n + p.deadLettered, 0),
       recovery,
+      leaseLapses: this.keeper.lapses,
+      lapseDroppedWrites: this.keeper.dropped,
     };
   }
 
@@ -400,6 +444,7 @@ export class Processor<V = unknown, L = unknown> {
     // abort reaches every await of it, and stopping the consumer revokes (and so aborts) the
     // partitions that recover.
     this.stopSignal.abort();
+    this.keeper.stop();
     try {
       if (!this.consumer) {
         // Still preparing: the lookup views may be recovering; stopping them ends that.

@@ -5,6 +5,7 @@ import type { Group } from '../group.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
 import type { Storage } from '../storage/storage.ts';
+import type { MembershipLapsed, MembershipLease } from './membership-lease.ts';
 import type { CoalesceOptions } from './write-coalescer.ts';
 
 export type ErrorPolicy = 'fail' | 'dead-letter';
@@ -32,5 +33,14 @@ export interface ProcessorRuntime {
   /** Commits everything committable and resolves when the broker has it. */
   commitNow(): Promise<void>;
   partitionRunning(partition: number): void;
+  /** Checked before every record and every write handed to the producer (at-least-once). */
+  readonly lease: MembershipLease;
+  /**
+   * The lease ran out: every partition stops and the writes queued in the producer are dropped.
+   * Returns the error the partitions stop with. Idempotent until the lease holds again.
+   */
+  leaseLapsed(): MembershipLapsed;
+  /** Counts writes a lapse dropped before they reached the producer's client. */
+  writesDropped(count: number): void;
   fail(error: Error): void;
 }

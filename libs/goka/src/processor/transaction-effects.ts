@@ -117,4 +117,9 @@ export class TransactionEffects implements EffectWriter {
 
   /** Every batch commits before `process` returns: nothing is ever left in flight. */
   async settle(): Promise<void> {}
+
+  /** Exactly-once has no membership lease: a zombie's transaction is fenced by the next owner. */
+  discard(): number {
+    return 0;
+  }
 }

@@ -97,6 +97,20 @@ export class WriteCoalescer {
     for (const [key, write] of held) this.send(key, write.value, write.waiters);
   }
 
+  /**
+   * Drops everything held: each write's waiters hear `error` (nothing reaches the changelog).
+   * Returns how many writes were dropped.
+   */
+  discard(error: Error): number {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const held = this.held;
+    this.held = new Map();
+    this.bytes = 0;
+    for (const write of held.values()) for (const w of write.waiters) w.acked(error);
+    return held.size;
+  }
+
   /** Writes held back now. */
   get size(): number {
     return this.held.size;

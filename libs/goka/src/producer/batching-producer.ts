@@ -276,6 +276,19 @@ export class BatchingProducer {
     this.closed = true;
     await this.producer.close();
   }
+
+  /**
+   * Fails every record queued but not yet handed to the client with `error` (their writes must
+   * not happen: a processor whose group membership lapsed computed them from stale state).
+   * Records of a request already in flight are not affected. Returns how many were dropped.
+   */
+  discardQueued(error: Error): number {
+    const callbacks = this.callbacks;
+    this.records = [];
+    this.callbacks = [];
+    for (const done of callbacks) notify(done, error);
+    return callbacks.length;
+  }
 }
 
 /** The per-partition array of a topic in `map`, created empty on first use. */

@@ -19,6 +19,8 @@ export interface InstanceStats extends ProcessorStats {
   readonly commitsRejected?: number;
   /** Times this incarnation rejoined its group as a new member after it had been expelled. */
   readonly rejoinedAsNew?: number;
+  /** Exactly-once: transactions of this incarnation that failed (fenced) and restarted their partition. */
+  readonly transactionsFailed?: number;
 }
 
 export interface InstanceConfig {

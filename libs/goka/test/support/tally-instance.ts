@@ -30,7 +30,7 @@ const statsFile = env('GOKA_STATS');
  */
 /** Only what LOG_LEVEL asks for reaches stderr; warnings are always counted. */
 const echo = ['trace', 'debug', 'info', 'warn'].includes(process.env.LOG_LEVEL ?? 'fatal');
-const membership = { commitsRejected: 0, rejoinedAsNew: 0 };
+const membership = { commitsRejected: 0, rejoinedAsNew: 0, transactionsFailed: 0 };
 const logger = pino(
   {
     name: instance,
@@ -40,6 +40,8 @@ const logger = pino(
         const text = args.find((a): a is string => typeof a === 'string') ?? '';
         if (text.startsWith('commit failed')) membership.commitsRejected++;
         if (text.startsWith('rejoined the group as a new member')) membership.rejoinedAsNew++;
+        // Exactly-once: a transaction the broker refused (a zombie's, fenced by the next owner).
+        if (text.startsWith('a transaction failed')) membership.transactionsFailed++;
         if (echo) method.apply(this, args);
       },
     },

@@ -75,6 +75,15 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** The latest open() (first start or a reopen after kafkajs gave up). */
   private opening: Promise<void> | undefined;
   private readonly logger: Logger;
+  /**
+   * When the coordinator last confirmed this membership: the send time of the latest heartbeat it
+   * acknowledged, or of the SyncGroup request of the latest join. The send time, not the answer's
+   * arrival: an answer read after a freeze says the member was alive before it froze, nothing more.
+   */
+  readonly membership: { confirmedAt: number; readonly sessionTimeoutMs: number };
+  /** Send time of the latest Heartbeat / SyncGroup request answered (successfully or not). */
+  private heartbeatSentAt = 0;
+  private syncSentAt = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -85,6 +94,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     private readonly admin?: TopicAdmin,
   ) {
     this.logger = logger.child({ consumerGroup: options.group });
+    this.membership = { confirmedAt: 0, sessionTimeoutMs: settings.sessionTimeout };
     let resolve!: () => void;
     let reject!: (error: Error) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -128,8 +138,21 @@ export class KafkaGroupConsumer implements GroupConsumer {
       },
     });
     this.consumer = consumer;
+    // kafkajs reports a request (with its send time) as soon as its answer arrives, before it
+    // parses the answer's error code; HEARTBEAT and GROUP_JOIN follow only on success. kafkajs
+    // runs one heartbeat at a time (its own and keepAlive's share a promise), so the latest
+    // answered Heartbeat request is the one HEARTBEAT reports.
+    consumer.on(consumer.events.REQUEST, ({ payload }) => {
+      if (payload.apiName === 'Heartbeat') this.heartbeatSentAt = payload.sentAt;
+      else if (payload.apiName === 'SyncGroup') this.syncSentAt = payload.sentAt;
+    });
+    consumer.on(consumer.events.HEARTBEAT, () => {
+      if (this.consumer === consumer) this.confirmed(this.heartbeatSentAt);
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      if (this.consumer === consumer) this.onJoin(payload.memberAssignment, payload.memberId);
+      if (this.consumer !== consumer) return;
+      this.confirmed(this.syncSentAt);
+      this.onJoin(payload.memberAssignment, payload.memberId);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.consumer === consumer) this.onCrash(payload.error, payload.restart);
@@ -145,6 +168,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
           eachBatch: (payload) => this.eachBatch(payload),
         }),
     });
+  }
+
+  private confirmed(sentAt: number): void {
+    if (sentAt > this.membership.confirmedAt) this.membership.confirmedAt = sentAt;
   }
 
   /**
@@ -191,14 +218,19 @@ export class KafkaGroupConsumer implements GroupConsumer {
       .catch((error: unknown) => this.fail(asError(error)));
   }
 
-  private resumeWhenReady(partition: number, epoch: number): void {
+  /**
+   * `restarted`: the partition's task was replaced while the partition stayed ours; kafkajs'
+   * position may lie past records the old task took but never finished (it resolved the batch,
+   * then its writes were dropped), so it restarts at the committed offsets whatever the guarantee.
+   */
+  private resumeWhenReady(partition: number, epoch: number, restarted = false): void {
     const ready = this.options.handler.ready;
     if (!ready) return;
     const current = () => this.epochs.get(partition) === epoch && this.owned.has(partition) && this.active;
     ready(partition).then(
       async () => {
         if (!current()) return;
-        if (this.options.refetchOffsetsWhenReady && this.admin) {
+        if ((this.options.refetchOffsetsWhenReady || restarted) && this.admin) {
           // kafkajs read the committed offsets at the generation's first fetch, before `ready`
           // fenced the previous owner; read them again now and start there.
           let committed: Map<string, number>;
@@ -257,7 +289,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
         await handler.revoked([partition]);
         if (!stillOurs()) return;
         await handler.assigned([partition]);
-        this.resumeWhenReady(partition, epoch);
+        this.resumeWhenReady(partition, epoch, true);
       })
       .catch((error: unknown) => this.fail(asError(error)));
   }

@@ -278,6 +278,7 @@ export class KafkaCluster implements Cluster {
         this.open.add(handle);
         return consumer.start();
       },
+      membership: consumer.membership,
       commit: (offsets) => consumer.commit(offsets),
       stop: async () => {
         this.open.delete(handle);

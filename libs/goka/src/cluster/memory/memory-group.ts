@@ -1,4 +1,10 @@
-import { type CommitOffset, coPartitionedAssignment, type GroupHandler } from '../cluster.ts';
+import { PartitionRestart } from '../../processor/partition-restart.ts';
+import {
+  type CommitOffset,
+  coPartitionedAssignment,
+  type GroupHandler,
+  type GroupMembership,
+} from '../cluster.ts';
 import type { MemoryTopic } from './partition-log.ts';
 import { Pump } from './pump.ts';
 
@@ -22,13 +28,47 @@ export class MemoryGroup {
   private readonly previous = new Map<string, readonly number[]>();
   private chain: Promise<void> = Promise.resolve();
   rebalancing = 0;
+  /** Since when no heartbeat of this group's members is acknowledged (a simulated freeze). */
+  private stalledSince: number | undefined;
+  /**
+   * Every member's membership: confirmed continuously (a member of an in-process group never
+   * misses a heartbeat) unless `stallHeartbeats` simulates a member that froze. No timers.
+   */
+  readonly membership: GroupMembership;
 
   constructor(
     readonly id: string,
     readonly topics: readonly string[],
     private readonly topic: (name: string) => MemoryTopic,
     private readonly maxBatch: number,
-  ) {}
+    sessionTimeoutMs: number,
+  ) {
+    const group = this;
+    this.membership = {
+      get confirmedAt() {
+        return group.stalledSince ?? Date.now();
+      },
+      sessionTimeoutMs,
+    };
+  }
+
+  /** From now on no heartbeat is acknowledged: the members' leases run out after the session. */
+  stallHeartbeats(): void {
+    this.stalledSince ??= Date.now();
+  }
+
+  /**
+   * Heartbeats are acknowledged again. `expel`: the coordinator had expelled the members
+   * meanwhile — they rejoin as new members and every partition is revoked and handed out anew.
+   */
+  resumeHeartbeats({ expel = false } = {}): Promise<void> {
+    this.stalledSince = undefined;
+    if (!expel) return Promise.resolve();
+    return this.enqueue(async () => {
+      await this.revokeAll();
+      await this.assignAll();
+    });
+  }
 
   /** A member joins: a rebalance hands it its share. */
   join(id: string, handler: GroupHandler): Promise<void> {
@@ -93,24 +133,46 @@ export class MemoryGroup {
       await member.handler.assigned(member.partitions);
     }
     for (const member of this.members.values()) {
-      member.pumps = member.partitions.map((partition) => {
-        const sources = () =>
-          this.topics
-            .filter((t) => partition < this.topic(t).logs.length)
-            .map((t) => {
-              const log = this.topic(t).log(partition);
-              return { log, position: Math.max(this.committedOffset(t, partition) ?? 0, log.low) };
-            });
-        // Like the Kafka consumer, a partition's records are held back until it is ready (its
-        // tables recovered), so a revocation never waits behind a batch blocked on recovery.
-        return new Pump(
-          sources,
-          this.maxBatch,
-          (records) => member.handler.batch(partition, records),
-          (error) => member.handler.crashed(error),
-          member.handler.ready?.(partition),
-        );
-      });
+      member.pumps = member.partitions.map((partition) => this.pump(member, partition));
     }
+  }
+
+  /**
+   * The handler gave up a partition's task (`PartitionRestart`) but the partition stays the
+   * member's: a new task replaces it and reads on from the committed offsets once ready — the
+   * memory side of the Kafka group consumer's restart.
+   */
+  private restart(member: Member, partition: number): Promise<void> {
+    return this.enqueue(async () => {
+      const index = member.partitions.indexOf(partition);
+      if (this.members.get(member.id) !== member || index === -1) return;
+      await member.pumps[index]?.stop();
+      await member.handler.revoked([partition]);
+      await member.handler.assigned([partition]);
+      member.pumps[index] = this.pump(member, partition);
+    });
+  }
+
+  private pump(member: Member, partition: number): Pump {
+    const sources = () =>
+      this.topics
+        .filter((t) => partition < this.topic(t).logs.length)
+        .map((t) => {
+          const log = this.topic(t).log(partition);
+          return { log, position: Math.max(this.committedOffset(t, partition) ?? 0, log.low) };
+        });
+    // Like the Kafka consumer, a partition's records are held back until it is ready (its
+    // tables recovered), so a revocation never waits behind a batch blocked on recovery.
+    return new Pump(
+      sources,
+      this.maxBatch,
+      (records) => member.handler.batch(partition, records),
+      (error) => {
+        if (error instanceof PartitionRestart)
+          void this.restart(member, partition).catch(member.handler.crashed);
+        else member.handler.crashed(error);
+      },
+      member.handler.ready?.(partition),
+    );
   }
 }
