@@ -7,7 +7,6 @@ import {
   type MessageRecord,
   ProduceAcks,
   Producer,
-  type ProducerOptions,
   produceV7,
   produceV8,
   produceV9,
@@ -49,10 +48,6 @@ interface ProduceMessage extends BatchMessage {
  */
 export class FastProduceProducer extends Producer<Buffer, Buffer, Buffer, Buffer> {
   private readonly produceApis = new Map<number, API<unknown[], unknown>>();
-
-  constructor(options: ProducerOptions<Buffer, Buffer, Buffer, Buffer>) {
-    super(options);
-  }
 
   override [kGetApi]<RequestArguments extends Array<unknown>, ResponseType>(
     name: string,
