@@ -1,7 +1,8 @@
-import { type MessageToProduce, ProduceAcks, type ProduceResult, Producer } from '@platformatic/kafka';
+import { type MessageToProduce, ProduceAcks, type ProduceResult, type Producer } from '@platformatic/kafka';
 import type { RetryOptions } from 'kafkajs';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster.ts';
 import { chunkEnd } from './chunks.ts';
+import { FastProduceProducer } from './produce-client.ts';
 
 export interface PlatformaticProducerOptions {
   readonly brokers: readonly string[];
@@ -40,7 +41,8 @@ export class PlatformaticProducer implements ClusterProducer {
   constructor(options: PlatformaticProducerOptions) {
     const { retries = 5 } = options.retry;
     this.maxPartitionBytes = options.maxPartitionBytes;
-    this.producer = new Producer({
+    // platformatic's producer, its record batches written by record-batch.ts (a third of its CPU).
+    this.producer = new FastProduceProducer({
       clientId: options.clientId,
       bootstrapBrokers: [...options.brokers],
       acks: ProduceAcks.ALL,
