@@ -3,22 +3,23 @@ import { RecoveryAborted } from '../abort.ts';
 import type { ClusterProducer, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
 import type { Codec } from '../codec.ts';
 import type { ContextScope } from '../context.ts';
+import { type Deferred, deferred } from '../deferred.ts';
 import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { defaultLogger, type Logger } from '../logger.ts';
 import { BatchingProducer } from '../producer/batching-producer.ts';
-import type { RecoverySnapshot } from '../recovery-progress.ts';
 import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
-import { View } from '../view.ts';
 import { prepareGroupTopics } from './group-topics.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { leasedProducer } from './leased-producer.ts';
+import { LookupViews } from './lookup-views.ts';
 import { MembershipLapsed } from './membership-lease.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { PartitionRestart, RestartBudget, TransactionFailed } from './partition-restart.ts';
 import { PartitionTask } from './partition-task.ts';
 import type { ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
+import { processorStats } from './processor-stats.ts';
 import type { ErrorPolicy, ProcessorRuntime } from './runtime.ts';
 import { StandbyReplicas } from './standby.ts';
 import { coalesceOptions } from './write-coalescer.ts';
@@ -40,7 +41,7 @@ export class Processor<V = unknown, L = unknown> {
   private readonly exactlyOnce: boolean;
   private readonly tasks = new Map<number, PartitionTask>();
   private readonly restarts = new RestartBudget(MAX_RESTARTS_IN_A_ROW);
-  private readonly lookupViews = new Map<string, View<unknown>>();
+  private lookups: LookupViews | undefined;
   private readonly committer: OffsetCommitter;
   /** At-least-once: whether the group still counts this member (see membership-lease.ts). */
   private readonly keeper: LeaseKeeper;
@@ -52,14 +53,14 @@ export class Processor<V = unknown, L = unknown> {
   private lifecycle: ProcessorState = 'idle';
   /** Aborted by stop() and fail(): start() stops waiting (for joins, views, recoveries) at once. */
   private readonly stopSignal = new AbortController();
-  private changeWaiter: { promise: Promise<void>; resolve(): void } | undefined;
+  private changeWaiter: Deferred<void> | undefined;
   private started: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private _error: Error | undefined;
-  private failure: { promise: Promise<never>; reject(error: Error): void };
-  private finished: Promise<void>;
-  private resolveFinished!: () => void;
-  private rejectFinished!: (error: Error) => void;
+  /** Rejects when the processor fails: races every wait of start(). */
+  private readonly failure = deferred<never>({ quiet: true });
+  /** done(): resolves when stopped, rejects when failed. */
+  private readonly finished = deferred({ quiet: true });
 
   constructor(
     readonly group: Group<V, L>,
@@ -83,17 +84,6 @@ export class Processor<V = unknown, L = unknown> {
       );
     }
     this.exactlyOnce = guarantee === 'exactly-once';
-    let reject!: (error: Error) => void;
-    const promise = new Promise<never>((_, r) => {
-      reject = r;
-    });
-    promise.catch(() => undefined);
-    this.failure = { promise, reject };
-    this.finished = new Promise<void>((resolve, rejectFinished) => {
-      this.resolveFinished = resolve;
-      this.rejectFinished = rejectFinished;
-    });
-    this.finished.catch(() => undefined);
     // Failures are in state/error/done(); an 'error' event nobody listens to must not throw.
     this.events.on('error', () => undefined);
   }
@@ -125,7 +115,7 @@ export class Processor<V = unknown, L = unknown> {
 
   /** Resolves when stopped, rejects with the error when the processor fails. */
   done(): Promise<void> {
-    return this.finished;
+    return this.finished.promise;
   }
 
   /** Resolves once the instance is in its group and every partition it owns is recovered. */
@@ -208,13 +198,7 @@ export class Processor<V = unknown, L = unknown> {
 
   /** Resolves at the next change of the owned partitions (after assigned/revoked handled them). */
   private tasksChanged(): Promise<void> {
-    if (!this.changeWaiter) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => {
-        resolve = r;
-      });
-      this.changeWaiter = { promise, resolve };
-    }
+    this.changeWaiter ??= deferred();
     return this.changeWaiter.promise;
   }
 
@@ -248,19 +232,13 @@ export class Processor<V = unknown, L = unknown> {
       g as Group<unknown, unknown>,
       this.policy,
     );
-    for (const l of g.lookups) {
-      const view = new View<unknown>({
-        cluster,
-        table: l.table,
-        codec: l.codec,
-        storage: this.storage,
-        logger: this.logger,
-      });
-      this.lookupViews.set(l.table, view);
-      view.on('error', (error) => this.fail(fail(`lookup view "${l.table}" failed: ${error.message}`)));
-    }
+    this.lookups = new LookupViews(
+      { cluster, storage: this.storage, logger: this.logger },
+      g.lookups,
+      (table, error) => this.fail(fail(`lookup view "${table}" failed: ${error.message}`)),
+    );
     this.throwIfStopped();
-    await Promise.all([...this.lookupViews.values()].map((v) => v.start()));
+    await this.lookups.start();
     this.throwIfStopped();
     const scope: ContextScope = {
       group: g.name,
@@ -271,7 +249,7 @@ export class Processor<V = unknown, L = unknown> {
       outputs,
       joins: new Set(g.joins.map((j) => j.table)),
       lookups: new Set(g.lookups.map((l) => l.table)),
-      lookup: (table, key) => this.lookupViews.get(table)!.get(key),
+      lookup: (table, key) => this.lookups!.get(table, key),
     };
     this.clientProducer = leasedProducer(
       cluster.producer({ name: `processor ${g.name}` }),
@@ -392,29 +370,8 @@ export class Processor<V = unknown, L = unknown> {
   }
 
   stats(): ProcessorStats {
-    const partitions = [...this.tasks.values()]
-      .map((t) => t.stats())
-      .sort((a, b) => a.partition - b.partition);
-    const recovery = partitions.reduce(
-      (acc, p) => ({
-        done: acc.done + p.recovery.done,
-        total: acc.total + p.recovery.total,
-        rate: acc.rate + p.recovery.rate,
-        elapsedMs: Math.max(acc.elapsedMs, p.recovery.elapsedMs),
-        finished: acc.finished && p.recovery.finished,
-      }),
-      { done: 0, total: 0, rate: 0, elapsedMs: 0, finished: true } as RecoverySnapshot,
-    );
-    return {
-      group: this.group.name,
-      state: this.state,
-      partitions,
-      processed: partitions.reduce((n, p) => n + p.processed, 0),
-      deadLettered: partitions.reduce((n, p) => n + p.deadLettered, 0),
-      recovery,
-      leaseLapses: this.keeper.lapses,
-      lapseDroppedWrites: this.keeper.dropped,
-    };
+    const owned = [...this.tasks.values()].map((t) => t.stats());
+    return processorStats(this.group.name, this.state, owned, this.keeper);
   }
 
   /** Drains in-flight work, commits, leaves the group, closes stores and the producer. */
@@ -436,7 +393,7 @@ export class Processor<V = unknown, L = unknown> {
   private async shutdown(failed: boolean): Promise<void> {
     if (this.lifecycle === 'idle') {
       this.setState('stopped');
-      this.resolveFinished();
+      this.finished.resolve();
       return;
     }
     if (!failed) this.setState('stopping');
@@ -448,7 +405,7 @@ export class Processor<V = unknown, L = unknown> {
     try {
       if (!this.consumer) {
         // Still preparing: the lookup views may be recovering; stopping them ends that.
-        await Promise.all([...this.lookupViews.values()].map((v) => v.stop()));
+        await this.lookups?.stop();
       }
       await this.consumer?.stop();
       // start() settles promptly now; a consumer it made meanwhile is stopped here.
@@ -456,15 +413,15 @@ export class Processor<V = unknown, L = unknown> {
       await this.consumer?.stop();
       await this.standby?.stop();
       await this.producer?.close().catch(() => undefined);
-      await Promise.all([...this.lookupViews.values()].map((v) => v.stop()));
+      await this.lookups?.stop();
     } catch (error) {
       this.logger.error({ err: error }, 'error while stopping');
     }
     if (failed || this.lifecycle === 'failed') {
-      this.rejectFinished(this._error!);
+      this.finished.reject(this._error!);
     } else {
       this.setState('stopped');
-      this.resolveFinished();
+      this.finished.resolve();
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { deferred } from '../../deferred.ts';
 import type { Logger } from '../../logger.ts';
 import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
@@ -65,7 +66,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** Per partition, which assignment resumed it last: a late readiness must not resume a newer one. */
   private readonly epochs = new Map<number, number>();
   private epoch = 0;
-  private readonly joined: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
+  private readonly joined = deferred({ quiet: true });
   private stopping: Promise<void> | undefined;
   /** Since when kafkajs keeps crashing without a successful join in between. */
   private failingSince: number | undefined;
@@ -95,14 +96,6 @@ export class KafkaGroupConsumer implements GroupConsumer {
   ) {
     this.logger = logger.child({ consumerGroup: options.group });
     this.membership = { confirmedAt: 0, sessionTimeoutMs: settings.sessionTimeout };
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => undefined);
-    this.joined = { promise, resolve, reject };
   }
 
   async start(): Promise<void> {
