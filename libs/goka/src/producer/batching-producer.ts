@@ -1,4 +1,5 @@
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster/cluster.ts';
+import { perTopic } from './per-topic.ts';
 
 /** Called once per record: with its metadata when acknowledged, or with the error. */
 export type SendCallback = (error: Error | undefined, meta: RecordMetadata | undefined) => void;
@@ -144,15 +145,7 @@ export class BatchingProducer {
       try {
         metas = await this.producer.send(records);
       } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
-        for (const done of callbacks) notify(done, err);
-        if (this.stickyErrors) {
-          this.failure ??= err;
-          const rest = this.callbacks;
-          this.records = [];
-          this.callbacks = [];
-          for (const done of rest) notify(done, err);
-        }
+        this.requestFailed(callbacks, error);
         continue;
       }
       for (let i = 0; i < callbacks.length; i++) notify(callbacks[i]!, undefined, metas[i]);
@@ -216,17 +209,7 @@ export class BatchingProducer {
         (metas) => {
           for (let i = 0; i < callbacks.length; i++) notify(callbacks[i]!, undefined, metas[i]);
         },
-        (error: unknown) => {
-          const err = error instanceof Error ? error : new Error(String(error));
-          for (const done of callbacks) notify(done, err);
-          if (this.stickyErrors) {
-            this.failure ??= err;
-            const rest = this.callbacks;
-            this.records = [];
-            this.callbacks = [];
-            for (const done of rest) notify(done, err);
-          }
-        },
+        (error: unknown) => this.requestFailed(callbacks, error),
       );
       const settled = request.finally(() => {
         this.requests.delete(settled);
@@ -263,6 +246,21 @@ export class BatchingProducer {
     }
   }
 
+  /**
+   * A request failed: its records fail with the error; a sticky producer also fails everything
+   * queued behind it and every later record.
+   */
+  private requestFailed(callbacks: readonly (SendCallback | SendTarget)[], error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    for (const done of callbacks) notify(done, err);
+    if (!this.stickyErrors) return;
+    this.failure ??= err;
+    const rest = this.callbacks;
+    this.records = [];
+    this.callbacks = [];
+    for (const done of rest) notify(done, err);
+  }
+
   /** Resolves once everything sent so far is acknowledged or failed. */
   async flush(): Promise<void> {
     while (this.records.length > 0 || this.inFlight || this.scheduled) {
@@ -289,14 +287,4 @@ export class BatchingProducer {
     for (const done of callbacks) notify(done, error);
     return callbacks.length;
   }
-}
-
-/** The per-partition array of a topic in `map`, created empty on first use. */
-function perTopic<T>(map: Map<string, T[]>, topic: string): T[] {
-  let parts = map.get(topic);
-  if (!parts) {
-    parts = [];
-    map.set(topic, parts);
-  }
-  return parts;
 }

@@ -1,5 +1,6 @@
 import { type MessageToProduce, ProduceAcks, type ProduceResult, type Producer } from '@platformatic/kafka';
 import type { RetryOptions } from 'kafkajs';
+import { perTopic } from '../../producer/per-topic.ts';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster.ts';
 import { chunkEnd } from './chunks.ts';
 import { FastProduceProducer } from './produce-client.ts';
@@ -186,14 +187,4 @@ export function assignOffsets(
     metas[i - start] = { topic: r.topic, partition: r.partition, offset };
   }
   return metas;
-}
-
-/** The per-partition array of a topic in `map`, created empty on first use. */
-function perTopic<T>(map: Map<string, T[]>, topic: string): T[] {
-  let parts = map.get(topic);
-  if (!parts) {
-    parts = [];
-    map.set(topic, parts);
-  }
-  return parts;
 }
