@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../src/cluster/cluster.ts';
 import { BatchingProducer } from '../src/producer/batching-producer.ts';
+import { seeded } from './support/seeded.ts';
 
 /**
  * BatchingProducer with more than one request in flight. The producer below it is a recorder
@@ -78,18 +79,6 @@ async function opened(recorder: Recorder, n: number): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   expect(recorder.open.length).toBe(n);
-}
-
-/** mulberry32: a seeded generator, so every run explores the same interleavings. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 describe('BatchingProducer with maxInFlight > 1', () => {

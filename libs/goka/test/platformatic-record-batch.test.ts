@@ -1,6 +1,7 @@
 import { createRecordsBatch, type MessageRecord, Reader, readRecordsBatch } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { type BatchMessage, encodeRecordBatch } from '../src/cluster/platformatic/record-batch.ts';
+import { seeded } from './support/seeded.ts';
 
 /**
  * Our RecordBatch encoder against its oracle, @platformatic/kafka's own `createRecordsBatch`:
@@ -17,18 +18,6 @@ import { type BatchMessage, encodeRecordBatch } from '../src/cluster/platformati
  */
 /** Any two timestamps of a batch lie at most this far apart (base ± half of it). */
 const MAX_ORACLE_DELTA = 2 ** 31 - 1;
-
-/** mulberry32: a seeded generator, so every run checks the same batches. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function randomBytes(random: () => number): Buffer | null | undefined {
   const pick = random();

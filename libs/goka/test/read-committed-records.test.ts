@@ -4,6 +4,7 @@ import {
   committedRecords,
   type FetchedBatch,
 } from '../src/cluster/platformatic/read-committed-records.ts';
+import { seeded } from './support/seeded.ts';
 
 /**
  * The platformatic reader's read_committed filter against an oracle: random logs of interleaved
@@ -20,17 +21,6 @@ const CONTROL = 1 << 5;
 interface LogBatch extends FetchedBatch {
   /** Outcome of the transaction the batch belongs to; `plain` for non-transactional. */
   readonly outcome: 'commit' | 'abort' | 'plain' | 'marker';
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const record = (offsetDelta: number, value: string) => ({
@@ -121,7 +111,7 @@ function randomLog(random: () => number) {
 describe('committedRecords (read_committed by the Java consumer rule)', () => {
   it('keeps exactly the committed and plain records of any fetch of random interleaved transactions', () => {
     for (let seed = 1; seed <= 400; seed++) {
-      const random = mulberry32(seed);
+      const random = seeded(seed);
       const { log, aborted, end } = randomLog(random);
       for (let from = 0; from < end; from++) {
         // The broker starts at the batch holding `from` and returns whole batches up to a limit.
