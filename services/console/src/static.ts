@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Service } from '@showcase/service-kit';
 
-const PUBLIC = resolve(import.meta.dirname, 'public');
+// Beside src/ and dist/ (not compiled): the same path from the sources (tsx) and the build (node).
+const PUBLIC = resolve(import.meta.dirname, '..', 'public');
 
 /** The page and its assets: a fixed list, so no request path ever reaches the file system. */
 const FILES = new Map<string, { file: string; type: string }>([
