@@ -7,8 +7,10 @@
 set -eu
 dest=${1:?usage: scripts/runtime-files.sh DEST}
 mkdir -p "$dest"
-for path in package.json node_modules */package.json */node_modules \
-  */*/package.json */*/dist */*/public */*/node_modules; do
+for path in package.json node_modules e2e/package.json bench/package.json \
+  libs/*/package.json libs/*/dist libs/*/node_modules \
+  infra/*/package.json infra/*/dist infra/*/node_modules \
+  services/*/package.json services/*/dist services/*/public services/*/node_modules; do
   # An unmatched pattern stays literal and does not exist: nothing to copy.
   if [ -e "$path" ]; then cp -a --parents "$path" "$dest/"; fi
 done
