@@ -27,6 +27,7 @@ import {
   waitForCluster,
 } from '../infra/kafka/src/index.ts';
 import { discoverServices, type ProcessSpec, Supervisor } from '../libs/service-kit/src/supervisor/index.ts';
+import { serviceCommand } from './service-command.ts';
 import { lineFormatter, outputMode } from './start-output.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -119,8 +120,7 @@ async function main(): Promise<number> {
       const port = service.port + portOffset + 100 * (k - 1);
       specs.push({
         name,
-        command: 'npm',
-        args: ['start', '--silent', '-w', `services/${service.name}`],
+        ...serviceCommand(root, service.name),
         cwd: root,
         env: {
           ...process.env,

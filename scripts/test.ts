@@ -1,6 +1,8 @@
 /**
  * `npm test`: every Nx project's unit and integration tests against one real Kafka broker.
  *
+ * 0. Lint, type-check and build (test-checks.ts): a lint or type error fails the run in seconds,
+ *    before any broker starts; the e2e tests start services from the build's dist/.
  * 1. Starts a throwaway broker for the whole run (fresh data dir), unless KAFKA_BROKERS is set.
  * 2. Runs `nx run-many -t test` with KAFKA_BROKERS exported; each project's vitest writes a
  *    JSON report into .test-results/ (see vitest.shared.ts).
@@ -12,6 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ProvidedKafka, provideKafka, ToolchainError } from '../infra/kafka/src/index.ts';
+import { runChecks, signalRunningCheck } from './test-checks.ts';
 import { closingLine, readReports, sumReports } from './test-summary.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -46,6 +49,7 @@ async function main(): Promise<number> {
       interrupted = sig;
       say(`${sig}: stopping the tests, then the broker`);
       nx?.kill(sig); // Ctrl-C reaches nx anyway through the terminal; SIGTERM from a CI runner does not
+      signalRunningCheck(sig);
       if (!nx) void kafka?.stop();
     });
   }
@@ -53,6 +57,14 @@ async function main(): Promise<number> {
   say(`clearing ${reportDir}`);
   rmSync(reportDir, { recursive: true, force: true });
   mkdirSync(reportDir, { recursive: true });
+
+  const checked = await runChecks(root, say);
+  const failedCheck = checked.find((c) => c.code !== 0);
+  if (failedCheck || interrupted) {
+    say(failedCheck ? `${failedCheck.name} failed: no tests run` : `interrupted by ${interrupted}`);
+    console.log(closingLine({ passed: 0, failed: 0, skipped: 0 }));
+    return interrupted ? 130 : 1;
+  }
 
   let nxCode: number;
   try {

@@ -1,7 +1,7 @@
 /**
  * Smoke test of `npm run bench -- --quick --json`: the whole quick run in a child process, on the
  * broker of the vitest global setup (KAFKA_BROKERS). It checks the JSON document's shape only,
- * never a speed (ARCHITECTURE.md: benchmarks print figures, tests do not time them).
+ * never a speed (docs/architecture.md: benchmarks print figures, tests do not time them).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';

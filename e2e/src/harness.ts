@@ -2,10 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { buildOnce, serviceCommand } from '../../scripts/service-command.ts';
 
 /**
  * Starts a service of this repository as its own process, the way `npm start` runs it
- * (`node --import tsx services/<name>/src/main.ts`), waits for /readyz, and stops it with
+ * (scripts/service-command.ts: plain node on services/<name>/dist/main.js, built first if the
+ * sources changed; tsx on src/main.ts with START_FROM=src), waits for /readyz, and stops it with
  * SIGTERM (SIGKILL after a deadline). Generic: any service folder with src/main.ts.
  *
  * Every process started here is also killed when the test process exits, whatever happened.
@@ -67,8 +69,10 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startService(name: string, options: StartOptions = {}): Promise<ServiceProcess> {
-  const entry = resolve(repoRoot, 'services', name, 'src', 'main.ts');
-  if (!existsSync(entry)) throw new Error(`no service "${name}": ${entry} does not exist`);
+  const sources = resolve(repoRoot, 'services', name, 'src', 'main.ts');
+  if (!existsSync(sources)) throw new Error(`no service "${name}": ${sources} does not exist`);
+  buildOnce(repoRoot);
+  const { command, args } = serviceCommand(repoRoot, name);
   const port = options.port ?? (await freePort());
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({
@@ -82,7 +86,7 @@ export async function startService(name: string, options: StartOptions = {}): Pr
     if (v !== undefined) env[k] = v;
   }
   const verbose = options.verbose ?? process.env.E2E_VERBOSE === '1';
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,7 +36,7 @@ export const interactions = defineTopic<Interaction>({
   description: 'like / pass / visit / message / block / unlike / unblock, as accepted by POST /interactions',
 });
 
-/** The edge of one type from one user to another (SERVICES.md, edge-set). */
+/** The edge of one type from one user to another (docs/contracts.md, edge-set). */
 export interface Edge {
   /** The other side. */
   readonly user: string;

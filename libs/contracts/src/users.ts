@@ -4,7 +4,7 @@ import { defineTopic } from './topic.ts';
 export const genders = ['female', 'male', 'diverse'] as const;
 export type Gender = (typeof genders)[number];
 
-/** Who a user is and whom it is looking for (SERVICES.md, match-search). */
+/** Who a user is and whom it is looking for (docs/contracts.md, match-search). */
 export interface Profile {
   /** 18–120. */
   readonly age: number;
@@ -71,7 +71,7 @@ export const userTable = defineTopic<UserState>({
 });
 
 /**
- * The mutual filters of SERVICES.md: each one's gender is sought by the other and each one's
+ * The mutual filters of docs/contracts.md: each one's gender is sought by the other and each one's
  * age lies in the other's range. Symmetric by construction.
  */
 export function mutuallyCompatible(a: Profile, b: Profile): boolean {

@@ -1,4 +1,4 @@
-/** Mean Earth radius (IUGG), the sphere SERVICES.md defines distances on. */
+/** Mean Earth radius (IUGG), the sphere docs/contracts.md defines distances on. */
 export const EARTH_RADIUS_KM = 6371.0088;
 
 /** A point on the sphere in degrees. Named fields, never a tuple: lat/lon order mix-ups are a classic bug. */

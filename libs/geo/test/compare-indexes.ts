@@ -1,6 +1,6 @@
 /**
  * Why libs/geo has its own grid: the same clustered population and queries against
- * - GeoGridIndex (dynamic lat/lon grid, exact haversine on the sphere of SERVICES.md),
+ * - GeoGridIndex (dynamic lat/lon grid, exact haversine on the sphere of docs/contracts.md),
  * - rbush (dynamic R-tree, planar: fed the same spherical cover boxes from `capBounds`),
  * - geokdbush on kdbush (static kd-tree; every move means a rebuild; sphere of 6371 km, not 6371.0088),
  * - a linear scan (the baseline).

@@ -1,3 +1,8 @@
+/// <reference types="@fastify/jwt" preserve="true" />
+/// <reference types="@fastify/swagger" preserve="true" />
+/// <reference types="@fastify/websocket" preserve="true" />
+// The plugins' type augmentations of Fastify (request.user, route schema summary/tags, websocket
+// routes) must reach the services that compile against this package's declarations (npm run build).
 export type { Logger } from 'pino';
 export * from './admin/index.ts';
 export { type Auth, type AuthUser, installAuth, tokenOf } from './auth.ts';

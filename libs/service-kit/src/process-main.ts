@@ -12,7 +12,7 @@ import { ConfigError, type ConfigOf, type EnvSpec, env, loadConfig } from './con
 import { createLogger, kafkaLogger } from './logger.ts';
 
 /**
- * The variables every stream service's `main` reads (SERVICES.md): where Kafka is, where table
+ * The variables every stream service's `main` reads (docs/contracts.md): where Kafka is, where table
  * state lives, how many partitions the topics it creates get. Spread into a service's env spec.
  */
 export function streamEnvSpec(service: string) {

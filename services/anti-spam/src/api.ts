@@ -96,7 +96,7 @@ export function plainReason(block: BlockState | undefined): string | null {
 }
 
 /**
- * The HTTP and WebSocket contract of SERVICES.md. Writes go through emitters and answer 202
+ * The HTTP and WebSocket contract of docs/contracts.md. Writes go through emitters and answer 202
  * once Kafka acknowledged them; reads come from views (eventually consistent).
  */
 export function registerRoutes(

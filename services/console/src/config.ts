@@ -2,7 +2,7 @@ import { ConfigError, type ConfigOf, env } from '@showcase/service-kit';
 
 export const DEFAULT_PORT = 4100;
 
-/** The contract's ports (shared/SERVICES.md): what the console watches when told nothing else. */
+/** The contract's ports (docs/contracts.md): what the console watches when told nothing else. */
 export const DEFAULT_SERVICES =
   'anti-spam=http://127.0.0.1:4101,match-search=http://127.0.0.1:4102,edge-set=http://127.0.0.1:4103,' +
   'recommender=http://127.0.0.1:4104,segmentation=http://127.0.0.1:4105';

@@ -78,7 +78,7 @@ function cursorOf(raw: string | undefined, typed: boolean) {
 }
 
 /**
- * The HTTP and WebSocket contract of SERVICES.md (edge-set). Writes go through the emitter and
+ * The HTTP and WebSocket contract of docs/contracts.md (edge-set). Writes go through the emitter and
  * answer 202 once Kafka acknowledged them; reads come from views (eventually consistent).
  */
 export function registerRoutes(

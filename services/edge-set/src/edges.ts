@@ -28,7 +28,7 @@ function bump(edges: readonly Edge[], other: string, type: EdgeType, at: string)
 const without = (edges: readonly Edge[], type: EdgeType): Edge[] => edges.filter((e) => e.type !== type);
 
 /**
- * SERVICES.md's rules for one ordered pair: like and pass replace each other, unlike removes a
+ * docs/contracts.md's rules for one ordered pair: like and pass replace each other, unlike removes a
  * like, visit and message only grow, block creates (or counts) a block edge, unblock removes it.
  * `other` is the far side of the edges (Edge.user).
  */

@@ -1,7 +1,7 @@
 import type { Edge, EdgeType, Interaction } from '@showcase/contracts';
 
 /**
- * The batch computation SERVICES.md measures edge-set against: given every accepted interaction
+ * The batch computation docs/contracts.md measures edge-set against: given every accepted interaction
  * (each actor's in the order they were accepted; duplicates of an event id count once), the
  * edges of every ordered pair and the current matches. Written independently of the
  * processors' incremental fold (no shared code), as a plain replay per pair.

@@ -62,7 +62,7 @@ export const incompleteProfile = () =>
   new HttpError(409, 'incomplete-profile', 'the caller needs a profile and a location to search');
 
 /**
- * The HTTP and WebSocket contract of SERVICES.md (match-search). Writes go through the emitter of
+ * The HTTP and WebSocket contract of docs/contracts.md (match-search). Writes go through the emitter of
  * `match-search-user-updates` and answer 202 once Kafka acknowledged them; reads come from the
  * instance's in-memory directory, which follows the tables (eventually consistent).
  */

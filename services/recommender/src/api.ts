@@ -65,7 +65,7 @@ const sameList = (a: readonly Scored[], b: readonly Scored[]) =>
   a.length === b.length && a.every((s, i) => s.user === b[i]!.user);
 
 /**
- * GET /users/:id/recommendations and WS /ws/recommendations (SERVICES.md, recommender).
+ * GET /users/:id/recommendations and WS /ws/recommendations (docs/contracts.md, recommender).
  * `version()` is a number that grows whenever any input of the ranking changed.
  */
 export function registerRoutes(

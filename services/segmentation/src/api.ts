@@ -30,7 +30,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const current = (model: ModelState | undefined, id: number | null) =>
   id === null || !model ? id : (resolveSegment(model, id) ?? id);
 
-/** The HTTP and WebSocket contract of SERVICES.md (segmentation). Reads come from views. */
+/** The HTTP and WebSocket contract of docs/contracts.md (segmentation). Reads come from views. */
 export function registerRoutes(
   service: Service,
   deps: { views: SegmentationViews; emitters: SegmentationEmitters },

@@ -11,7 +11,7 @@ import {
 import { closestWithin, GeoGridIndex, type LatLon } from '@showcase/geo';
 import { compatibleTags, ONLINE, profileTag, UNPACKED } from './profile-tag.ts';
 
-/** One row of a nearby answer (SERVICES.md). */
+/** One row of a nearby answer (docs/contracts.md). */
 export interface NearbyUser {
   readonly user: string;
   readonly distanceKm: number;

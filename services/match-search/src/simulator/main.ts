@@ -103,7 +103,7 @@ export async function simulate(target: Target, args: string[], log: (line: strin
   };
   /**
    * A PUT the simulator counts as applied once the service accepted it (202). One write per user
-   * at a time: the order of a user's updates is the order they were accepted (SERVICES.md), so
+   * at a time: the order of a user's updates is the order they were accepted (docs/contracts.md), so
    * a second PUT sent before the first one's 202 has no defined order relative to it, and the
    * oracle (which applies in the order of the 202s) could hold a state the service never had.
    */

@@ -13,7 +13,7 @@ export interface World {
 export const emptyWorld = (): World => ({ users: new Map(), spamBlocked: new Set(), blockPairs: new Set() });
 
 /**
- * SERVICES.md's definition, read literally, as a scan over every user: the oracle of the
+ * docs/contracts.md's definition, read literally, as a scan over every user: the oracle of the
  * property tests. undefined = the caller lacks a profile or a location (409).
  */
 export function bruteForceNearby(world: World, caller: string, q: NearbyQuery): NearbyUser[] | undefined {
