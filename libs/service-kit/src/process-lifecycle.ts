@@ -1,4 +1,5 @@
 import type { EnvSpec } from './config.ts';
+import { exitAfterFlush } from './exit-after-flush.ts';
 import { watchParent } from './parent-watch.ts';
 import type { Service } from './service.ts';
 import { armStopDeadline } from './stop-deadline.ts';
@@ -20,13 +21,16 @@ export async function runAsProcess(service: Service<EnvSpec>): Promise<void> {
     exiting = true;
     const started = Date.now();
     service.logger.info({ why }, `${service.name} shutting down`);
-    armStopDeadline(service, service.config.SHUTDOWN_TIMEOUT_MS);
+    // Every exit goes through exitAfterFlush: a plain process.exit can hang for ever on a
+    // broken stdout (the supervisor gone), see exit-after-flush.ts.
+    const leave = (c: number) => exitAfterFlush(service.logger, c);
+    armStopDeadline(service, service.config.SHUTDOWN_TIMEOUT_MS, leave);
     service.stop().then(
       () => {
         service.logger.info({ ms: Date.now() - started, code }, `${service.name} exits`);
-        process.exit(code);
+        leave(code);
       },
-      () => process.exit(1),
+      () => leave(1),
     );
   };
   for (const signal of STOP_SIGNALS) {
