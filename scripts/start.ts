@@ -39,6 +39,9 @@ const root = resolve(import.meta.dirname, '..');
 const tty = process.stdout.isTTY === true;
 const format = lineFormatter(outputMode(process.env, tty), { colorize: tty });
 const say = (line: string) => console.log(format.own(line));
+// A hung-up terminal or a closed log pipe fails every later write (EIO, EPIPE): the stop in
+// progress must go on regardless, not end in an uncaught stream error.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 interface Options {
   readonly instances: number;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,7 +11,11 @@ import { armStopDeadline, pendingStop } from '../src/stop-deadline.ts';
 const env = { AUTH_SECRET: 'test-secret-0123456789-abcdefghijk', LOG_LEVEL: 'silent', PORT: '0' };
 const services: Service[] = [];
 const timers: NodeJS.Timeout[] = [];
+let child: ChildProcess | undefined;
 afterEach(() => {
+  // Also when the test timed out: the fixture must not outlive it.
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = undefined;
   for (const t of timers.splice(0)) clearTimeout(t);
   services.splice(0); // their stops hang on purpose; nothing else holds resources (memory cluster)
 });
@@ -19,19 +23,13 @@ afterEach(() => {
 describe('a service process stops, whatever holds it', () => {
   it('exits although its stdout reader is gone and log lines are still buffered', async () => {
     const fixture = resolve(import.meta.dirname, 'fixtures', 'exit-on-broken-stdout.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    try {
-      const exited = once(child, 'exit');
-      await once(child.stdout!, 'data'); // "ready"
-      child.stdout!.destroy(); // the reader goes: every later write is EPIPE
-      child.stdin!.end(); // tells the fixture to log and exit
-      const [code] = await exited;
-      expect(code).toBe(0);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const exited = once(child, 'exit');
+    await once(child.stdout!, 'data'); // "ready"
+    child.stdout!.destroy(); // the reader goes: every later write is EPIPE
+    child.stdin!.end(); // tells the fixture to log and exit
+    const [code] = await exited;
+    expect(code).toBe(0);
   }, 30_000);
 
   it('at its deadline, names the component it still waits for and exits 1', async () => {
