@@ -101,6 +101,10 @@ async function main(): Promise<number> {
   const { instances, only, portOffset, dataDir, stopTimeoutMs } = options();
   // Handlers first: a signal during the broker's start must not end this process on the spot.
   const stopRequested = whenStopRequested(say);
+  let stopAsked = false;
+  void stopRequested.then(() => {
+    stopAsked = true;
+  });
   const discovered = discoverServices(resolve(root, 'services'));
   const unknown = (only ?? []).filter((name) => !discovered.some((s) => s.name === name));
   if (unknown.length > 0) {
@@ -165,7 +169,8 @@ async function main(): Promise<number> {
     output: (name, line) => console.log(format.service(name, line)),
     stopGraceMs: stopTimeoutMs,
   });
-  supervisor.start();
+  // Stopped while the broker started: no service is started only to be stopped again.
+  if (!stopAsked) supervisor.start();
   say(`Ctrl-C stops ${specs.length > 0 ? 'the services' : 'nothing but'}${owned ? ' and the broker' : ''}`);
   const signal = await stopRequested;
   const began = Date.now();
