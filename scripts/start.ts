@@ -7,9 +7,13 @@
  * DATA_DIR, all in one consumer group (partitions are shared between them).
  *
  * A service that exits — crash or exit code 0 — is restarted with back-off a few times while the
- * others keep running (see Supervisor). Ctrl-C / SIGTERM stops the services, then the broker if
- * this command started it. Output is one line per event, prefixed with the instance, on a
- * terminal; JSON lines otherwise (start-output.ts).
+ * others keep running (see Supervisor). SIGINT (Ctrl-C), SIGTERM and SIGHUP alike — also sent
+ * to the whole process group, several times — stop the services (each flushes, commits and
+ * closes; SIGKILL after STOP_TIMEOUT_MS, default 20 s, naming who needed it), then the broker if
+ * this command started it, then exit 0. A SIGKILLed `npm start` leaves nothing behind either:
+ * its services read end-of-file on stdin and stop themselves, the broker has its watchdog.
+ * Output is one line per event, prefixed with the instance, on a terminal; JSON lines
+ * otherwise (start-output.ts).
  *
  * More options: `--only a,b` runs only those services; `--port-offset K` moves every port by K
  * (a second platform beside the first); `--data-dir D` keeps the instances' state under D
@@ -29,17 +33,23 @@ import {
 import { discoverServices, type ProcessSpec, Supervisor } from '../libs/service-kit/src/supervisor/index.ts';
 import { serviceCommand } from './service-command.ts';
 import { lineFormatter, outputMode } from './start-output.ts';
+import { whenStopRequested } from './supervisor/stop-signals.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const tty = process.stdout.isTTY === true;
 const format = lineFormatter(outputMode(process.env, tty), { colorize: tty });
 const say = (line: string) => console.log(format.own(line));
+// A hung-up terminal or a closed log pipe fails every later write (EIO, EPIPE): the stop in
+// progress must go on regardless, not end in an uncaught stream error.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 interface Options {
   readonly instances: number;
   readonly only: readonly string[] | undefined;
   readonly portOffset: number;
   readonly dataDir: string;
+  /** How long a service may take to stop before it gets SIGKILL (STOP_TIMEOUT_MS). */
+  readonly stopTimeoutMs: number;
 }
 
 function options(): Options {
@@ -63,7 +73,13 @@ function options(): Options {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return { instances, only, portOffset, dataDir: resolve(values['data-dir']) };
+  const stopTimeoutMs = Number(process.env.STOP_TIMEOUT_MS ?? 20_000);
+  if (!Number.isInteger(stopTimeoutMs) || stopTimeoutMs < 1000) {
+    throw new Error(
+      `STOP_TIMEOUT_MS must be a whole number of ms, at least 1000 (got "${process.env.STOP_TIMEOUT_MS}")`,
+    );
+  }
+  return { instances, only, portOffset, dataDir: resolve(values['data-dir']), stopTimeoutMs };
 }
 
 /** The secret for this run: AUTH_SECRET, or a new one saved to .data/auth-secret (mode 600). */
@@ -82,7 +98,13 @@ function authSecret(): string {
 }
 
 async function main(): Promise<number> {
-  const { instances, only, portOffset, dataDir } = options();
+  const { instances, only, portOffset, dataDir, stopTimeoutMs } = options();
+  // Handlers first: a signal during the broker's start must not end this process on the spot.
+  const stopRequested = whenStopRequested(say);
+  let stopAsked = false;
+  void stopRequested.then(() => {
+    stopAsked = true;
+  });
   const discovered = discoverServices(resolve(root, 'services'));
   const unknown = (only ?? []).filter((name) => !discovered.some((s) => s.name === name));
   if (unknown.length > 0) {
@@ -130,6 +152,9 @@ async function main(): Promise<number> {
           DATA_DIR: resolve(dataDir, k > 1 ? `${service.name}-${k}` : service.name),
           // JSON into the pipe; start-output.ts makes it one line per event for the screen.
           LOG_FORMAT: 'json',
+          // A service's own stop deadline comes first, so it can say what it still waited for
+          // before the supervisor's SIGKILL.
+          SHUTDOWN_TIMEOUT_MS: process.env.SHUTDOWN_TIMEOUT_MS ?? String(ownStopDeadline(stopTimeoutMs)),
           ...(service.name === 'console' && watched && !process.env.CONSOLE_SERVICES
             ? { CONSOLE_SERVICES: watched }
             : {}),
@@ -143,21 +168,31 @@ async function main(): Promise<number> {
   const supervisor = new Supervisor(specs, {
     say,
     output: (name, line) => console.log(format.service(name, line)),
+    stopGraceMs: stopTimeoutMs,
   });
-  const stopRequested = new Promise<NodeJS.Signals>((done) => {
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => done(sig));
-  });
-  supervisor.start();
+  // Stopped while the broker started: no service is started only to be stopped again.
+  if (!stopAsked) supervisor.start();
   say(`Ctrl-C stops ${specs.length > 0 ? 'the services' : 'nothing but'}${owned ? ' and the broker' : ''}`);
   const signal = await stopRequested;
+  const began = Date.now();
   say(`${signal}: stopping`);
   await supervisor.stop();
+  say(`services stopped after ${seconds(Date.now() - began)}`);
   if (owned && !owned.alreadyRunning) {
     say('stopping the local Kafka broker');
+    const brokerBegan = Date.now();
     await owned.broker.stop();
+    say(`the local Kafka broker stopped after ${seconds(Date.now() - brokerBegan)}`);
   }
-  say('stopped');
+  say(`stopped after ${seconds(Date.now() - began)}`);
   return 0;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A service's SHUTDOWN_TIMEOUT_MS: 3 s (at most a quarter) before the supervisor's SIGKILL. */
+function ownStopDeadline(stopTimeoutMs: number): number {
+  return Math.max(1000, stopTimeoutMs - Math.min(3000, Math.floor(stopTimeoutMs / 4)));
 }
 
 main().then(

@@ -1,13 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PARENT_WATCH_ENV } from '../parent-watch.ts';
 
 /**
  * Keeps a set of processes running, as `npm start` needs: a process that exits — with 0 (someone
  * sent it SIGTERM) or after a crash — is restarted after a back-off (1 s, 2 s, 4 s, … up to
  * 30 s), at most `maxRestarts` times in a row; a run that lasted `stableAfterMs` resets the
  * count. One process giving up leaves the others running. Everything stops only on `stop()`
- * (Ctrl-C), each process group with SIGTERM, then SIGKILL after `stopGraceMs`.
+ * (Ctrl-C), each process group with SIGTERM, then SIGKILL after `stopGraceMs`; each stop is
+ * reported with its duration, and who needed the SIGKILL is named. Every child gets a pipe as
+ * stdin that is never written: when the supervisor dies, however, the child reads end-of-file
+ * and stops itself (service-kit parent-watch.ts) instead of living on as an orphan.
  */
 export interface ProcessSpec {
   /** Shown as the prefix of its lines, e.g. `anti-spam` or `anti-spam#2`. */
@@ -47,6 +51,8 @@ interface Entry {
   /** Consecutive quick exits; reset by a stable run. */
   failures: number;
   timer: NodeJS.Timeout | undefined;
+  /** How the last run ended, for the stop report. */
+  ended: string | undefined;
 }
 
 const defaultBackoff = (attempt: number) => Math.min(30_000, 1000 * 2 ** attempt);
@@ -76,6 +82,7 @@ export class Supervisor {
       restarts: 0,
       failures: 0,
       timer: undefined,
+      ended: undefined,
     }));
   }
 
@@ -104,15 +111,21 @@ export class Supervisor {
         }
         entry.state = 'stopping';
         const child = entry.child!;
+        const began = Date.now();
         signalGroup(child, 'SIGTERM');
-        const deadline = Date.now() + this.stopGraceMs;
+        const deadline = began + this.stopGraceMs;
         while (groupAlive(child) && Date.now() < deadline) await sleep(50);
-        if (groupAlive(child)) {
-          this.say(`${entry.spec.name} did not stop within ${this.stopGraceMs / 1000} s: SIGKILL`);
+        const killed = groupAlive(child);
+        if (killed) {
+          this.say(
+            `${entry.spec.name} did not stop within ${this.stopGraceMs / 1000} s: SIGKILL (pid ${child.pid})`,
+          );
           signalGroup(child, 'SIGKILL');
         }
         await entry.exited;
         entry.state = 'stopped';
+        const took = `${((Date.now() - began) / 1000).toFixed(1)} s`;
+        this.say(`${entry.spec.name} ${killed ? 'killed' : 'stopped'} after ${took} (${entry.ended})`);
       }),
     );
   }
@@ -123,10 +136,12 @@ export class Supervisor {
     // Own process group (detached), so signals reach npm, its shell and the node process below.
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
-      env: spec.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...(spec.env ?? process.env), [PARENT_WATCH_ENV]: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    // Never written, never closed by us: its end-of-file tells the child that we are gone.
+    child.stdin?.on('error', () => undefined);
     entry.child = child;
     entry.state = 'running';
     for (const stream of [child.stdout, child.stderr]) {
@@ -137,6 +152,7 @@ export class Supervisor {
       const exit = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
         if (reported) return;
         reported = true;
+        entry.ended = error ? `failed: ${error.message}` : signal ? `signal ${signal}` : `exit code ${code}`;
         // The group may outlive its leader (npm exits before the node below it): end it too.
         if (!this.stopping) signalGroup(child, 'SIGTERM');
         done();
