@@ -79,22 +79,24 @@ const result = await autocannon({
   requests: [{ setupRequest: (req) => ({ ...req, ...request() }) }],
 });
 const ended = Date.now();
-// Drain: every group's processed counter still for 500 ms.
+// Drain: every group at lag 0 (lag counts no transaction markers) and its processed count still
+// over two polls; the time is that of the first of those polls.
 let last = -1;
-let stillSince = Date.now();
-let drainMs = 0;
+let quietSince: number | undefined;
+let drainMs = -1;
 let lag = 0;
-for (;;) {
+const deadline = Date.now() + 120_000;
+while (Date.now() < deadline) {
+  const at = Date.now();
   const g = await groups();
   const n = total(g);
   lag = g.reduce((s, x) => s + x.lag, 0);
-  if (n !== last) {
-    last = n;
-    stillSince = Date.now();
-  } else if (Date.now() - stillSince >= 500) {
-    drainMs = stillSince - ended;
+  if (lag === 0 && n === last) {
+    drainMs = (quietSince ?? at) - ended;
     break;
   }
+  quietSince = lag === 0 ? at : undefined;
+  last = n;
   await new Promise((r) => setTimeout(r, 50));
 }
 console.log(
@@ -107,7 +109,7 @@ console.log(
     errors: result.errors,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    drainMs: Math.max(0, drainMs),
+    drainMs,
     processed: last - before,
     lagAfter: lag,
   }),
