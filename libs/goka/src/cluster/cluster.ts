@@ -127,6 +127,13 @@ export interface GroupHandler {
    * it after each batch, so that nothing is left unfinished when the partition moves.
    */
   drain?(partition: number): Promise<void>;
+  /**
+   * Optional: the consumer's position in `topic` moved past records that carry no message for
+   * `batch` — transaction markers (a commit marker follows the last record of every transaction)
+   * and aborted records — up to `nextOffset`. Only for what the handler shows (lag): an idle
+   * group reading transactional topics is then at the high-water mark, not a marker behind.
+   */
+  passed?(topic: string, partition: number, nextOffset: number): void;
   /** The member cannot go on (e.g. lost its session for good); the processor fails visibly. */
   crashed(error: Error): void;
 }

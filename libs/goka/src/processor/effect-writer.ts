@@ -33,6 +33,8 @@ export interface EffectWriter {
   discard(error: Error): number;
   /** Transactions committed (exactly-once; 0 otherwise). */
   readonly committedTransactions: number;
+  /** Records those transactions carried. */
+  readonly transactionRecords: number;
   /** Table writes replaced by a later write of their key before they were sent (coalescing). */
   readonly coalescedWrites: number;
 }
@@ -52,6 +54,7 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
   /** Set by `discard`: the task's lease ran out, nothing of it is written any more. */
   private lapse: Error | undefined;
   readonly committedTransactions = 0;
+  readonly transactionRecords = 0;
   coalescedWrites = 0;
 
   constructor(

@@ -32,6 +32,9 @@ export interface PartitionStats {
   readonly coalescedWrites: number;
   /** Messages started whose effects are not all acknowledged yet. */
   readonly inFlight: number;
+  /** Exactly-once: transactions committed, and the records (table writes, emits, loopbacks) they carried. */
+  readonly transactions: number;
+  readonly transactionRecords: number;
   /**
    * Per input (and loop) topic of this partition: `consumed`, the next offset to process, and
    * `committable`, the next offset once everything before it is acknowledged. Lag is a topic's
@@ -54,6 +57,8 @@ export class PartitionTask {
   /** The group table (with `persist`), set up once its store is open. */
   private table: TableState | undefined;
   private readonly trackers = new Map<string, OffsetTracker>();
+  /** Per topic, where the consumer's position is past markers and aborted records (see `passed`). */
+  private readonly passedTo = new Map<string, number>();
   private readonly progress: RecoveryProgress;
   /** Aborted by `close()`: every await of the recovery observes it. */
   private readonly closing = new AbortController();
@@ -338,6 +343,14 @@ export class PartitionTask {
     if (committable !== undefined) this.rt.committable(topic, this.partition, committable);
   };
 
+  /**
+   * The consumer passed records that carry no message (transaction markers, aborted records)
+   * up to `nextOffset`: for the stats, the partition is there — nothing is left to process.
+   */
+  passed(topic: string, nextOffset: number): void {
+    if (nextOffset > (this.passedTo.get(topic) ?? 0)) this.passedTo.set(topic, nextOffset);
+  }
+
   private trackerFor(topic: string): OffsetTracker {
     let tracker = this.trackers.get(topic);
     if (!tracker) {
@@ -397,6 +410,11 @@ export class PartitionTask {
       open += t.open;
       positions[topic] = { consumed: t.nextOffset ?? 0, committable: t.committableOffset ?? 0 };
     }
+    for (const [topic, next] of this.passedTo) {
+      const at = positions[topic];
+      if (!at) positions[topic] = { consumed: next, committable: next };
+      else if (next > at.consumed) positions[topic] = { consumed: next, committable: at.committable };
+    }
     return {
       partition: this.partition,
       state: this._state,
@@ -405,6 +423,8 @@ export class PartitionTask {
       skippedTombstones: this.skippedTombstones,
       coalescedWrites: this.effects.coalescedWrites,
       inFlight: open,
+      transactions: this.effects.committedTransactions,
+      transactionRecords: this.effects.transactionRecords,
       positions,
       recovery: this.progress.snapshot(),
     };

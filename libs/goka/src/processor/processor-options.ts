@@ -64,6 +64,12 @@ export interface ProcessorStats {
   readonly partitions: readonly PartitionStats[];
   readonly processed: number;
   readonly deadLettered: number;
+  /**
+   * Exactly-once: transactions committed by the partitions owned now, and the records they
+   * carried (records per transaction = the ratio; a partition that moves starts again at 0).
+   */
+  readonly transactions: number;
+  readonly transactionRecords: number;
   readonly recovery: RecoverySnapshot;
   /**
    * At-least-once: times the membership lease ran out (no heartbeat acknowledged for most of a

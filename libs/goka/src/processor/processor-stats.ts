@@ -32,6 +32,8 @@ export function processorStats(
     partitions,
     processed: partitions.reduce((n, p) => n + p.processed, 0),
     deadLettered: partitions.reduce((n, p) => n + p.deadLettered, 0),
+    transactions: partitions.reduce((n, p) => n + p.transactions, 0),
+    transactionRecords: partitions.reduce((n, p) => n + p.transactionRecords, 0),
     recovery,
     leaseLapses: lease.lapses,
     lapseDroppedWrites: lease.dropped,

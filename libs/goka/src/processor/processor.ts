@@ -343,6 +343,7 @@ export class Processor<V = unknown, L = unknown> {
           throw failure;
         }
       },
+      passed: (topic, partition, nextOffset) => this.tasks.get(partition)?.passed(topic, nextOffset),
       ready: (partition) => this.tasks.get(partition)?.ready ?? Promise.resolve(),
       drain: async (partition) => {
         try {

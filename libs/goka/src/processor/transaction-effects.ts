@@ -28,6 +28,7 @@ export class TransactionEffects implements EffectWriter {
   /** Coalescing: the entry of each key's latest write in the open transaction. */
   private readonly latest: Map<string, TxEntry> | undefined;
   private transactions = 0;
+  transactionRecords = 0;
   coalescedWrites = 0;
 
   constructor(
@@ -109,6 +110,7 @@ export class TransactionEffects implements EffectWriter {
       );
     }
     this.transactions++;
+    this.transactionRecords += entries.length;
     entries.forEach((e, i) => {
       if (e.table) this.table?.acked(e.table.key, e.table.value, metas[i]!.offset);
     });

@@ -50,6 +50,9 @@ export interface GroupStatus {
   readonly error: string | null;
   readonly processed: number;
   readonly deadLettered: number;
+  /** Exactly-once: transactions committed by the partitions owned now, and records in them. */
+  readonly transactions: number;
+  readonly transactionRecords: number;
   readonly rate: number;
   readonly lag: number;
   readonly partitions: readonly PartitionStatus[];
@@ -165,6 +168,8 @@ export async function groupStatuses(
         error: p.error?.message ?? null,
         processed: s.processed,
         deadLettered: s.deadLettered,
+        transactions: s.transactions,
+        transactionRecords: s.transactionRecords,
         rate: partitions.reduce((n, part) => n + part.rate, 0),
         lag: partitions.reduce((n, part) => n + (part.lag ?? 0), 0),
         partitions,

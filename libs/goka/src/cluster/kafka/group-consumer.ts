@@ -147,6 +147,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.confirmed(this.syncSentAt);
       this.onJoin(payload.memberAssignment, payload.memberId);
     });
+    // A fetch that returned only transaction markers or aborted records reaches no eachBatch;
+    // kafkajs resolves it itself and reports it here with batchSize 0.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (this.consumer !== consumer || payload.batchSize !== 0) return;
+      if (this.accepts(payload.partition)) {
+        this.options.handler.passed?.(payload.topic, payload.partition, Number(payload.lastOffset) + 1);
+      }
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.consumer === consumer) this.onCrash(payload.error, payload.restart);
     });
@@ -358,7 +366,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
       const records = batch.messages.map((m) => toConsumedRecord(batch.topic, partition, m));
       const { handler } = this.options;
       await handler.batch(partition, records);
-      resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      const last = batch.messages[batch.messages.length - 1]!.offset;
+      // kafkajs resolves the markers after the last record with it (its lastOffset() counts them).
+      resolveOffset(last);
+      const passed = Number(batch.lastOffset()) + 1;
+      if (passed > Number(last) + 1) handler.passed?.(batch.topic, partition, passed);
       await handler.drain?.(partition);
     } catch (error) {
       // The batch is left unresolved either way.

@@ -8,6 +8,7 @@ import type {
   TopicMessages,
 } from 'kafkajs';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster.ts';
+import { withCachedCoordinators } from './coordinator-cache.ts';
 
 /**
  * The seam always names the partition (the library computes Java-compatible murmur2 itself),
@@ -39,13 +40,16 @@ export class KafkaProducer implements ClusterProducer {
     /** kafkajs retries of this producer; default: the client's. */
     retry?: RetryOptions,
   ) {
-    this.producer = kafka.producer({
-      createPartitioner: explicitPartitioner,
-      // Topics are created deliberately (ensureTopics); a typo must not create one.
-      allowAutoTopicCreation: false,
-      ...(transactionalId ? { transactionalId, idempotent: true, maxInFlightRequests: 1 } : {}),
-      ...(retry ? { retry } : {}),
-    });
+    const make = () =>
+      kafka.producer({
+        createPartitioner: explicitPartitioner,
+        // Topics are created deliberately (ensureTopics); a typo must not create one.
+        allowAutoTopicCreation: false,
+        ...(transactionalId ? { transactionalId, idempotent: true, maxInFlightRequests: 1 } : {}),
+        ...(retry ? { retry } : {}),
+      });
+    // Transactions: no FindCoordinator round trip before each of their requests.
+    this.producer = transactionalId ? withCachedCoordinators(kafka, make) : make();
   }
 
   protected connect(): Promise<void> {
