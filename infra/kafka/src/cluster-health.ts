@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, type ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+
+/** kafkajs' `ConfigResourceTypes.TOPIC`; the enum is not importable by name from ESM (CommonJS package). */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** Leader, replicas and in-sync replicas of one partition, as the cluster's metadata says. */
 export interface PartitionState {
@@ -19,17 +22,7 @@ export async function partitionStates(
   brokers: readonly string[],
   timeoutMs = 10_000,
 ): Promise<PartitionState[]> {
-  const kafka = new Kafka({
-    clientId: 'kafka-infra-health',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3_000,
-    requestTimeout: timeoutMs,
-    retry: { retries: 2, initialRetryTime: 200 },
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
+  return withAdmin(brokers, timeoutMs, async (admin) => {
     const names = await admin.listTopics();
     const { topics } = await admin.fetchTopicMetadata({ topics: names });
     return topics.flatMap((t) =>
@@ -41,6 +34,48 @@ export async function partitionStates(
         isr: [...p.isr],
       })),
     );
+  });
+}
+
+/** One config value (e.g. `min.insync.replicas`) of each topic, as the brokers apply it. */
+export async function topicConfigValues(
+  brokers: readonly string[],
+  topics: readonly string[],
+  name: string,
+): Promise<Map<string, string | undefined>> {
+  return withAdmin(brokers, 10_000, async (admin) => {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((topic) => ({
+        type: TOPIC_RESOURCE,
+        name: topic,
+        configNames: [name],
+      })),
+    });
+    return new Map(
+      resources.map((r) => [r.resourceName, r.configEntries.find((e) => e.configName === name)?.configValue]),
+    );
+  });
+}
+
+/** A short-lived admin client with a bounded request time (a paused node must not hang it). */
+async function withAdmin<T>(
+  brokers: readonly string[],
+  timeoutMs: number,
+  use: (admin: Admin) => Promise<T>,
+): Promise<T> {
+  const kafka = new Kafka({
+    clientId: 'kafka-infra-health',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    requestTimeout: timeoutMs,
+    retry: { retries: 2, initialRetryTime: 200 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    return await use(admin);
   } finally {
     await admin.disconnect().catch(() => {});
   }

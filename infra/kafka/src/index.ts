@@ -10,6 +10,7 @@ export {
   leaderCounts,
   type PartitionState,
   partitionStates,
+  topicConfigValues,
   underReplicated,
   waitForInSync,
 } from './cluster-health.ts';
