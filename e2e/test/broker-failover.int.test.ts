@@ -67,7 +67,7 @@ let platform: UsedPlatform;
 const report: string[] = [];
 const figures: EventFigures[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const liveAddresses = (except?: ClusterNode) =>
   cluster.nodes.filter((n) => n !== except && n.running() && !n.paused()).map((n) => n.address);
 
@@ -226,6 +226,8 @@ describe.skipIf(!ENABLED)('three brokers: failover and rolling restart under loa
 
     load.start();
     try {
+      // The same figures without any broker event: what "slow" means on this machine.
+      await event('no broker event (baseline)', () => sleep(10_000));
       for (let round = 1; round <= ROUNDS; round++) {
         const tag = ROUNDS > 1 ? ` #${round}` : '';
         let killed: ClusterNode | undefined;
