@@ -58,7 +58,7 @@ export interface RunningBroker {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
-const BROKER_MAIN = 'kafka.Kafka';
+export const BROKER_MAIN = 'kafka.Kafka';
 
 export function brokerLogFile(dataDir: string): string {
   return resolve(dataDir, 'broker.log');
@@ -127,7 +127,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
 }
 
-class PortInUseError extends Error {}
+/** The JVM could not bind a port picked a moment before: the caller may retry with other ports. */
+export class PortInUseError extends Error {}
 
 interface LaunchOptions extends StartBrokerOptions {
   java: string;
@@ -242,7 +243,7 @@ async function launch(o: LaunchOptions): Promise<RunningBroker> {
   };
 }
 
-async function formatStorage(
+export async function formatStorage(
   java: string,
   jvm: string[],
   clusterId: string,
@@ -284,11 +285,12 @@ async function formatStorage(
  * stops the JVM (SIGTERM, then SIGKILL after 30 s) and removes a temp data dir. A clean `stop()`
  * kills the watchdog first.
  */
-function startWatchdog(pid: number, dataDirToRemove: string | undefined): ChildProcess {
+export function startWatchdog(pid: number, dataDirToRemove: string | undefined): ChildProcess {
   const script = [
     'read -r _ || true',
     'if kill -0 "$1" 2>/dev/null; then',
     '  kill -TERM "$1" 2>/dev/null',
+    '  kill -CONT "$1" 2>/dev/null', // a SIGSTOPped JVM (failover tests) must run to see TERM
     '  i=0; while kill -0 "$1" 2>/dev/null && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
     '  kill -KILL "$1" 2>/dev/null; sleep 1',
     'fi',

@@ -76,7 +76,10 @@ export function ownProcess(pid: number): () => void {
 }
 
 function killOwnedNow(): void {
-  for (const pid of owned) signal(pid, 'SIGTERM');
+  for (const pid of owned) {
+    signal(pid, 'SIGTERM');
+    signal(pid, 'SIGCONT'); // a SIGSTOPped JVM (failover tests) sees the TERM only once it runs
+  }
   owned.clear();
 }
 

@@ -13,27 +13,58 @@ export interface BrokerConfig {
   autoCreateTopics?: boolean;
   /** Extra or overriding keys, e.g. for a test that needs `log.cleaner.backoff.ms`. */
   overrides?: Record<string, string | number | boolean>;
+  /** This node's id. Default 1. */
+  nodeId?: number;
+  /**
+   * Every voter of the KRaft quorum (this node included) when the node is one of a cluster;
+   * default: this node alone. The quorum size also sizes the internal topics' replication.
+   */
+  quorum?: readonly QuorumVoter[];
+}
+
+export interface QuorumVoter {
+  nodeId: number;
+  controllerPort: number;
+}
+
+/**
+ * Replication fit for a cluster of `nodes` brokers: 3 copies and 2 in sync on three or more
+ * (one broker may fail without refusing acks=all writes), everything 1 on a single broker.
+ * libs/goka picks its topic defaults by the same rule.
+ */
+export function replicationFor(nodes: number): { factor: number; minInsync: number } {
+  const factor = Math.max(1, Math.min(3, nodes));
+  return { factor, minInsync: Math.max(1, factor - 1) };
 }
 
 const HOST = '127.0.0.1';
 
-/** A combined broker+controller with a static one-voter quorum (works with any ports). */
+/**
+ * A combined broker+controller with a static quorum (works with any ports): one voter by
+ * default, or the given `quorum` of a multi-node cluster.
+ */
 export function serverProperties(config: BrokerConfig): Record<string, string> {
+  const nodeId = config.nodeId ?? 1;
+  const quorum = config.quorum ?? [{ nodeId, controllerPort: config.controllerPort }];
+  const { factor, minInsync } = replicationFor(quorum.length);
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@${HOST}:${config.controllerPort}`,
+    'node.id': nodeId,
+    'controller.quorum.voters': quorum.map((v) => `${v.nodeId}@${HOST}:${v.controllerPort}`).join(','),
     listeners: `PLAINTEXT://${HOST}:${config.port},CONTROLLER://${HOST}:${config.controllerPort}`,
     'advertised.listeners': `PLAINTEXT://${HOST}:${config.port}`,
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     'log.dirs': config.logDir,
-    'offsets.topic.replication.factor': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'share.coordinator.state.topic.replication.factor': 1,
-    'share.coordinator.state.topic.min.isr': 1,
+    'offsets.topic.replication.factor': factor,
+    'transaction.state.log.replication.factor': factor,
+    'transaction.state.log.min.isr': minInsync,
+    'share.coordinator.state.topic.replication.factor': factor,
+    'share.coordinator.state.topic.min.isr': minInsync,
+    // Topics created without an explicit factor (replicationFactor -1) and their acks=all floor.
+    'default.replication.factor': factor,
+    'min.insync.replicas': minInsync,
     'group.initial.rebalance.delay.ms': 0,
     'auto.create.topics.enable': config.autoCreateTopics ?? false,
     ...config.overrides,

@@ -1,4 +1,5 @@
 import { type RunningBroker, type StartBrokerOptions, startBroker } from './broker.ts';
+import { type RunningCluster, type StartClusterOptions, startCluster } from './cluster.ts';
 import { waitForCluster } from './readiness.ts';
 
 /** `KAFKA_BROKERS=host:port[,host:port…]` -> `['host:port', …]`; undefined when unset or blank. */
@@ -51,4 +52,17 @@ export async function provideKafka(
   }
   const broker = await startBroker(startOptions);
   return { brokers: broker.brokers, broker, stop: () => broker.stop() };
+}
+
+/**
+ * A throwaway cluster of `brokers` nodes for a test file that needs one (failover, replication):
+ * always started here, whatever `KAFKA_BROKERS` says, because such a test kills, pauses and
+ * restarts its nodes. Temp data dirs and loopback ports; call `stop()` in the file's teardown
+ * (the nodes also die with this process).
+ */
+export async function provideKafkaCluster(
+  options: { brokers: number } & Omit<StartClusterOptions, 'nodes'>,
+): Promise<RunningCluster> {
+  const { brokers, ...rest } = options;
+  return startCluster({ ...rest, nodes: brokers });
 }

@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { parseProperties, renderLog4jConfig, renderProperties, serverProperties } from '../src/properties.ts';
+import {
+  parseProperties,
+  renderLog4jConfig,
+  renderProperties,
+  replicationFor,
+  serverProperties,
+} from '../src/properties.ts';
 
 const config = { port: 19092, controllerPort: 19093, logDir: '/tmp/kafka-test/kraft' };
 
@@ -65,4 +71,37 @@ test('log4j config: WARN at the root, INFO for the server-started line, console 
   expect(xml).toContain('<Root level="WARN">');
   expect(xml).toContain('<Logger name="kafka.server.KafkaRaftServer" level="INFO"/>');
   expect(xml).not.toContain('File');
+});
+
+describe('serverProperties of a node in a cluster', () => {
+  const quorum = [
+    { nodeId: 1, controllerPort: 19093 },
+    { nodeId: 2, controllerPort: 19193 },
+    { nodeId: 3, controllerPort: 19293 },
+  ];
+
+  test('names every voter of the static quorum and its own node id', () => {
+    const props = serverProperties({ ...config, nodeId: 2, quorum });
+    expect(props['node.id']).toBe('2');
+    expect(props['controller.quorum.voters']).toBe('1@127.0.0.1:19093,2@127.0.0.1:19193,3@127.0.0.1:19293');
+  });
+
+  test('replicates internal topics 3 times with 2 in sync on three nodes, and makes that the topic default', () => {
+    expect(serverProperties({ ...config, quorum })).toMatchObject({
+      'offsets.topic.replication.factor': '3',
+      'transaction.state.log.replication.factor': '3',
+      'transaction.state.log.min.isr': '2',
+      'share.coordinator.state.topic.replication.factor': '3',
+      'share.coordinator.state.topic.min.isr': '2',
+      'default.replication.factor': '3',
+      'min.insync.replicas': '2',
+    });
+  });
+
+  test('replicationFor: 1 on one broker, 2/1 on two, 3/2 from three up', () => {
+    expect(replicationFor(1)).toEqual({ factor: 1, minInsync: 1 });
+    expect(replicationFor(2)).toEqual({ factor: 2, minInsync: 1 });
+    expect(replicationFor(3)).toEqual({ factor: 3, minInsync: 2 });
+    expect(replicationFor(5)).toEqual({ factor: 3, minInsync: 2 });
+  });
 });

@@ -32,6 +32,18 @@ export function streamEnvSpec(service: string) {
       max: 256,
       doc: 'partitions of the topics this service creates',
     }),
+    KAFKA_REPLICATION_FACTOR: env.int({
+      default: 0,
+      min: 0,
+      max: 16,
+      doc: 'copies of each topic this service creates; 0: 3 on a cluster of >= 3 brokers, else the broker count',
+    }),
+    KAFKA_MIN_INSYNC_REPLICAS: env.int({
+      default: 0,
+      min: 0,
+      max: 16,
+      doc: 'min.insync.replicas of each topic this service creates (writes are acks=all); 0: 2 from 3 copies up, else 1',
+    }),
     KAFKA_PRODUCER: env.oneOf(['kafkajs', 'platformatic'], {
       default: 'kafkajs',
       doc: 'client of emitters and at-least-once processors: kafkajs, or @platformatic/kafka (about twice the produce rate; also exactly-once transactions; libs/goka README); consumers stay on kafkajs',
@@ -80,6 +92,13 @@ export function runServiceProcess<S extends EnvSpec & ReturnType<typeof streamEn
         logger: kafkaLogger(logger),
         producer: config.KAFKA_PRODUCER,
         reader: config.KAFKA_READER,
+        // 0 = unset: the library sizes replication by the cluster it finds.
+        ...(config.KAFKA_REPLICATION_FACTOR > 0
+          ? { replicationFactor: config.KAFKA_REPLICATION_FACTOR }
+          : {}),
+        ...(config.KAFKA_MIN_INSYNC_REPLICAS > 0
+          ? { minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS }
+          : {}),
       });
       storage = (component) => levelStorage({ path: join(config.DATA_DIR, component) });
     } else if (process.env.NODE_ENV === 'development') {

@@ -1,6 +1,29 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { PartitionOffsets, TopicSpec } from '../cluster.ts';
 
+/** Replication of the topics this library creates; unset parts follow the cluster's size. */
+export interface TopicReplication {
+  readonly factor?: number;
+  readonly minInsync?: number;
+}
+
+/**
+ * Production defaults by cluster size: 3 copies with 2 in sync on three or more brokers (an
+ * acks=all write survives the loss of any one broker and still refuses to be acknowledged by
+ * a lone leader), 1 on a single broker. A given factor gets 2 in sync from 3 copies up.
+ */
+export function replicationFor(brokers: number, wanted: TopicReplication = {}): Required<TopicReplication> {
+  const factor = wanted.factor ?? Math.max(1, Math.min(3, brokers));
+  const minInsync = wanted.minInsync ?? (factor >= 3 ? 2 : 1);
+  if (!Number.isInteger(factor) || factor < 1)
+    throw new RangeError(`replication factor ${factor} is not >= 1`);
+  if (!Number.isInteger(minInsync) || minInsync < 1 || minInsync > factor)
+    throw new RangeError(
+      `min.insync.replicas ${minInsync} must be between 1 and the replication factor ${factor}`,
+    );
+  return { factor, minInsync };
+}
+
 /**
  * Topic metadata and creation through one shared kafkajs admin client, connected on first use.
  */
@@ -9,7 +32,10 @@ export class TopicAdmin {
   private connecting: Promise<void> | undefined;
   private closed = false;
 
-  constructor(kafka: Kafka) {
+  constructor(
+    kafka: Kafka,
+    private readonly replication: TopicReplication = {},
+  ) {
     this.admin = kafka.admin();
   }
 
@@ -63,6 +89,7 @@ export class TopicAdmin {
     const missing = wanted.filter((s) => !existing.has(s.name));
     if (missing.length === 0) return;
     const admin = await this.client();
+    const { factor, minInsync } = await this.topicReplication(admin);
     try {
       // Resolves false when every topic existed already (another instance was faster).
       await admin.createTopics({
@@ -70,9 +97,11 @@ export class TopicAdmin {
         topics: missing.map((s) => ({
           topic: s.name,
           numPartitions: s.partitions,
-          // -1: the broker's default.replication.factor.
-          replicationFactor: -1,
-          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          replicationFactor: factor,
+          configEntries: [
+            { name: 'min.insync.replicas', value: String(minInsync) },
+            ...(s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+          ],
         })),
       });
     } catch (error) {
@@ -83,6 +112,14 @@ export class TopicAdmin {
     }
     // Whoever created them, they must have the partition count asked for.
     checkCounts(missing, await this.partitionCounts(missing.map((s) => s.name)));
+  }
+
+  /** The configured replication, completed from the number of brokers the cluster has now. */
+  private async topicReplication(admin: Admin): Promise<Required<TopicReplication>> {
+    if (this.replication.factor !== undefined && this.replication.minInsync !== undefined)
+      return replicationFor(0, this.replication);
+    const { brokers } = await retryRetriable(() => admin.describeCluster());
+    return replicationFor(brokers.length, this.replication);
   }
 
   /** Polls metadata until every topic is listed (true) or `timeoutMs` passed (false). */

@@ -87,6 +87,17 @@ export interface KafkaClusterOptions {
    * which made recovery both leaner and faster than 1 MiB fetches (see the README).
    */
   readonly readerPartitionFetchBytes?: number;
+  /**
+   * Copies of each topic this library creates. Default: 3 on a cluster of three or more
+   * brokers, else the number of brokers (counted when the topics are created).
+   */
+  readonly replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of each topic this library creates: how many copies an acks=all
+   * write (every producer here) needs before it is acknowledged. Default 2 from a replication
+   * factor of 3 up, else 1.
+   */
+  readonly minInsyncReplicas?: number;
 }
 
 /**
@@ -146,7 +157,10 @@ export class KafkaCluster implements Cluster {
     }
     this.readerPartitionFetchBytes = options.readerPartitionFetchBytes ?? 64 * 1024;
     this.kafka = this.newClient();
-    this.admin = new TopicAdmin(this.kafka);
+    this.admin = new TopicAdmin(this.kafka, {
+      ...(options.replicationFactor !== undefined ? { factor: options.replicationFactor } : {}),
+      ...(options.minInsyncReplicas !== undefined ? { minInsync: options.minInsyncReplicas } : {}),
+    });
   }
 
   /** A kafkajs client with this cluster's brokers, retry budget and logging. */
