@@ -17,8 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { assertLoopback, pool, quantile, Random, sleep } from '@showcase/simkit';
-import type { Ranking } from '../ranker.ts';
-import { type Driver, directDriver, httpDriver } from './drivers.ts';
+import { type Driver, directDriver, httpDriver, offlineDriver } from './drivers.ts';
 import { evaluateRankings, type RankingScores } from './evaluate.ts';
 import {
   buildPopulation,
@@ -49,7 +48,9 @@ export const usage = `npm run simulate -- recommender [options]
   --seed <n>           PRNG seed (default 42)
   --json <file>        also write the report as JSON
   --direct             (running this file with tsx only) recommender in-process, no other service
-  --env K=V            (with --direct) recommender settings, e.g. LEARN_RATE=0.05`;
+  --offline            (running this file with tsx only) no cluster, no HTTP: the learner's steps
+                       and the ranker as function calls, for iterating on the model in seconds
+  --env K=V            (with --direct or --offline) recommender settings, e.g. LEARN_RATE=0.05`;
 
 export interface Options {
   preset: string;
@@ -70,6 +71,7 @@ export interface Options {
   seed: number;
   json: string | undefined;
   direct: boolean;
+  offline: boolean;
   env: Record<string, string>;
 }
 
@@ -109,6 +111,7 @@ export function parseOptions(args: string[]): Options {
       seed: { type: 'string' },
       json: { type: 'string' },
       direct: { type: 'boolean', default: false },
+      offline: { type: 'boolean', default: false },
       env: { type: 'string', multiple: true, default: [] },
     },
     allowPositionals: false,
@@ -180,6 +183,7 @@ export function parseOptions(args: string[]): Options {
     seed: Math.round(num('seed', 0, 2 ** 32 - 1)),
     json: given.json,
     direct: given.direct ?? false,
+    offline: given.offline ?? false,
     env,
   };
 }
@@ -442,7 +446,7 @@ export async function simulate(
   log: (line: string) => void = console.log,
 ) {
   const options = parseOptions(args);
-  if (options.direct)
+  if (options.direct || options.offline)
     throw new Error(
       '--direct runs without services: npx tsx services/recommender/src/simulator/main.ts --direct',
     );
@@ -457,12 +461,12 @@ export async function simulate(
 
 async function direct(args: string[]): Promise<void> {
   const options = parseOptions(args);
-  if (!options.direct) {
-    console.error('run through `npm run simulate -- recommender`, or pass --direct');
+  if (!options.direct && !options.offline) {
+    console.error('run through `npm run simulate -- recommender`, or pass --direct or --offline');
     process.exitCode = 2;
     return;
   }
-  const driver = await directDriver(options.env);
+  const driver = options.offline ? offlineDriver(options.env) : await directDriver(options.env);
   try {
     await run(driver, options, console.log);
   } finally {

@@ -1,0 +1,63 @@
+/**
+ * The neighbourhood part of a learner row: who a user recently decided on and who recently
+ * decided on it, as bounded lists of ids (oldest first). They are what the ranker's
+ * neighbourhood signals walk (affinity.ts): users who liked the same people, people liked by
+ * the same users. Bounded, so a hub's row costs no more to rewrite than anyone's, and the
+ * signals follow recent taste.
+ */
+export interface Neighbours {
+  /** Users this user liked (its current decision about them is a like). */
+  readonly liked?: readonly string[];
+  /** Users this user passed or blocked. */
+  readonly passed?: readonly string[];
+  /** Users who like this user. */
+  readonly likedBy?: readonly string[];
+  /** Users who passed or blocked this user. */
+  readonly passedBy?: readonly string[];
+}
+
+/** What an interaction decides about the pair: edge-set's semantics of like/pass/unlike/block. */
+export type Decision = 'like' | 'pass' | 'unlike';
+
+const without = (list: readonly string[] | undefined, user: string): string[] =>
+  list ? list.filter((x) => x !== user) : [];
+
+/** `user` appended (moved to the end if present), the oldest dropped beyond `cap`. */
+function remember(list: readonly string[] | undefined, user: string, cap: number): string[] {
+  const next = without(list, user);
+  next.push(user);
+  return next.length > cap ? next.slice(next.length - cap) : next;
+}
+
+/** The lists of one side after a decision: `out` at the actor, `in` at the target. */
+export function decide(
+  n: Neighbours,
+  side: 'out' | 'in',
+  other: string,
+  decision: Decision,
+  cap: number,
+): Neighbours {
+  if (cap <= 0) return n;
+  const [likes, passes] =
+    side === 'out' ? (['liked', 'passed'] as const) : (['likedBy', 'passedBy'] as const);
+  const liked = n[likes];
+  const passed = n[passes];
+  switch (decision) {
+    case 'like':
+      return { [likes]: remember(liked, other, cap), [passes]: without(passed, other) };
+    case 'pass':
+      return { [likes]: without(liked, other), [passes]: remember(passed, other, cap) };
+    case 'unlike':
+      return { [likes]: without(liked, other), [passes]: passed ? [...passed] : [] };
+  }
+}
+
+export function decisionOf(type: string): Decision | undefined {
+  if (type === 'like') return 'like';
+  if (type === 'pass' || type === 'block') return 'pass';
+  if (type === 'unlike') return 'unlike';
+  return undefined;
+}
+
+/** A loop message's list of ids is trusted only when it is one (from our own loop topic). */
+export const isDecision = (d: unknown): d is Decision => d === 'like' || d === 'pass' || d === 'unlike';
