@@ -19,14 +19,17 @@ export interface Neighbours {
 /** What an interaction decides about the pair: edge-set's semantics of like/pass/unlike/block. */
 export type Decision = 'like' | 'pass' | 'unlike';
 
-const without = (list: readonly string[] | undefined, user: string): string[] =>
-  list ? list.filter((x) => x !== user) : [];
+/** Rows are immutable: a list without `user` is shared, not copied (the common case). */
+const without = (list: readonly string[] | undefined, user: string): readonly string[] =>
+  !list ? [] : list.includes(user) ? list.filter((x) => x !== user) : list;
 
 /** `user` appended (moved to the end if present), the oldest dropped beyond `cap`. */
-function remember(list: readonly string[] | undefined, user: string, cap: number): string[] {
-  const next = without(list, user);
+function remember(list: readonly string[] | undefined, user: string, cap: number): readonly string[] {
+  const kept = list?.includes(user) ? list.filter((x) => x !== user) : (list ?? []);
+  const from = Math.max(0, kept.length + 1 - cap);
+  const next = kept.slice(from);
   next.push(user);
-  return next.length > cap ? next.slice(next.length - cap) : next;
+  return next;
 }
 
 /** The lists of one side after a decision: `out` at the actor, `in` at the target. */
@@ -48,7 +51,7 @@ export function decide(
     case 'pass':
       return { [likes]: without(liked, other), [passes]: remember(passed, other, cap) };
     case 'unlike':
-      return { [likes]: without(liked, other), [passes]: passed ? [...passed] : [] };
+      return { [likes]: without(liked, other), [passes]: passed ?? [] };
   }
 }
 
