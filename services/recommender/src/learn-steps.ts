@@ -81,7 +81,7 @@ export function applyRate(
   return {
     row: {
       ...result.row,
-      ...(decision ? decide(row, 'in', m.from, decision, config.neighbours) : {}),
+      ...(decision && config.neighbours > 0 ? decide(row, 'in', m.from, decision, config.neighbours) : {}),
       received: row.received + 1,
       likesReceived: row.likesReceived + (m.like ? 1 : 0),
       updatedAt: at,
@@ -105,7 +105,7 @@ export function applyFeedback(row: ModelRow, m: FeedbackMessage, config: Learner
   const decision = isDecision(m.decision) && typeof m.from === 'string' ? m.decision : undefined;
   return {
     ...next,
-    ...(decision ? decide(row, 'out', m.from, decision, config.neighbours) : {}),
+    ...(decision && config.neighbours > 0 ? decide(row, 'out', m.from, decision, config.neighbours) : {}),
     given: row.given + 1,
     updatedAt: m.at,
   };

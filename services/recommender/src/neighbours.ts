@@ -32,7 +32,29 @@ function remember(list: readonly string[] | undefined, user: string, cap: number
   return next;
 }
 
-/** The lists of one side after a decision: `out` at the actor, `in` at the target. */
+/** A like list and a pass list after a decision about `other`. */
+function lists(
+  liked: readonly string[] | undefined,
+  passed: readonly string[] | undefined,
+  other: string,
+  decision: Decision,
+  cap: number,
+): [readonly string[], readonly string[]] {
+  switch (decision) {
+    case 'like':
+      return [remember(liked, other, cap), without(passed, other)];
+    case 'pass':
+      return [without(liked, other), remember(passed, other, cap)];
+    case 'unlike':
+      return [without(liked, other), passed ?? []];
+  }
+}
+
+/**
+ * The lists of one side after a decision: `out` at the actor, `in` at the target. Plain object
+ * literals with fixed keys (computed keys made V8 keep the rows in dictionary mode: slower
+ * spreads and JSON in the learner's hot path).
+ */
 export function decide(
   n: Neighbours,
   side: 'out' | 'in',
@@ -41,18 +63,12 @@ export function decide(
   cap: number,
 ): Neighbours {
   if (cap <= 0) return n;
-  const [likes, passes] =
-    side === 'out' ? (['liked', 'passed'] as const) : (['likedBy', 'passedBy'] as const);
-  const liked = n[likes];
-  const passed = n[passes];
-  switch (decision) {
-    case 'like':
-      return { [likes]: remember(liked, other, cap), [passes]: without(passed, other) };
-    case 'pass':
-      return { [likes]: without(liked, other), [passes]: remember(passed, other, cap) };
-    case 'unlike':
-      return { [likes]: without(liked, other), [passes]: passed ?? [] };
+  if (side === 'out') {
+    const [liked, passed] = lists(n.liked, n.passed, other, decision, cap);
+    return { liked, passed };
   }
+  const [likedBy, passedBy] = lists(n.likedBy, n.passedBy, other, decision, cap);
+  return { likedBy, passedBy };
 }
 
 export function decisionOf(type: string): Decision | undefined {
