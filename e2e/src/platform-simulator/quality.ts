@@ -357,6 +357,8 @@ export async function recommenderQuality(
     swiped: ledger.decided,
     radiusKm: TASTES.radiusKm,
     concurrency: 8,
+    // The two ground-truth rankings from the planted tastes (issue 24): one-sided and the ceiling.
+    truth: TASTES,
     recommend: async (user, k, radiusKm, ranking) =>
       (
         await http.call<{ items: Scored[] }>(

@@ -34,6 +34,7 @@ export function qualityRows(q: Quality): Row[] {
   const m = q.matchSearch;
   const e = q.edgeSet;
   const r = q.recommender.rankings;
+  const t = q.recommender.truth;
   const s = q.segmentation;
   return [
     {
@@ -59,7 +60,7 @@ export function qualityRows(q: Quality): Row[] {
         q.recommender.recallVsPopularity,
         q.recommender.evaluatedUsers,
       ],
-      text: `recall@10 ${f(r.reciprocal.recall10)} vs popularity ${f(r.popularity.recall10)} (${f(q.recommender.recallVsPopularity, 2)}×), one-sided ${f(r['one-sided'].recall10)}  (${q.recommender.evaluatedUsers} users)`,
+      text: `recall@10 ${f(r.reciprocal.recall10)} vs popularity ${f(r.popularity.recall10)} (${f(q.recommender.recallVsPopularity, 2)}×), one-sided ${f(r['one-sided'].recall10)}, truth one-sided ${f(t?.['truth-one-sided'].recall10 ?? Number.NaN)}, truth reciprocal (ceiling) ${f(t?.['truth-reciprocal'].recall10 ?? Number.NaN)}  (${q.recommender.evaluatedUsers} users)`,
     },
     {
       name: 'segmentation',

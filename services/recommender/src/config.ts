@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigOf, env, streamEnvSpec } from '@showcase/service-kit';
+import { defaultAffinityConfig as a } from './affinity.ts';
 import { defaultLearnerConfig as d, type LearnerConfig } from './model.ts';
-import type { RankerConfig } from './ranker.ts';
+import { defaultNeighbourWeight, type RankerConfig } from './ranker.ts';
 import { type SignalWeights, defaultSignalWeights as w } from './signals.ts';
 
 export const DEFAULT_PORT = 4104;
@@ -34,9 +35,40 @@ export const recommenderEnv = {
   }),
   LEARN_INIT_SCALE: env.number({ default: d.initScale, min: 1e-4, max: 1, doc: 'scale of initial vectors' }),
   LEARN_MAX_NORM: env.number({ default: d.maxNorm, min: 0.1, max: 100, doc: 'vectors are clipped to it' }),
+  LEARN_NEIGHBOURS: env.int({
+    default: d.neighbours,
+    min: 0,
+    max: 10_000,
+    doc: 'ids kept per neighbour list of a row (liked, passed, liked by, passed by); 0 = factorisation only',
+  }),
   LEARN_WEIGHT_MESSAGE: env.number({ default: w.message, min: 0, max: 1, doc: 'weight of a message' }),
   LEARN_WEIGHT_VISIT: env.number({ default: w.visit, min: 0, max: 1, doc: 'weight of a visit' }),
   LEARN_WEIGHT_UNLIKE: env.number({ default: w.unlike, min: 0, max: 1, doc: 'weight of an unlike' }),
+  RANK_NEIGHBOUR_WEIGHT: env.number({
+    default: defaultNeighbourWeight,
+    min: 0,
+    max: 1,
+    doc: 'share of the neighbourhood signals in P(u likes v) and P(v likes u); the rest is the factorisation',
+  }),
+  RANK_PASS_AGREEMENT: env.number({
+    default: a.passAgreement,
+    min: 0,
+    max: 10,
+    doc: 'weight of passing alike, relative to liking alike, in the neighbourhood similarity',
+  }),
+  RANK_CROSS_WEIGHT: env.number({
+    default: a.crossWeight,
+    min: 0,
+    max: 10,
+    doc: 'weight of appeal similarity in P(u likes v) and of taste similarity in P(v likes u)',
+  }),
+  RANK_SHRINKAGE: env.number({
+    default: a.shrinkage,
+    min: 0.01,
+    max: 1000,
+    doc: 'pseudo-evidence pulling a neighbourhood rate towards RANK_PRIOR',
+  }),
+  RANK_PRIOR: env.number({ default: a.prior, min: 0, max: 1, doc: 'neighbourhood rate without evidence' }),
   EXPLORE_SHARE: env.number({
     default: 0.1,
     min: 0,
@@ -71,6 +103,7 @@ export function learnerConfig(c: RecommenderConfig): LearnerConfig {
     initScale: c.LEARN_INIT_SCALE,
     maxNorm: c.LEARN_MAX_NORM,
     maxBias: d.maxBias,
+    neighbours: c.LEARN_NEIGHBOURS,
   };
 }
 
@@ -79,5 +112,15 @@ export function signalWeights(c: RecommenderConfig): SignalWeights {
 }
 
 export function rankerConfig(c: RecommenderConfig): RankerConfig {
-  return { exploreShare: c.EXPLORE_SHARE, exploreMinReceived: c.EXPLORE_MIN_RECEIVED };
+  return {
+    exploreShare: c.EXPLORE_SHARE,
+    exploreMinReceived: c.EXPLORE_MIN_RECEIVED,
+    neighbourWeight: c.RANK_NEIGHBOUR_WEIGHT,
+    affinity: {
+      passAgreement: c.RANK_PASS_AGREEMENT,
+      crossWeight: c.RANK_CROSS_WEIGHT,
+      shrinkage: c.RANK_SHRINKAGE,
+      prior: c.RANK_PRIOR,
+    },
+  };
 }

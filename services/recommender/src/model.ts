@@ -18,6 +18,7 @@
  */
 
 import { seeded } from '@showcase/simkit';
+import type { Neighbours } from './neighbours.ts';
 
 export interface LearnerConfig {
   /** Factors per vector. */
@@ -34,6 +35,8 @@ export interface LearnerConfig {
   readonly initScale: number;
   readonly maxNorm: number;
   readonly maxBias: number;
+  /** Ids kept per neighbourhood list of a row (neighbours.ts); 0 keeps none (the MF alone). */
+  readonly neighbours: number;
 }
 
 export const defaultLearnerConfig: LearnerConfig = {
@@ -45,10 +48,11 @@ export const defaultLearnerConfig: LearnerConfig = {
   initScale: 0.5,
   maxNorm: 6,
   maxBias: 8,
+  neighbours: 100,
 };
 
-/** One user's row of the learner table (key = user id). */
-export interface ModelRow {
+/** One user's row of the learner table (key = user id): the factorisation and the neighbour lists. */
+export interface ModelRow extends Neighbours {
   readonly user: string;
   readonly taste: readonly number[];
   readonly appeal: readonly number[];

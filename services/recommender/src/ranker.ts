@@ -1,9 +1,12 @@
 import { type Location, mutuallyCompatible, type Profile } from '@showcase/contracts';
+import { Affinity, type AffinityConfig, defaultAffinityConfig } from './affinity.ts';
 import type { CandidateIndex } from './candidate-index.ts';
 import { emptyRow, type LearnerConfig, likeProbability, type ModelRow } from './model.ts';
 import { type Scored, TopK } from './top-k.ts';
 
 /**
+ * P(u likes v) is a blend of the factorisation and the neighbourhood signals (affinity.ts):
+ * `neighbourWeight` × neighbourhood + (1 − neighbourWeight) × factorisation; P(v likes u) alike.
  * - `reciprocal` (default): harmonic mean of P(u likes v) and P(v likes u), plus exploration;
  * - `one-sided`: P(u likes v) alone (the same model, one direction: a baseline);
  * - `popularity`: likes received (a baseline, also what a model without taste would do).
@@ -11,11 +14,21 @@ import { type Scored, TopK } from './top-k.ts';
 export const rankings = ['reciprocal', 'one-sided', 'popularity'] as const;
 export type Ranking = (typeof rankings)[number];
 
+/**
+ * The neighbourhood decides; the factorisation's 0.5 % orders what the lists cannot tell apart
+ * (no evidence on either side: new users, or a model learned before the lists existed). On the
+ * issue24 preset offline (recall@10 after 50 swipes), 0.5 gave 0.29, 0.95 0.30, 1 0.36.
+ */
+export const defaultNeighbourWeight = 0.995;
+
 export interface RankerConfig {
   /** Share of the k slots reserved for new candidates: floor(k × share). */
   readonly exploreShare: number;
   /** A candidate is new while it has received fewer interactions than this. */
   readonly exploreMinReceived: number;
+  /** Share of the neighbourhood signals in each direction's probability (default 0.995). */
+  readonly neighbourWeight?: number;
+  readonly affinity?: AffinityConfig;
 }
 
 /** What the ranker needs of a user: only users with a profile and a location are candidates. */
@@ -94,6 +107,11 @@ export class Ranker {
     const explore = ranking === 'reciprocal' ? Math.floor(query.k * this.config.exploreShare) : 0;
     const best = new TopK(query.k);
     const fresh = new TopK(explore);
+    const mix = ranking === 'popularity' ? 0 : (this.config.neighbourWeight ?? defaultNeighbourWeight);
+    const affinity =
+      mix > 0
+        ? new Affinity(mine, (x) => model.get(x), this.config.affinity ?? defaultAffinityConfig)
+        : undefined;
     let candidates = 0;
     index.visitWithin(me.location, query.radiusKm, (other) => {
       if (other === user || excluded.has(other) || spamBlocked.get(other)) return;
@@ -105,14 +123,14 @@ export class Ranker {
       if (ranking === 'popularity') score = row?.likesReceived ?? 0;
       else {
         const theirs = row ?? this.rowOf(other);
-        const p = likeProbability(mine.taste, mine.tasteBias, theirs.appeal, theirs.appealBias, this.learner);
-        score =
-          ranking === 'one-sided'
-            ? p
-            : harmonicMean(
-                p,
-                likeProbability(theirs.taste, theirs.tasteBias, mine.appeal, mine.appealBias, this.learner),
-              );
+        let p = likeProbability(mine.taste, mine.tasteBias, theirs.appeal, theirs.appealBias, this.learner);
+        if (affinity) p = mix * affinity.forward(row) + (1 - mix) * p;
+        if (ranking === 'one-sided') score = p;
+        else {
+          let q = likeProbability(theirs.taste, theirs.tasteBias, mine.appeal, mine.appealBias, this.learner);
+          if (affinity) q = mix * affinity.reverse(row) + (1 - mix) * q;
+          score = harmonicMean(p, q);
+        }
       }
       const item = { user: other, score };
       best.offer(item);

@@ -11,9 +11,13 @@ import {
   userTable,
 } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
-import { mintToken } from '@showcase/service-kit';
+import { loadConfig, mintToken } from '@showcase/service-kit';
 import { createRecommender } from '../app.ts';
-import type { Ranking } from '../ranker.ts';
+import { createCandidateIndex } from '../candidate-index.ts';
+import { learnerConfig, rankerConfig, recommenderEnv, signalWeights } from '../config.ts';
+import { applyFeedback, applyRate, rateOf } from '../learn-steps.ts';
+import { type ModelRow, rowFor } from '../model.ts';
+import { Ranker, type Ranking, type Searchable } from '../ranker.ts';
 import type { Scored } from '../top-k.ts';
 
 /**
@@ -209,5 +213,66 @@ export async function directDriver(env: Record<string, string> = {}): Promise<Dr
       await service.stop();
       await cluster.close();
     },
+  };
+}
+
+/**
+ * No cluster and no HTTP: the learner's steps (learn-steps.ts) applied in order as plain
+ * function calls, and the service's Ranker over in-memory rows. For iterating on the model in
+ * seconds; the direct and the HTTP drivers confirm what it finds.
+ */
+export function offlineDriver(env: Record<string, string> = {}): Driver {
+  const config = loadConfig(recommenderEnv, {
+    AUTH_SECRET: 'recommender-simulator-offline-secret-0123456789',
+    ...env,
+  });
+  const learner = learnerConfig(config);
+  const weights = signalWeights(config);
+  const rows = new Map<string, ModelRow>();
+  const people = new Map<string, Searchable>();
+  const decided = new Map<string, Set<string>>();
+  const index = createCandidateIndex();
+  const ready = async () => {};
+  const ranker = new Ranker(
+    {
+      users: { get: (k) => people.get(k), ready },
+      model: { get: (k) => rows.get(k), ready },
+      spamBlocked: { get: () => undefined, ready },
+      exclusions: async (user) => decided.get(user) ?? new Set<string>(),
+      index,
+    },
+    learner,
+    rankerConfig(config),
+  );
+  const rowOf = (user: string) => rowFor(user, rows.get(user), learner);
+  let learned = 0;
+  let seq = 0;
+  return {
+    name: 'offline (learner steps and ranker as function calls)',
+    async setUser(user, profile, location) {
+      people.set(user, { profile, location });
+      index.set(user, location);
+    },
+    async interact(from, to, type) {
+      const at = Date.now();
+      const i: Interaction = { id: `off-${++seq}`, from, to, type, at };
+      const set = decided.get(from) ?? new Set<string>();
+      decided.set(from, set);
+      set.add(to);
+      const rate = rateOf(rowOf(from), i, weights, at);
+      if (!rate) return;
+      const { row, feedback } = applyRate(rowOf(to), rate, learner);
+      rows.set(to, row);
+      if (feedback) rows.set(from, applyFeedback(rowOf(from), feedback, learner));
+      learned++;
+    },
+    async recommend(user, k, radiusKm, ranking) {
+      const result = await ranker.rank(user, { k, radiusKm, ranking });
+      return result.ok ? result.items : [];
+    },
+    async learned() {
+      return learned;
+    },
+    async close() {},
   };
 }

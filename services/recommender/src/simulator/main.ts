@@ -15,95 +15,30 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { assertLoopback, pool, quantile, Random, sleep } from '@showcase/simkit';
-import type { Ranking } from '../ranker.ts';
-import { type Driver, directDriver, httpDriver } from './drivers.ts';
+import { type Driver, directDriver, httpDriver, offlineDriver } from './drivers.ts';
 import { evaluateRankings } from './evaluate.ts';
-import { buildPopulation, type PopulationOptions, planSwipes } from './population.ts';
+import { type Options, parseOptions, usage } from './options.ts';
+import {
+  buildPopulation,
+  candidatesOf,
+  type Plan,
+  type PopulationOptions,
+  planSwipes,
+  type SimUser,
+  type Swipe,
+} from './population.ts';
+import { type CheckpointRow, formatTable } from './table.ts';
+
+export { usage };
 
 /** Started together by `npm run simulate -- recommender`, in this order. */
 export const services = ['match-search', 'edge-set', 'recommender'] as const;
 
-export const usage = `npm run simulate -- recommender [options]
-  --users <n>          population size (default 400)
-  --kinds <n>          kinds of users (default 6); each user prefers --preferred of them (default 2)
-  --holdout <r>        share of each user's candidates never swiped, evaluated on (default 0.3)
-  --radius <km>        radiusKm of the queries (default 100)
-  --concurrency <n>    parallel HTTP requests (default 16)
-  --probes <n>         new-like latency probes (default 30)
-  --seed <n>           PRNG seed (default 42)
-  --json <file>        also write the report as JSON
-  --direct             (running this file with tsx only) recommender in-process, no other service
-  --env K=V            (with --direct) recommender settings, e.g. LEARN_RATE=0.05`;
-
-interface Options {
-  users: number;
-  kinds: number;
-  preferred: number;
-  holdout: number;
-  radius: number;
-  concurrency: number;
-  probes: number;
-  seed: number;
-  json: string | undefined;
-  direct: boolean;
-  env: Record<string, string>;
-}
-
-function parseOptions(args: string[]): Options {
-  const { values } = parseArgs({
-    args,
-    options: {
-      users: { type: 'string', default: '400' },
-      kinds: { type: 'string', default: '6' },
-      preferred: { type: 'string', default: '2' },
-      holdout: { type: 'string', default: '0.3' },
-      radius: { type: 'string', default: '100' },
-      concurrency: { type: 'string', default: '16' },
-      probes: { type: 'string', default: '30' },
-      seed: { type: 'string', default: '42' },
-      json: { type: 'string' },
-      direct: { type: 'boolean', default: false },
-      env: { type: 'string', multiple: true, default: [] },
-    },
-    allowPositionals: false,
-  });
-  const num = (name: string, raw: string | undefined, min: number, max: number) => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw new Error(`--${name} must be a number in [${min}, ${max}] (got "${raw}")`);
-    return n;
-  };
-  const env: Record<string, string> = {};
-  for (const kv of values.env ?? []) {
-    const [k, ...v] = kv.split('=');
-    if (!k) throw new Error('--env needs KEY=VALUE');
-    env[k] = v.join('=');
-  }
-  const kinds = Math.round(num('kinds', values.kinds, 2, 100));
-  return {
-    users: Math.round(num('users', values.users, 20, 20_000)),
-    kinds,
-    preferred: Math.round(num('preferred', values.preferred, 1, kinds - 1)),
-    holdout: num('holdout', values.holdout, 0.05, 0.95),
-    radius: num('radius', values.radius, 1, 500),
-    concurrency: Math.round(num('concurrency', values.concurrency, 1, 256)),
-    probes: Math.round(num('probes', values.probes, 0, 1000)),
-    seed: Math.round(num('seed', values.seed, 0, 2 ** 32 - 1)),
-    json: values.json,
-    direct: values.direct ?? false,
-    env,
-  };
-}
-
 const f = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const RANKINGS: readonly Ranking[] = ['reciprocal', 'one-sided', 'popularity'];
 
-export async function run(driver: Driver, options: Options, log: (line: string) => void) {
-  const rand = new Random(options.seed);
-  const prefix = `r${options.seed}-${Date.now().toString(36)}-`;
-  const population: PopulationOptions = {
+export function population(options: Options, prefix: string): PopulationOptions {
+  return {
     users: options.users,
     kinds: options.kinds,
     preferred: options.preferred,
@@ -111,84 +46,91 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
     likeOther: 0.1,
     radiusKm: options.radius,
     prefix,
+    tastes: options.tastes,
+    partnerShare: options.partnerShare,
+    farShare: options.farShare,
   };
-  const users = buildPopulation(rand, population);
+}
+
+/** Swipes sent per user at each evaluation: the checkpoints below the last round, then the end. */
+function checkpointsOf(plan: Plan, wanted: readonly number[]): number[] {
+  const rounds = plan.swipes.reduce((m, s) => Math.max(m, s.round + 1), 0);
+  const cut = wanted.filter((c) => c < rounds);
+  return [...cut, rounds];
+}
+
+export async function run(driver: Driver, options: Options, log: (line: string) => void) {
+  const rand = new Random(options.seed);
+  const prefix = `r${options.seed}-${Date.now().toString(36)}-`;
+  const tastes = population(options, prefix);
+  const users = buildPopulation(rand, tastes);
   const byId = new Map(users.map((u) => [u.id, u]));
-  const plan = planSwipes(rand, users, population, options.holdout);
+  const plan = planSwipes(rand, users, tastes, options.holdout, {
+    ...(options.swipes !== undefined ? { maxSwipes: options.swipes } : {}),
+    coldShare: options.coldShare,
+    coldSwipes: options.coldSwipes,
+  });
   const likes = plan.swipes.filter((s) => s.type === 'like').length;
+  const checkpoints = checkpointsOf(plan, options.checkpoints);
   log(
-    `${driver.name}: ${users.length} users, ${options.kinds} kinds (${options.preferred} preferred each), ` +
-      `${plan.swipes.length} swipes (${likes} likes), holdout ${options.holdout}, seed ${options.seed}`,
+    `${driver.name}: preset ${options.preset}, ${users.length} users, ${options.kinds} kinds (${options.tastes} tastes), ` +
+      `${plan.swipes.length} swipes (${likes} likes), ${plan.cold.size} cold users (≤ ${options.coldSwipes} swipes), ` +
+      `holdout ${options.holdout}, checkpoints ${checkpoints.join('/')}, seed ${options.seed}`,
   );
 
   await pool(users, options.concurrency, (u) => driver.setUser(u.id, u.profile, u.location));
   log(`profiles and locations set for ${users.length} users`);
 
+  const candidates = new Map(users.map((u) => [u.id, candidatesOf(u, users, options.radius)]));
+  const swiped = new Set<string>();
+  const sentBy = new Map<string, number>();
   const before = await driver.learned();
+  const rows: CheckpointRow[] = [];
+  let sent = 0;
   const t0 = performance.now();
-  await pool(plan.swipes, options.concurrency, async (s) => driver.interact(s.from, s.to, s.type), {
-    every: 2000,
-    report: (done) => log(`  swipes sent: ${done}/${plan.swipes.length}`),
-  });
-  const sentMs = performance.now() - t0;
-  log(`swipes sent in ${(sentMs / 1000).toFixed(1)} s (${f(plan.swipes.length / (sentMs / 1000), 0)}/s)`);
-
-  // Settle: the learner has finished both hops of every swipe (or stopped making progress).
-  let learned = 0;
-  let stalledSince = performance.now();
-  let lastLearned = -1;
-  while (true) {
-    learned = (await driver.learned()) - before;
-    if (learned >= plan.swipes.length) break;
-    if (learned !== lastLearned) {
-      lastLearned = learned;
-      stalledSince = performance.now();
-    } else if (performance.now() - stalledSince > 20_000) {
-      log(`learner stalled at ${learned}/${plan.swipes.length} learned interactions; evaluating anyway`);
-      break;
+  for (const c of checkpoints) {
+    const batch: Swipe[] = [];
+    while (sent < plan.swipes.length && plan.swipes[sent]!.round < c) batch.push(plan.swipes[sent++]!);
+    await pool(batch, options.concurrency, async (s) => driver.interact(s.from, s.to, s.type), {
+      every: 4000,
+      report: (done) => log(`  swipes sent: ${done}/${batch.length} (up to ${c} per user)`),
+    });
+    for (const s of batch) {
+      swiped.add(`${s.from}>${s.to}`);
+      sentBy.set(s.from, (sentBy.get(s.from) ?? 0) + 1);
     }
-    await sleep(200);
-  }
-  const learnMs = performance.now() - t0;
-  log(
-    `learned ${learned}/${plan.swipes.length} interactions in ${(learnMs / 1000).toFixed(1)} s ` +
-      `(${f(learned / (learnMs / 1000), 0)}/s end to end, bounded by how fast the swipes were sent)`,
-  );
+    const sentMs = performance.now() - t0;
+    log(`${sent} swipes sent after ${(sentMs / 1000).toFixed(1)} s (${f(sent / (sentMs / 1000), 0)}/s)`);
+    const learned = await settle(driver, before, sent, log);
+    log(`learned ${learned}/${sent} interactions after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await settleEdges(driver, sentBy, options.concurrency, log);
 
-  // edge-set's pair table (the exclusions) follows the swipes at its own pace: wait for it too.
-  if (driver.decisions) {
-    const expected = new Map<string, number>();
-    for (const s of plan.swipes) expected.set(s.from, (expected.get(s.from) ?? 0) + 1);
-    const deadline = performance.now() + 120_000;
-    let behind = [...expected.keys()];
-    while (behind.length > 0 && performance.now() < deadline) {
-      const still: string[] = [];
-      await pool(behind, options.concurrency, async (user) => {
-        if ((await driver.decisions!(user)) < expected.get(user)!) still.push(user);
-      });
-      behind = still;
-      if (behind.length > 0) await sleep(500);
-    }
-    log(
-      behind.length === 0
-        ? 'edge-set shows every swipe as an edge'
-        : `edge-set still behind for ${behind.length} users after 120 s; evaluating anyway`,
+    const unseen = new Map(
+      users.map((u) => [u.id, candidates.get(u.id)!.filter((v) => !swiped.has(`${u.id}>${v.id}`))]),
     );
+    const evaluate = (callers: readonly SimUser[]) =>
+      evaluateRankings({
+        users,
+        callers,
+        unseen,
+        swiped,
+        radiusKm: options.radius,
+        concurrency: options.concurrency,
+        truth: tastes,
+        recommend: (user, k, radiusKm, ranking) => driver.recommend(user, k, radiusKm, ranking),
+      });
+    const warm = users.filter((u) => !plan.cold.has(u.id));
+    const cold = users.filter((u) => plan.cold.has(u.id));
+    rows.push({ label: `${c} swipes/user`, swipesPerUser: c, users: 'warm', scores: await evaluate(warm) });
+    if (cold.length > 0)
+      rows.push({
+        label: `  cold (≤${options.coldSwipes})`,
+        swipesPerUser: c,
+        users: 'cold',
+        scores: await evaluate(cold),
+      });
+    for (const line of formatTable(rows.slice(-2))) log(line);
   }
-
-  // Evaluation: every user with at least one mutual-interest user among its unseen candidates.
-  const swiped = new Set(plan.swipes.map((s) => `${s.from}>${s.to}`));
-  const evaluation = await evaluateRankings({
-    users,
-    unseen: plan.unseen,
-    swiped,
-    radiusKm: options.radius,
-    concurrency: options.concurrency,
-    recommend: (user, k, radiusKm, ranking) => driver.recommend(user, k, radiusKm, ranking),
-  });
-  const summary = evaluation.rankings;
-  const evaluated = evaluation.evaluatedUsers;
-  const { outsideRules, alreadySwiped } = evaluation.ruleViolations;
 
   // New like → the liker's recommendations change (the liked user leaves them).
   const latencies: number[] = [];
@@ -213,20 +155,33 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
     else unchanged++;
   }
 
-  const rec = summary.reciprocal;
+  const last = [...rows].reverse().find((r) => r.users === 'warm')!;
+  const summary = last.scores.rankings;
+  const violations = rows.reduce(
+    (v, r) => ({
+      outsideRules: v.outsideRules + r.scores.ruleViolations.outsideRules,
+      alreadySwiped: v.alreadySwiped + r.scores.ruleViolations.alreadySwiped,
+    }),
+    { outsideRules: 0, alreadySwiped: 0 },
+  );
   const report = {
     driver: driver.name,
     options: { ...options, json: undefined },
     swipes: plan.swipes.length,
     likes,
-    learned,
-    evaluatedUsers: evaluated,
+    evaluatedUsers: last.scores.evaluatedUsers,
     rankings: summary,
+    truth: last.scores.truth,
+    checkpoints: rows,
     ratios: {
-      recallVsPopularity: rec.recall10 / summary.popularity.recall10,
-      recallVsOneSided: rec.recall10 / summary['one-sided'].recall10,
+      recallVsPopularity: summary.reciprocal.recall10 / summary.popularity.recall10,
+      recallVsOneSided: summary.reciprocal.recall10 / summary['one-sided'].recall10,
+      recallVsTruthOneSided:
+        summary.reciprocal.recall10 / (last.scores.truth?.['truth-one-sided'].recall10 ?? Number.NaN),
+      recallVsCeiling:
+        summary.reciprocal.recall10 / (last.scores.truth?.['truth-reciprocal'].recall10 ?? Number.NaN),
     },
-    ruleViolations: { outsideRules, alreadySwiped },
+    ruleViolations: violations,
     newLike: {
       probes: latencies.length,
       unchangedAfter10s: unchanged,
@@ -236,17 +191,12 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
     },
   };
   log('');
+  log('recall@10 of mutual-interest users among unseen candidates (truth-*: from the planted tastes):');
+  for (const line of formatTable(rows)) log(line);
+  log('goals: rec/pop ≥ 3× and rec/truth-1 ≥ 1.2× after 50 swipes per user; rec/ceiling ≥ 0.8× after 100');
   log(
-    `ranking      recall@10  NDCG@10   (${evaluated} users, mutual-interest users among unseen candidates)`,
+    `rule violations: ${violations.outsideRules} outside the candidate rules, ${violations.alreadySwiped} already swiped`,
   );
-  for (const r of RANKINGS) {
-    log(`${r.padEnd(12)} ${f(summary[r].recall10).padStart(9)}  ${f(summary[r].ndcg10).padStart(7)}`);
-  }
-  log(
-    `reciprocal / popularity = ${f(report.ratios.recallVsPopularity, 2)}× (goal ≥ 3×), ` +
-      `reciprocal / one-sided = ${f(report.ratios.recallVsOneSided, 2)}× (goal ≥ 1.5×)`,
-  );
-  log(`rule violations: ${outsideRules} outside the candidate rules, ${alreadySwiped} already swiped`);
   log(
     `new like → liker's recommendations changed: p50 ${f(report.newLike.p50Ms, 0)} ms, ` +
       `p99 ${f(report.newLike.p99Ms, 0)} ms over ${latencies.length} probes (goal p99 ≤ 2000 ms)` +
@@ -256,6 +206,50 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
   return report;
 }
 
+/** The learner has finished both hops of every swipe sent (or stopped making progress). */
+async function settle(driver: Driver, before: number, expected: number, log: (l: string) => void) {
+  let learned = 0;
+  let stalledSince = performance.now();
+  let lastLearned = -1;
+  while (true) {
+    learned = (await driver.learned()) - before;
+    if (learned >= expected) return learned;
+    if (learned !== lastLearned) {
+      lastLearned = learned;
+      stalledSince = performance.now();
+    } else if (performance.now() - stalledSince > 20_000) {
+      log(`learner stalled at ${learned}/${expected} learned interactions; evaluating anyway`);
+      return learned;
+    }
+    await sleep(200);
+  }
+}
+
+/** edge-set's pair table (the exclusions) follows the swipes at its own pace: wait for it too. */
+async function settleEdges(
+  driver: Driver,
+  expected: ReadonlyMap<string, number>,
+  concurrency: number,
+  log: (l: string) => void,
+) {
+  if (!driver.decisions) return;
+  const deadline = performance.now() + 120_000;
+  let behind = [...expected.keys()];
+  while (behind.length > 0 && performance.now() < deadline) {
+    const still: string[] = [];
+    await pool(behind, concurrency, async (user) => {
+      if ((await driver.decisions!(user)) < expected.get(user)!) still.push(user);
+    });
+    behind = still;
+    if (behind.length > 0) await sleep(500);
+  }
+  log(
+    behind.length === 0
+      ? 'edge-set shows every swipe as an edge'
+      : `edge-set still behind for ${behind.length} users after 120 s; evaluating anyway`,
+  );
+}
+
 /** Entry point of `npm run simulate -- recommender` (e2e/src/simulate.ts). */
 export async function simulate(
   target: { url: string; urls: Readonly<Record<string, string>>; secret: string },
@@ -263,7 +257,7 @@ export async function simulate(
   log: (line: string) => void = console.log,
 ) {
   const options = parseOptions(args);
-  if (options.direct)
+  if (options.direct || options.offline)
     throw new Error(
       '--direct runs without services: npx tsx services/recommender/src/simulator/main.ts --direct',
     );
@@ -278,12 +272,12 @@ export async function simulate(
 
 async function direct(args: string[]): Promise<void> {
   const options = parseOptions(args);
-  if (!options.direct) {
-    console.error('run through `npm run simulate -- recommender`, or pass --direct');
+  if (!options.direct && !options.offline) {
+    console.error('run through `npm run simulate -- recommender`, or pass --direct or --offline');
     process.exitCode = 2;
     return;
   }
-  const driver = await directDriver(options.env);
+  const driver = options.offline ? offlineDriver(options.env) : await directDriver(options.env);
   try {
     await run(driver, options, console.log);
   } finally {
