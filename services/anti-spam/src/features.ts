@@ -34,7 +34,7 @@ export interface DetectorConfig {
 
 export const defaultDetectorConfig: DetectorConfig = {
   threshold: 0.55,
-  minMessages: 5,
+  minMessages: 3,
   fanoutLow: 5,
   fanoutHigh: 20,
   rateHighPerMinute: 20,
