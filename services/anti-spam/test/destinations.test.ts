@@ -5,6 +5,7 @@ import { defaultDetectorConfig, destinationRule, destinationsOf, established } f
 import type { DestinationState, DetectorState } from '../src/model.ts';
 import { destinationsGroup, reputationOf } from '../src/processors/destinations.ts';
 import { detectorGroup } from '../src/processors/detector.ts';
+import { reports } from '../src/topics.ts';
 
 let tester: Tester;
 afterEach(async () => {
@@ -153,6 +154,26 @@ describe('detector + destinations', () => {
       await send('sharer', to, `for you https://www.youtube.com/watch?v=${to}`);
     expect(row('sharer')?.destinations?.['youtube.com']).toMatchObject({ reputation: 'good' });
     expect(row('sharer')?.flagged).toBeNull();
+  });
+
+  it('greeters: the same greeting to many new matches, unanswered, is not blocked', async () => {
+    const { send, row } = await start();
+    for (let i = 0; i < 15; i++)
+      await send(
+        'greeter',
+        `match${i}`,
+        `Hi match${i}! Nice to match with you :) how is your week going so far?`,
+      );
+    await tester.consume(reports.name, 'greeter', {
+      id: 'r1',
+      user: 'greeter',
+      by: 'match3',
+      reason: 'meh',
+      at: clock,
+    });
+    await tester.waitIdle();
+    expect(row('greeter')?.score).toBeGreaterThan(defaultDetectorConfig.threshold);
+    expect(row('greeter')?.flagged).toBeNull();
   });
 
   it('verified users are exempt from the destination rules', async () => {

@@ -140,7 +140,11 @@ export function detectorGroup(config: DetectorConfig) {
     if (!next.verified && !next.flagged) {
       const reported = next.reporters.length >= config.reportThreshold;
       const rule = reported ? null : destinationRule(next, config);
-      const detected = rule !== null || (next.sent >= config.minMessages && s >= config.threshold);
+      // The score alone blocks only senders whose recent messages mostly carry a link, address
+      // or number: what spam is sent for. A high score without one (the same greeting to many
+      // new matches, one report too many) is left to reports.
+      const scored = next.sent >= config.minMessages && s >= config.threshold && f.links >= 0.5;
+      const detected = rule !== null || scored;
       if (reported || detected) {
         const source = reported ? 'report' : 'detector';
         const reason = reported

@@ -82,7 +82,28 @@ export function kindRows(
       ...(kind === 'farm' ? { perCampaignMax: Math.max(...campaigns.values()) } : {}),
     });
   }
-  const rank = (r: KindRow) => (r.spammer ? 0 : 1);
+  // Every spam account together: the goal is a p95 over spammers, not over each kind.
+  const all = users.filter((u) => u.spammer && (order.get(u.id)?.length ?? 0) > 0);
+  if (all.length > 0) {
+    const through = all.map(
+      (u) => (order.get(u.id) ?? []).slice(0, outcome(u.id)?.delivered ?? 0).filter(Boolean).length,
+    );
+    const blockedAll = all.filter((u) => outcome(u.id)?.blocked).length;
+    rows.push({
+      kind: 'all spammers',
+      spammer: true,
+      users: all.length,
+      blocked: blockedAll,
+      rate: blockedAll / all.length,
+      maxScore: Math.max(...all.map((u) => outcome(u.id)?.score ?? 0)),
+      payloadBeforeBlock: {
+        p50: quantile(through, 0.5),
+        p95: quantile(through, 0.95),
+        max: Math.max(...through),
+      },
+    });
+  }
+  const rank = (r: KindRow) => (r.kind === 'all spammers' ? 1 : r.spammer ? 0 : 2);
   return rows.sort((a, b) => rank(a) - rank(b) || a.kind.localeCompare(b.kind));
 }
 
