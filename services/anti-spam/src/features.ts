@@ -72,12 +72,14 @@ const PHONE = /(?:\+?\d[\s().-]{0,2}){7,}/g;
  * campaigns), e-mail addresses lower-cased, phone numbers as their last 9 digits.
  */
 export function destinationsOf(text: string): string[] {
+  // Most messages carry none: one cheap test first.
+  if (!hasLink(text)) return [];
   const found = new Set<string>();
-  let rest = text.replace(new RegExp(EMAIL.source, 'g'), (m) => {
+  let rest = text.replace(EMAIL, (m) => {
     found.add(`mail:${m.toLowerCase()}`);
     return ' ';
   });
-  rest = rest.replace(new RegExp(URL.source, 'gi'), (m) => {
+  rest = rest.replace(URL, (m) => {
     const host = m
       .replace(/^[a-z]+:\/\//i, '')
       .split(/[/?#:]/)[0]!
@@ -86,7 +88,7 @@ export function destinationsOf(text: string): string[] {
     if (host) found.add(host);
     return ' ';
   });
-  for (const m of rest.match(new RegExp(PHONE.source, 'g')) ?? []) {
+  for (const m of rest.match(PHONE) ?? []) {
     const digits = m.replace(/\D/g, '');
     if (digits.length >= 7) found.add(`tel:${digits.slice(-9)}`);
   }
@@ -126,12 +128,13 @@ export function destinationRule(
 
 const shown = (d: string) => d.replace(/^(mail|tel):/, '');
 
+/** Non-global copies for `test` (a global regex keeps state between calls), compiled once. */
+const URL_ONE = new RegExp(URL.source, 'i');
+const EMAIL_ONE = new RegExp(EMAIL.source);
+const PHONE_ONE = new RegExp(PHONE.source);
+
 export function hasLink(text: string): boolean {
-  return (
-    new RegExp(URL.source, 'i').test(text) ||
-    new RegExp(EMAIL.source).test(text) ||
-    new RegExp(PHONE.source).test(text)
-  );
+  return URL_ONE.test(text) || EMAIL_ONE.test(text) || PHONE_ONE.test(text);
 }
 
 /** Lower-cased words with links, addresses and numbers replaced by placeholders; unique, sorted. */

@@ -15,7 +15,7 @@ import type { DestinationUse, DetectorLoop, DetectorState } from '../model.ts';
 import { destinationEvents, destinationVerdicts, groups, reports } from '../topics.ts';
 
 /** People opened contact with, and destinations, remembered per sender (the newest). */
-const MAX_OPENED = 64;
+const MAX_OPENED = 16;
 const MAX_DESTINATIONS = 8;
 const MAX_DESTINATION_RECIPIENTS = 8;
 
