@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SPAMMER_KINDS } from '../../services/anti-spam/src/simulator/spammers.ts';
 import { ARCHETYPES } from '../src/platform-simulator/oracles.ts';
 import {
   buildPopulation,
@@ -12,8 +13,8 @@ import {
  * must actually be planted in the stream the services receive.
  */
 const make = (seed = 7, users = 120) => {
-  const { users: list, random } = buildPopulation({ users, spamRatio: 0.06, seed, prefix: 't-' });
-  return { users: list, stream: new EventStream(list, random) };
+  const { users: list, random, accounts } = buildPopulation({ users, spamRatio: 0.06, seed, prefix: 't-' });
+  return { users: list, stream: new EventStream(list, random, accounts, seed) };
 };
 
 function run(stream: EventStream, rounds: number): PlatformEvent[] {
@@ -40,8 +41,10 @@ describe('platform population', () => {
   it('has spammers and every archetype among the normal users, each with friends and a profile', () => {
     const { users } = make();
     const spammers = users.filter((u) => u.spammer);
-    expect(spammers.length).toBe(7);
-    for (const s of spammers) expect(['link', 'scam', 'slow']).toContain(s.spamKind);
+    // 7 operators of anti-spam's kinds; a returner's further accounts come on top.
+    expect(spammers.length).toBe(9);
+    for (const s of spammers) expect(SPAMMER_KINDS).toContain(s.spamKind);
+    expect(new Set(spammers.map((s) => s.spamKind)).size).toBe(7);
     const normals = users.filter((u) => !u.spammer);
     for (let a = 0; a < ARCHETYPES.length; a++)
       expect(normals.filter((u) => u.archetype === a).length).toBeGreaterThan(15);
@@ -113,6 +116,8 @@ describe('platform population', () => {
     const answersToSpammers = messages.filter((m) => !m.spam && byId.get(m.to)!.spammer).length;
     const spam = messages.filter((m) => m.spam).length;
     expect(spam).toBeGreaterThan(100);
-    expect(answersToSpammers).toBeLessThan(spam * 0.05);
+    // Two-step and scripted spammers' small talk is answered like a stranger's chat (0.4), by
+    // design; their links and every other spam hardly ever (0.03).
+    expect(answersToSpammers).toBeLessThan(spam * 0.25);
   });
 });

@@ -103,8 +103,13 @@ export async function simulate(target: SimulationTarget, args: string[]): Promis
   }
   const url = (s: (typeof services)[number]) => urls[s]!.replace(/\/$/, '');
   const prefix = `p${o.seed}-${Date.now().toString(36)}-`;
-  const { users, random } = buildPopulation({ users: o.users, spamRatio: 0.06, seed: o.seed, prefix });
-  const stream = new EventStream(users, random);
+  const { users, random, accounts } = buildPopulation({
+    users: o.users,
+    spamRatio: 0.06,
+    seed: o.seed,
+    prefix,
+  });
+  const stream = new EventStream(users, random, accounts, o.seed);
   const spammers = users.filter((u) => u.spammer).length;
   say(
     `${users.length} users (${spammers} spammers; ${ARCHETYPES.map((a) => a.name).join(', ')} in turn for the others), seed ${o.seed}; ` +

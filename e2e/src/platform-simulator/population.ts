@@ -2,6 +2,12 @@ import type { Gender, InteractionType, Location, Profile } from '@showcase/contr
 import { Random } from '@showcase/simkit';
 import { friendCircles } from '../../../services/anti-spam/src/simulator/friend-circles.ts';
 import {
+  type SpamAccount,
+  type SpammerKind,
+  SpamPlanner,
+  spamAccounts,
+} from '../../../services/anti-spam/src/simulator/spammers.ts';
+import {
   type Action,
   ARCHETYPES,
   candidatesOf,
@@ -11,15 +17,14 @@ import {
   personalMix,
   pickAction,
   replyText,
-  type SpammerKind,
-  spamText,
 } from './oracles.ts';
 
 /**
  * ONE seeded population for the whole platform. Every user is a member of each service's ground
  * truth at once:
- * - anti-spam: normal user (in a circle of friends it writes to) or spammer (link campaign, scam,
- *   slow mixed sender: anti-spam's own spammer kinds and texts);
+ * - anti-spam: normal user (in a circle of friends it writes to) or spam account of one of
+ *   anti-spam's spammer kinds (spammers.ts: blatant, slow, personalised, two-step, scripted,
+ *   farms, returners; its own planner and texts, drawn from a random of their own);
  * - segmentation: a normal user's behavioural archetype (chatter, swiper, browser, traveller,
  *   picky: segmentation's own archetypes) decides the mix of its own actions;
  * - recommender: planted tastes — a kind, the kinds it prefers, an attractiveness (recommender's
@@ -60,6 +65,8 @@ export type PlatformEvent =
       readonly to: string;
       readonly text: string;
       readonly spam: boolean;
+      /** Chance the recipient answers (anti-spam's spam planner sets it; default by kind). */
+      readonly replyChance?: number;
     }
   | {
       readonly service: 'edge-set';
@@ -129,7 +136,11 @@ function near(r: Random, center: Location, km: number): Location {
   };
 }
 
-export function buildPopulation(o: PopulationOptions): { users: PlatformUser[]; random: Random } {
+export function buildPopulation(o: PopulationOptions): {
+  users: PlatformUser[];
+  random: Random;
+  accounts: SpamAccount[];
+} {
   const r = new Random(o.seed);
   const spamCount = Math.max(1, Math.round(o.users * o.spamRatio));
   const ids = r.shuffle(
@@ -173,7 +184,36 @@ export function buildPopulation(o: PopulationOptions): { users: PlatformUser[]; 
       friends: spammer ? [] : [...friends.get(id)!],
     };
   });
-  return { users, random: r };
+  // anti-spam's spam operators over the spammer ids, from a random of their own (the draws
+  // above stay as they were); farms and returners get further accounts, each a user that
+  // looks like its operator (profile, home) under a new id.
+  const spamRandom = new Random(o.seed ^ 0x5a17);
+  const operators = users.filter((u) => u.spammer);
+  const drawn = spamAccounts(
+    spamRandom,
+    operators.length,
+    (n) => `${o.prefix}s${String(n).padStart(4, '0')}`,
+    {
+      firstRound: 3,
+    },
+  );
+  const ofOperator = new Map<string, PlatformUser>();
+  const accounts: SpamAccount[] = [];
+  const extra: PlatformUser[] = [];
+  for (const a of drawn) {
+    const first = ofOperator.get(a.campaign);
+    if (!first) {
+      // An operator's first account is one of the population's spammers.
+      const u = operators[ofOperator.size]!;
+      ofOperator.set(a.campaign, u);
+      Object.assign(u, { spamKind: a.kind, variant: a.variant });
+      accounts.push({ ...a, id: u.id });
+    } else {
+      extra.push({ ...first, id: a.id, spamKind: a.kind, location: first.home, friends: [] });
+      accounts.push(a);
+    }
+  }
+  return { users: [...users, ...extra], random: r, accounts };
 }
 
 /**
@@ -194,15 +234,24 @@ export class EventStream {
   private readonly decided = new Set<string>();
   /** Per user: who wrote to it and awaits an answer (oldest first, bounded). */
   private readonly pending = new Map<string, string[]>();
-  private readonly reached = new Map<string, Set<string>>();
+  /** anti-spam's spam planner: what every spam account sends, round by round. */
+  private readonly spamPlanner: SpamPlanner;
   rounds = 0;
 
   constructor(
     readonly users: readonly PlatformUser[],
     private readonly r: Random,
+    accounts: readonly SpamAccount[] = [],
+    seed = 0,
   ) {
     this.byId = new Map(users.map((u) => [u.id, u]));
     this.normals = users.filter((u) => !u.spammer);
+    // Nobody tells the driver about blocks: a returner moves on after 8 messages.
+    this.spamPlanner = new SpamPlanner(
+      new Random(seed ^ 0x5eed5),
+      accounts,
+      this.normals.map((u) => u.id),
+    );
     for (const u of users) {
       const ids = new Set(candidatesOf(u, this.normals, TASTES.radiusKm).map((v) => v.id));
       const candidates = this.normals.filter((v) => ids.has(v.id));
@@ -229,14 +278,22 @@ export class EventStream {
     this.rounds++;
     const out: PlatformEvent[] = [];
     for (const u of this.r.shuffle([...this.users])) {
-      if (u.spammer) out.push(...this.spam(u));
-      else {
+      if (!u.spammer) {
         out.push(this.act(u));
         for (const r of READS)
           if (this.r.chance(r.p))
             out.push({ service: r.service, actor: u.id, read: r.path(encodeURIComponent(u.id)) });
       }
     }
+    for (const m of this.spamPlanner.next())
+      out.push({
+        service: 'anti-spam',
+        actor: m.from,
+        to: m.to,
+        text: m.text,
+        spam: true,
+        replyChance: m.replyChance,
+      });
     return out;
   }
 
@@ -246,7 +303,9 @@ export class EventStream {
    */
   delivered(e: Extract<PlatformEvent, { text: string }>): void {
     const recipient = this.byId.get(e.to);
-    if (!recipient || recipient.spammer || (e.spam && !this.r.chance(0.03))) return;
+    // A spam account got an answer: two-step and scripted spammers follow up.
+    if (recipient?.spammer && !this.byId.get(e.actor)?.spammer) this.spamPlanner.answered(e.to, e.actor);
+    if (!recipient || recipient.spammer || (e.spam && !this.r.chance(e.replyChance ?? 0.03))) return;
     const list = this.pending.get(e.to) ?? [];
     if (!list.includes(e.actor)) list.push(e.actor);
     this.pending.set(e.to, list.slice(-20));
@@ -310,25 +369,5 @@ export class EventStream {
   private anyCandidate(u: PlatformUser): string {
     const pool = this.candidates.get(u.id)!;
     return pool.length > 0 ? this.r.pick(pool).id : this.r.pick(this.normals.filter((v) => v !== u)).id;
-  }
-
-  private spam(u: PlatformUser): PlatformEvent[] {
-    const r = this.r;
-    const kind = u.spamKind!;
-    const count = kind === 'link' ? r.int(2, 4) : kind === 'scam' ? r.int(1, 2) : r.chance(0.5) ? 1 : 0;
-    const reached = this.reached.get(u.id) ?? new Set<string>();
-    this.reached.set(u.id, reached);
-    return Array.from({ length: count }, () => {
-      let to = r.pick(this.normals).id;
-      for (let tries = 0; tries < 5 && reached.has(to); tries++) to = r.pick(this.normals).id;
-      reached.add(to);
-      return {
-        service: 'anti-spam',
-        actor: u.id,
-        to,
-        text: spamText(kind, r, u.variant),
-        spam: true,
-      } as const;
-    });
   }
 }

@@ -76,13 +76,15 @@ export async function antiSpamQuality(
   users.forEach((u, i) => {
     const b = statuses[i]!.blocked;
     if (b) blocked.add(u.id);
+    // A spam account that never sent anything (a returner's unused one) is not judged.
+    if (u.spammer && (ledger.messagesSent.get(u.id) ?? 0) === 0) return;
     if (u.spammer && b) tp++;
     else if (u.spammer) fn++;
     else if (b) fp++;
   });
   return {
     detection: classification(tp, fp, fn),
-    spammers: users.filter((u) => u.spammer).length,
+    spammers: users.filter((u) => u.spammer && (ledger.messagesSent.get(u.id) ?? 0) > 0).length,
     blocked,
     settled,
   };

@@ -12,6 +12,7 @@ import { antiSpamEnv, DEFAULT_PORT, detectorConfig } from './config.ts';
 import type { DetectorState } from './model.ts';
 import { blockerGroup } from './processors/blocker.ts';
 import { collectorGroup } from './processors/collector.ts';
+import { destinationsGroup } from './processors/destinations.ts';
 import { detectorGroup } from './processors/detector.ts';
 import { filterGroup } from './processors/filter.ts';
 import { groups, inboxEntries, reports, tables, topicSpecs } from './topics.ts';
@@ -41,6 +42,7 @@ export async function createAntiSpam(options: AntiSpamOptions): Promise<AntiSpam
   service.processor(blockerGroup());
   service.processor(filterGroup());
   service.processor(collectorGroup(config.INBOX_SIZE));
+  service.processor(destinationsGroup());
   service.processor(detectorGroup(detector));
 
   const views: AntiSpamViews = {

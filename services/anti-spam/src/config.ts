@@ -46,6 +46,12 @@ export const antiSpamEnv = {
     doc: 'distinct reporters that block a user',
   }),
   SPAM_MAX_PEERS: env.int({ default: d.maxPeers, min: 10, doc: 'recipients/senders remembered per user' }),
+  SPAM_SPREAD: env.int({
+    default: d.spread,
+    min: 2,
+    max: 8,
+    doc: 'people just contacted who got one destination not known to be good, from a sender without conversations: blocks',
+  }),
 };
 
 export type AntiSpamConfig = ConfigOf<typeof antiSpamEnv>;
@@ -64,5 +70,6 @@ export function detectorConfig(c: AntiSpamConfig): DetectorConfig {
     window: c.SPAM_WINDOW,
     reportThreshold: c.SPAM_REPORT_THRESHOLD,
     maxPeers: c.SPAM_MAX_PEERS,
+    spread: c.SPAM_SPREAD,
   };
 }

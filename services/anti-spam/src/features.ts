@@ -1,4 +1,4 @@
-import type { DetectorState, Features, RecentMessage } from './model.ts';
+import type { DestinationUse, DetectorState, Features, RecentMessage } from './model.ts';
 
 /**
  * The spam features and the score. Pure functions of the detector's row, so they can be tested
@@ -25,11 +25,16 @@ export interface DetectorConfig {
   readonly reportThreshold: number;
   /** Recipients and senders remembered per user for reply tracking. */
   readonly maxPeers: number;
+  /**
+   * A destination not known to be good, sent to this many people the sender had just opened
+   * contact with, blocks a sender without conversations of its own (campaign spread).
+   */
+  readonly spread: number;
 }
 
 export const defaultDetectorConfig: DetectorConfig = {
   threshold: 0.55,
-  minMessages: 5,
+  minMessages: 3,
   fanoutLow: 5,
   fanoutHigh: 20,
   rateHighPerMinute: 20,
@@ -37,6 +42,7 @@ export const defaultDetectorConfig: DetectorConfig = {
   window: 20,
   reportThreshold: 3,
   maxPeers: 300,
+  spread: 3,
 };
 
 /** Weights of the features in the score; they sum to 1 without reports. */
@@ -60,12 +66,75 @@ const URL =
 const EMAIL = /\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g;
 const PHONE = /(?:\+?\d[\s().-]{0,2}){7,}/g;
 
+/**
+ * Where a text sends people, normalised so that one campaign's messages agree however they
+ * are worded: link domains without `www.` (the path and query vary per recipient in real
+ * campaigns), e-mail addresses lower-cased, phone numbers as their last 9 digits.
+ */
+export function destinationsOf(text: string): string[] {
+  // Most messages carry none: one cheap test first.
+  if (!hasLink(text)) return [];
+  const found = new Set<string>();
+  let rest = text.replace(EMAIL, (m) => {
+    found.add(`mail:${m.toLowerCase()}`);
+    return ' ';
+  });
+  rest = rest.replace(URL, (m) => {
+    const host = m
+      .replace(/^[a-z]+:\/\//i, '')
+      .split(/[/?#:]/)[0]!
+      .toLowerCase()
+      .replace(/^www\./, '');
+    if (host) found.add(host);
+    return ' ';
+  });
+  for (const m of rest.match(PHONE) ?? []) {
+    const digits = m.replace(/\D/g, '');
+    if (digits.length >= 7) found.add(`tel:${digits.slice(-9)}`);
+  }
+  return [...found];
+}
+
+/**
+ * A sender with conversations of its own: at least two people wrote back, and at least 60%
+ * of those it wrote to. Spammers of every kind stay below (most victims never answer, and a
+ * two-step spammer's small talk reaches more strangers than answer it); people chatting with
+ * friends are above it within a few messages.
+ */
+export function established(state: Pick<DetectorState, 'replied' | 'distinct'>): boolean {
+  return state.replied >= 2 && state.replied >= 0.6 * state.distinct;
+}
+
+/**
+ * The destination rules, in plain words, or null. A sender without conversations of its own
+ * is blocked when (a) it sent a destination that accounts blocked before also sent (returners,
+ * the rest of a farm) or (b) it sent one destination that is not known to be good to
+ * `spread` people it had just opened contact with (personalised, slow, two-step, scripted).
+ */
+export function destinationRule(
+  state: Pick<DetectorState, 'replied' | 'distinct' | 'destinations'>,
+  config: Pick<DetectorConfig, 'spread'>,
+): string | null {
+  if (established(state)) return null;
+  const uses = Object.entries(state.destinations ?? {}) as [string, DestinationUse][];
+  for (const [d, use] of uses)
+    if (use.reputation === 'bad')
+      return `sent ${shown(d)}, ${use.why ?? 'a destination of blocked accounts'}`;
+  for (const [d, use] of uses)
+    if (use.reputation !== 'good' && use.to.length >= config.spread)
+      return `sent the same destination ${shown(d)} to ${use.to.length} people it had just contacted, hardly anyone answers it`;
+  return null;
+}
+
+const shown = (d: string) => d.replace(/^(mail|tel):/, '');
+
+/** Non-global copies for `test` (a global regex keeps state between calls), compiled once. */
+const URL_ONE = new RegExp(URL.source, 'i');
+const EMAIL_ONE = new RegExp(EMAIL.source);
+const PHONE_ONE = new RegExp(PHONE.source);
+
 export function hasLink(text: string): boolean {
-  return (
-    new RegExp(URL.source, 'i').test(text) ||
-    new RegExp(EMAIL.source).test(text) ||
-    new RegExp(PHONE.source).test(text)
-  );
+  return URL_ONE.test(text) || EMAIL_ONE.test(text) || PHONE_ONE.test(text);
 }
 
 /** Lower-cased words with links, addresses and numbers replaced by placeholders; unique, sorted. */
@@ -118,7 +187,9 @@ export function features(state: DetectorState, now: number, config: DetectorConf
     fanout: clamp01((state.distinct - config.fanoutLow) / (config.fanoutHigh - config.fanoutLow)),
     // Too few recipients say nothing about replies yet.
     noReply: state.distinct >= 3 ? 1 - state.replied / state.distinct : 0,
-    duplicate: ratio(state.recent, (r) => r.dup),
+    // A near-duplicate counts when it carries a link or number: the same greeting to many new
+    // matches is what people do; the same text with a destination is what campaigns do.
+    duplicate: ratio(state.recent, (r) => r.dup && r.link),
     links: ratio(state.recent, (r) => r.link),
     cold: ratio(state.recent, (r) => r.cold),
     rate: clamp01(rate / config.rateHighPerMinute),

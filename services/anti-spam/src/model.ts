@@ -39,6 +39,13 @@ export interface DetectorState {
   readonly senders: Record<string, 0 | 1>;
   readonly recent: readonly RecentMessage[];
   readonly reporters: readonly string[];
+  /**
+   * People this user wrote to first (they had never written to it): the newest ones, bounded.
+   * A link sent to several of them is what campaigns do (spread). Absent in older rows.
+   */
+  readonly opened?: readonly string[];
+  /** Destinations (link domains, phone numbers, e-mail addresses) it sent lately. Absent in older rows. */
+  readonly destinations?: Readonly<Record<string, DestinationUse>>;
   readonly score: number;
   readonly features: Features;
   /**
@@ -132,3 +139,45 @@ export const inboxEntryRange = (user: string, from = 1) => ({
 
 /** The user part of an entry key (routes WebSocket pushes). */
 export const inboxOwner = (key: string): string => key.slice(0, key.lastIndexOf('|'));
+
+/** One destination in a sender's row: whom it went to, and its reputation as last heard. */
+export interface DestinationUse {
+  /** People the sender had opened contact with who got this destination (bounded). */
+  readonly to: readonly string[];
+  /** The destination's reputation across all senders, from the destinations group. */
+  readonly reputation?: 'good' | 'bad';
+  /** Why it is bad, in plain words (for the block reason). */
+  readonly why?: string;
+}
+
+/** What the detector tells a destination's row (key = the destination). */
+export type DestinationEvent =
+  | {
+      readonly type: 'use';
+      readonly sender: string;
+      readonly at: number;
+      /** The sender had conversations at the time: replies from at least 60% of its recipients. */
+      readonly established: boolean;
+    }
+  /** The sender was blocked (detector or reports) while this destination was in its row. */
+  | { readonly type: 'blocked'; readonly sender: string; readonly at: number };
+
+/** The destinations group's verdict for one sender (key = the sender). */
+export interface DestinationVerdict {
+  readonly destination: string;
+  readonly reputation: 'good' | 'bad';
+  readonly why: string;
+  readonly at: number;
+}
+
+/** The destinations group's row (key = a normalised destination). */
+export interface DestinationState {
+  /** Recent senders (bounded), told when the destination turns bad. */
+  readonly senders: readonly string[];
+  /** Senders with conversations of their own who used it (bounded). */
+  readonly established: readonly string[];
+  /** Blocked senders who used it (bounded). */
+  readonly blocked: readonly string[];
+  readonly reputation: 'good' | 'bad' | 'unknown';
+  readonly updatedAt: number;
+}

@@ -1,6 +1,13 @@
 import { messagesSent, spamBlockEvents, spamBlockTable } from '@showcase/contracts';
 import { json, type TopicSpec, tableTopic } from '@showcase/goka';
-import type { FilterStats, InboxHead, InboxMessage } from './model.ts';
+import type {
+  DestinationEvent,
+  DestinationState,
+  DestinationVerdict,
+  FilterStats,
+  InboxHead,
+  InboxMessage,
+} from './model.ts';
 
 /**
  * Topics internal to anti-spam (cross-service ones live in libs/contracts). Group names carry
@@ -12,6 +19,7 @@ export const groups = {
   blocker: 'anti-spam-blocker',
   filter: 'anti-spam-filter',
   collector: 'anti-spam-collector',
+  destinations: 'anti-spam-destinations',
 } as const;
 
 /** A user's report about another user; key = the reported user. */
@@ -27,6 +35,20 @@ export const reports = {
   name: 'anti-spam-reports',
   key: 'reported user id',
   codec: json<Report>(),
+} as const;
+
+/** The detector's record of a sender using a destination (or being blocked); key = destination. */
+export const destinationEvents = {
+  name: 'anti-spam-destination-events',
+  key: 'normalised destination (domain, phone digits, e-mail address)',
+  codec: json<DestinationEvent>(),
+} as const;
+
+/** A destination's reputation, sent back to a sender who used it; key = sender. */
+export const destinationVerdicts = {
+  name: 'anti-spam-destination-verdicts',
+  key: 'sender user id',
+  codec: json<DestinationVerdict>(),
 } as const;
 
 /** Messages that passed the filter, re-keyed by recipient; key = recipient. */
@@ -51,6 +73,7 @@ export const tables = {
   inbox: { name: tableTopic(groups.collector), codec: json<InboxHead>() },
   filter: { name: tableTopic(groups.filter), codec: json<FilterStats>() },
   blocker: spamBlockTable,
+  destinations: { name: tableTopic(groups.destinations), codec: json<DestinationState>() },
 } as const;
 
 if (tables.blocker.name !== tableTopic(groups.blocker)) {
@@ -69,6 +92,8 @@ export function topicSpecs(partitions: number): TopicSpec[] {
     stream(spamBlockEvents.name),
     stream(reports.name),
     stream(deliveries.name),
+    stream(destinationEvents.name),
+    stream(destinationVerdicts.name),
     stream(`${groups.detector}-loop`),
     table(inboxEntries.name),
     ...Object.values(groups).map((g) => table(tableTopic(g))),

@@ -216,7 +216,7 @@ describe('anti-spam API', () => {
     const { app } = await start();
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     const ready = (await app.inject({ method: 'GET', url: '/readyz' })).json();
-    expect(ready.components).toHaveLength(9);
+    expect(ready.components).toHaveLength(10); // 5 processors (with destinations) + 5 views
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('goka_processor_state');
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(spec.paths)).toEqual(

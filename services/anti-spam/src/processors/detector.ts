@@ -1,8 +1,49 @@
 import { messagesSent, spamBlockEvents } from '@showcase/contracts';
 import { type Context, defineGroup, input, json, loopback, output, persist } from '@showcase/goka';
-import { classify, type DetectorConfig, decay, explain, features, score } from '../features.ts';
-import type { DetectorLoop, DetectorState } from '../model.ts';
-import { groups, reports } from '../topics.ts';
+import {
+  classify,
+  type DetectorConfig,
+  decay,
+  destinationRule,
+  destinationsOf,
+  established,
+  explain,
+  features,
+  score,
+} from '../features.ts';
+import type { DestinationUse, DetectorLoop, DetectorState } from '../model.ts';
+import { destinationEvents, destinationVerdicts, groups, reports } from '../topics.ts';
+
+/** People opened contact with, and destinations, remembered per sender (the newest). */
+const MAX_OPENED = 16;
+const MAX_DESTINATIONS = 8;
+const MAX_DESTINATION_RECIPIENTS = 8;
+
+/** The sender's destinations after sending `found` to `to` (`opened`: it had opened contact with `to`). */
+function withDestinations(
+  current: Readonly<Record<string, DestinationUse>>,
+  found: readonly string[],
+  to: string,
+  opened: boolean,
+): Record<string, DestinationUse> {
+  const next: Record<string, DestinationUse> = {};
+  for (const d of Object.keys(current)) if (!found.includes(d)) setOwn(next, d, current[d]!);
+  for (const d of found) {
+    const use = Object.hasOwn(current, d) ? current[d]! : { to: [] };
+    const reached =
+      opened && !use.to.includes(to) ? [...use.to, to].slice(-MAX_DESTINATION_RECIPIENTS) : use.to;
+    // Re-inserted last: the oldest destinations are forgotten first.
+    setOwn(next, d, { ...use, to: reached });
+  }
+  const keys = Object.keys(next);
+  for (let i = 0; i < keys.length - MAX_DESTINATIONS; i++) delete next[keys[i]!];
+  return next;
+}
+
+/** Destinations are user-written text (`__proto__` is a valid domain label): own properties only. */
+function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
 
 type Ctx = Context<DetectorState, DetectorLoop>;
 
@@ -18,6 +59,8 @@ export function emptyDetectorState(user: string, now: number): DetectorState {
     senders: {},
     recent: [],
     reporters: [],
+    opened: [],
+    destinations: {},
     score: 0,
     features: { fanout: 0, noReply: 0, duplicate: 0, links: 0, cold: 0, rate: 0, reports: 0 },
     flagged: null,
@@ -72,7 +115,7 @@ function remember(
  * windows and the fan-out baseline are reset so old evidence does not block again at once.
  */
 export function detectorGroup(config: DetectorConfig) {
-  const blockEvent = (ctx: Ctx, flagged: NonNullable<DetectorState['flagged']>) => {
+  const blockEvent = (ctx: Ctx, state: DetectorState, flagged: NonNullable<DetectorState['flagged']>) => {
     ctx.emit(spamBlockEvents.name, ctx.key, {
       type: 'block',
       // One id per episode: a repeated emit is recognisably the same event.
@@ -84,6 +127,10 @@ export function detectorGroup(config: DetectorConfig) {
       reason: flagged.reason ?? `spam score ${flagged.score.toFixed(2)}`,
       score: flagged.score,
     });
+    // Its destinations are now ones a blocked account sent: the destinations group warns the
+    // other senders (farms, returners). Repeated with the block event; the group counts once.
+    for (const d of Object.keys(state.destinations ?? {}))
+      ctx.emit(destinationEvents.name, d, { type: 'blocked', sender: ctx.key, at: flagged.at });
   };
 
   const evaluate = (ctx: Ctx, state: DetectorState, now: number) => {
@@ -92,15 +139,24 @@ export function detectorGroup(config: DetectorConfig) {
     let next: DetectorState = { ...state, features: f, score: s, updatedAt: now };
     if (!next.verified && !next.flagged) {
       const reported = next.reporters.length >= config.reportThreshold;
-      const detected = next.sent >= config.minMessages && s >= config.threshold;
+      const rule = reported ? null : destinationRule(next, config);
+      // The score alone blocks only senders whose recent messages mostly carry a link, address
+      // or number: what spam is sent for. A high score without one (the same greeting to many
+      // new matches, one report too many) is left to reports.
+      const scored = next.sent >= config.minMessages && s >= config.threshold && f.links >= 0.5;
+      const detected = rule !== null || scored;
       if (reported || detected) {
         const source = reported ? 'report' : 'detector';
-        const reason = reported ? `reported by ${next.reporters.length} users` : explain(next, f, s);
+        const reason = reported
+          ? `reported by ${next.reporters.length} users`
+          : rule !== null
+            ? `${rule} (spam score ${s.toFixed(2)})`
+            : explain(next, f, s);
         next = { ...next, flagged: { at: now, score: s, source, reason } };
       }
     }
     // Emitted while unconfirmed, not only on the transition: re-derivable from the row.
-    if (next.flagged && !next.flagged.confirmed && !next.verified) blockEvent(ctx, next.flagged);
+    if (next.flagged && !next.flagged.confirmed && !next.verified) blockEvent(ctx, next, next.flagged);
     ctx.setValue(next);
   };
 
@@ -153,6 +209,25 @@ export function detectorGroup(config: DetectorConfig) {
         distinct++;
       }
       if (known === 0) senders = withPeer(senders, to, 1);
+      // First contact with someone who never wrote to this user: it opened the contact.
+      const opened0 = state.opened ?? [];
+      const opened =
+        cold && peerFlag(state.recipients, to) === undefined && !opened0.includes(to)
+          ? [...opened0, to].slice(-MAX_OPENED)
+          : opened0;
+      const found = destinationsOf(m.text);
+      const destinations =
+        found.length > 0
+          ? withDestinations(state.destinations ?? {}, found, to, opened.includes(to))
+          : (state.destinations ?? {});
+      const isEstablished = established(state);
+      for (const d of found)
+        ctx.emit(destinationEvents.name, d, {
+          type: 'use',
+          sender: ctx.key,
+          at: now,
+          established: isEstablished || state.verified,
+        });
       ctx.loopback(to, {
         type: 'received',
         from: ctx.key,
@@ -170,9 +245,20 @@ export function detectorGroup(config: DetectorConfig) {
           recipients,
           senders,
           recent,
+          opened,
+          destinations,
         },
         now,
       );
+    }),
+    input(destinationVerdicts.name, destinationVerdicts.codec, (ctx, v) => {
+      const state = ctx.value() ?? emptyDetectorState(ctx.key, v.at);
+      const current = state.destinations ?? {};
+      const use = Object.hasOwn(current, v.destination) ? current[v.destination]! : { to: [] };
+      if (use.reputation === v.reputation && use.why === v.why) return;
+      const destinations: Record<string, DestinationUse> = { ...current };
+      setOwn(destinations, v.destination, { ...use, reputation: v.reputation, why: v.why });
+      evaluate(ctx, { ...state, destinations }, Math.max(state.updatedAt, v.at));
     }),
     input(reports.name, reports.codec, (ctx, r) => {
       const state = ctx.value() ?? emptyDetectorState(ctx.key, r.at);
@@ -199,6 +285,8 @@ export function detectorGroup(config: DetectorConfig) {
           recipients: {},
           recent: [],
           reporters: [],
+          opened: [],
+          destinations: {},
           rate: { count: 0, at: e.at },
           score: 0,
           updatedAt: e.at,
@@ -206,5 +294,6 @@ export function detectorGroup(config: DetectorConfig) {
       }
     }),
     output(spamBlockEvents.name, spamBlockEvents.codec),
+    output(destinationEvents.name, destinationEvents.codec),
   );
 }

@@ -20,12 +20,15 @@ import {
   summary,
 } from '@showcase/simkit';
 import WebSocket from 'ws';
+import { type KindRow, kindRows, printKindRows } from './kinds.ts';
 import { buildPopulation, type PlannedMessage, type SimUser, Traffic } from './population.ts';
 
 export const usage = `npm run simulate -- anti-spam [options]
   --users <n>          population size (default 500)
-  --spam-ratio <r>     share of spammers (default 0.06)
+  --spam-ratio <r>     share of spam operators (default 0.06); farms and returners run
+                       several accounts each
   --rounds <n>         rounds of traffic (default 30)
+  --warmup <n>         rounds of normal traffic before the first spam (default 5)
   --round-ms <ms>      minimum duration of a round (default 300)
   --concurrency <n>    parallel HTTP requests (default 24)
   --seed <n>           PRNG seed (default 42)
@@ -42,6 +45,7 @@ interface Options {
   users: number;
   spamRatio: number;
   rounds: number;
+  warmup: number;
   roundMs: number;
   concurrency: number;
   seed: number;
@@ -56,6 +60,7 @@ export function parseOptions(args: string[]): Options {
       users: { type: 'string', default: '500' },
       'spam-ratio': { type: 'string', default: '0.06' },
       rounds: { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '5' },
       'round-ms': { type: 'string', default: '300' },
       concurrency: { type: 'string', default: '24' },
       seed: { type: 'string', default: '42' },
@@ -74,6 +79,7 @@ export function parseOptions(args: string[]): Options {
     users: Math.round(num('users', values.users, 10, 100_000)),
     spamRatio: num('spam-ratio', values['spam-ratio'], 0.001, 0.9),
     rounds: Math.round(num('rounds', values.rounds, 1, 10_000)),
+    warmup: Math.round(num('warmup', values.warmup, 0, 10_000)),
     roundMs: num('round-ms', values['round-ms'], 0, 60_000),
     concurrency: Math.round(num('concurrency', values.concurrency, 1, 512)),
     seed: Math.round(num('seed', values.seed, 0, 2 ** 32 - 1)),
@@ -105,17 +111,26 @@ export async function simulate(target: Target, args: string[], log: (line: strin
   const http = new Http(target.url.replace(/\/$/, ''), target.secret);
   const rand = new Random(options.seed);
   const prefix = `s${options.seed}-${Date.now().toString(36)}-`;
-  const users = buildPopulation(rand, { users: options.users, spamRatio: options.spamRatio, prefix });
+  const { users, accounts } = buildPopulation(rand, {
+    users: options.users,
+    spamRatio: options.spamRatio,
+    prefix,
+    warmup: options.warmup,
+  });
   const label = new Map(users.map((u) => [u.id, u]));
-  const traffic = new Traffic(rand, users);
+  const traffic = new Traffic(rand, users, accounts);
+  /** Per sender, in the order the service accepted them: was the message a payload message? */
+  const order = new Map<string, boolean[]>();
+  let reportsSent = 0;
   const sentBy = new Map<string, number>();
   const sentIds = new Map<string, PlannedMessage>();
   const postLatency: number[] = [];
   let failures = 0;
   const admin = `${prefix}sim-admin`;
   const spammers = users.filter((u) => u.spammer);
+  const kinds = [...new Set(spammers.map((u) => u.kind))].map((k) => `${count(spammers, k)} ${k}`);
   log(
-    `simulating ${users.length} users (${spammers.length} spammers: ${count(spammers, 'link')} link, ${count(spammers, 'scam')} scam, ${count(spammers, 'slow')} slow) against ${target.url}, seed ${options.seed}, ${options.rounds} rounds`,
+    `simulating ${users.length} users (${spammers.length} spam accounts: ${kinds.join(', ')}) against ${target.url}, seed ${options.seed}, ${options.rounds} rounds (${options.warmup} without spam)`,
   );
 
   // Latency probes: two extra users who only talk to each other, first alongside the traffic,
@@ -144,6 +159,9 @@ export async function simulate(target: Target, args: string[], log: (line: strin
         }
         sentIds.set(res.body.id, m);
         sentBy.set(m.from, (sentBy.get(m.from) ?? 0) + 1);
+        const seq = order.get(m.from) ?? [];
+        seq.push(m.payload === true);
+        order.set(m.from, seq);
         return m;
       } catch {
         failures++;
@@ -153,6 +171,19 @@ export async function simulate(target: Target, args: string[], log: (line: strin
     const ok = results.filter((m): m is PlannedMessage => m !== undefined);
     traffic.delivered(ok);
     sent += ok.length;
+    // Recipients report some of what they got; returners look whether they were blocked
+    // (a sender may ask about itself) and come back under their next account.
+    await pool(traffic.takeReports(), options.concurrency, async (rep) => {
+      const res = await http
+        .call('POST', '/reports', rep.by, { user: rep.user, reason: rep.reason })
+        .catch(() => undefined);
+      if (res?.status === 202) reportsSent++;
+    });
+    const returners = traffic.spam.active().filter((a) => a.kind === 'returner');
+    await pool(returners, options.concurrency, async (a) => {
+      const res = await http.call<SpamStatus>('GET', `/users/${a.id}/spam`, a.id).catch(() => undefined);
+      if (res?.body.blocked) traffic.spam.blocked(a.id);
+    });
     const elapsed = (Date.now() - started) / 1000;
     log(
       `round ${String(round).padStart(3)}/${options.rounds}: ${String(ok.length).padStart(4)} messages (${ok.filter((m) => m.spam).length} spam), ${sent} total, ${fmt(sent / elapsed, 0)} msg/s${failures ? `, ${failures} failed requests` : ''}`,
@@ -193,7 +224,16 @@ export async function simulate(target: Target, args: string[], log: (line: strin
   log('measuring latency on the idle service…');
   await runProbes(idle, 20, () => false);
 
-  const report = buildReport(users, label, statuses, inboxes, everyone, sentIds, {
+  const perKind = kindRows(
+    users,
+    (id) => {
+      const s = statuses.get(id);
+      return s && { blocked: s.blocked, delivered: s.deliveredBeforeBlock ?? s.delivered, score: s.score };
+    },
+    order,
+  );
+  const report = buildReport(users, label, statuses, inboxes, everyone, sentIds, perKind, {
+    reports: reportsSent,
     sent,
     failures,
     sendSeconds,
@@ -271,7 +311,9 @@ function buildReport(
   inboxes: InboxReply[],
   everyone: string[],
   sentIds: Map<string, PlannedMessage>,
+  perKind: KindRow[],
   run: {
+    reports: number;
     sent: number;
     failures: number;
     sendSeconds: number;
@@ -295,7 +337,8 @@ function buildReport(
   const spammerScores: number[] = [];
   for (const u of users) {
     const s = statuses.get(u.id);
-    if (!s) continue;
+    // A spam account that never sent anything (a returner's unused one) is not judged.
+    if (!s || (u.spammer && s.sent === 0)) continue;
     const kind = byKind[u.kind] ?? { total: 0, blocked: 0 };
     byKind[u.kind] = kind;
     kind.total++;
@@ -341,7 +384,9 @@ function buildReport(
       spammers: users.filter((u) => u.spammer).length,
       seed: run.options.seed,
       rounds: run.options.rounds,
+      warmup: run.options.warmup,
     },
+    reports: run.reports,
     traffic: {
       messages: run.sent,
       failedRequests: run.failures,
@@ -350,6 +395,7 @@ function buildReport(
     },
     detection: classification(tp, fp, fn),
     byKind,
+    perKind,
     falsePositives,
     /** Final scores: how far the two populations are from the threshold. */
     scores: {
@@ -394,7 +440,7 @@ function printReport(r: Report, log: (line: string) => void): void {
   log('');
   log('=== anti-spam simulation ===');
   log(
-    `population        ${r.population.users} users, ${r.population.spammers} spammers, seed ${r.population.seed}`,
+    `population        ${r.population.users} users, ${r.population.spammers} spam accounts, seed ${r.population.seed}, ${r.population.rounds} rounds (${r.population.warmup} warm-up)`,
   );
   log(
     `traffic           ${r.traffic.messages} messages in ${fmt(r.traffic.seconds)} s (${fmt(r.traffic.messagesPerSecond, 0)} msg/s), ${r.traffic.failedRequests} failed requests`,
@@ -407,6 +453,8 @@ function printReport(r: Report, log: (line: string) => void): void {
       .map(([k, v]) => `${k} ${v.blocked}/${v.total} blocked`)
       .join(', ')}`,
   );
+  log(`per kind          (${r.reports} reports sent by recipients)`);
+  printKindRows(r.perKind, (line) => log(`  ${line}`));
   log(
     `final scores      normal p50 ${fmt(r.scores.normal.p50, 2)}, p99 ${fmt(r.scores.normal.p99, 2)}, max ${fmt(r.scores.normal.max, 2)}; spammer min ${fmt(r.scores.spammer.min, 2)}, p50 ${fmt(r.scores.spammer.p50, 2)}`,
   );
