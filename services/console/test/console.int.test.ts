@@ -15,7 +15,6 @@ const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chro
   (p): p is string => !!p && existsSync(p),
 );
 const OUT = resolve(process.env.SHOWCASE_TEST_REPORTS ?? resolve(repoRoot, '.test-results'));
-const GROUPS = ['anti-spam-blocker', 'anti-spam-collector', 'anti-spam-detector', 'anti-spam-filter'];
 const run = Date.now().toString(36);
 
 if (!CHROMIUM) {
@@ -30,6 +29,8 @@ describe.skipIf(!CHROMIUM)('the console in a browser', () => {
   let browser: Browser;
   let page: Page;
   let cluster: KafkaCluster;
+  // What the console must list: the groups anti-spam itself reports, sorted.
+  let GROUPS: string[];
 
   beforeAll(async () => {
     const teardown: (() => Promise<unknown>)[] = [];
@@ -41,6 +42,13 @@ describe.skipIf(!CHROMIUM)('the console in a browser', () => {
         env: { PARTITIONS: '4' },
       });
       teardown.push(() => antiSpam.close());
+      const topology = await antiSpam.api.request<{ groups: { group: string }[] }>(
+        'GET',
+        '/admin/topology',
+        { as: { admin: `${run}-setup` } },
+      );
+      GROUPS = topology.body.groups.map((g) => g.group).sort();
+      if (GROUPS.length < 4) throw new Error(`anti-spam reported ${GROUPS.length} groups`);
       consoleSvc = await useService('console', {
         env: {
           AUTH_SECRET: antiSpam.secret,
