@@ -108,7 +108,8 @@ export async function waitDrained(
       const last = seen.get(id);
       // `at`: when processed last changed (the drain time); `changed`: when anything did.
       if (!last) seen.set(id, { processed: r.processed, lag: r.lag, at, changed: at });
-      else if (last.processed !== r.processed) seen.set(id, { processed: r.processed, lag: r.lag, at, changed: at });
+      else if (last.processed !== r.processed)
+        seen.set(id, { processed: r.processed, lag: r.lag, at, changed: at });
       else if (last.lag !== r.lag) seen.set(id, { ...last, lag: r.lag, changed: at });
       const still = at - (seen.get(id)?.changed ?? at) >= o.holdMs;
       if (!still || r.maxPositionLag > o.markerAllowance) idle = false;

@@ -19,6 +19,8 @@ export const PLATFORM_SERVICES = [
   'segmentation',
 ] as const;
 
+const START_ATTEMPTS = 3;
+
 export interface Platform {
   readonly services: readonly ServiceProcess[];
   stop(): Promise<void>;
@@ -34,20 +36,32 @@ export async function startPlatform(o: {
   const started = await Promise.allSettled(
     PLATFORM_SERVICES.map(async (name) => {
       const began = Date.now();
-      const service = await startService(name, {
-        readyTimeoutMs: 300_000,
-        env: {
-          KAFKA_BROKERS: o.brokers.join(','),
-          AUTH_SECRET: o.secret,
-          DATA_DIR: join(o.dataDir, name),
-          PARTITIONS: String(o.partitions),
-          LOG_LEVEL: 'warn',
-        },
-      });
-      o.log(
-        `${name} ready at ${service.url} (pid ${service.pid}) in ${((Date.now() - began) / 1000).toFixed(1)} s`,
-      );
-      return service;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const service = await startService(name, {
+            readyTimeoutMs: 300_000,
+            env: {
+              KAFKA_BROKERS: o.brokers.join(','),
+              AUTH_SECRET: o.secret,
+              DATA_DIR: join(o.dataDir, name),
+              PARTITIONS: String(o.partitions),
+              LOG_LEVEL: 'warn',
+            },
+          });
+          o.log(
+            `${name} ready at ${service.url} (pid ${service.pid}) in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+          );
+          return service;
+        } catch (error) {
+          // Services that start together race to create the topics they share; one that loses
+          // may exit, and `npm start`'s supervisor starts it again. So does this, a few times.
+          const text = error instanceof Error ? error.message : String(error);
+          if (attempt >= START_ATTEMPTS) throw error;
+          o.log(
+            `${name} failed to start (attempt ${attempt} of ${START_ATTEMPTS}), again: ${text.slice(-1500)}`,
+          );
+        }
+      }
     }),
   );
   const services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -36,7 +36,7 @@ export const PLATFORM_SIZES: Record<Mode, PlatformSizes> = {
     openShares: OPEN_SHARES,
     directRecords: 20_000,
     warmupMs: 3_000,
-    holdMs: 1_000,
+    holdMs: 2_000,
     pollMs: 100,
     drainTimeoutMs: 300_000,
     countRecords: 200_000,
