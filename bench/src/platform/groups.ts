@@ -20,6 +20,9 @@ interface GroupJson {
   readonly partitions: readonly { readonly positions: readonly PositionJson[] }[];
 }
 
+/** One poll of a service's /admin/groups; a service under full load may take seconds. */
+const POLL_TIMEOUT_MS = 20_000;
+
 export interface GroupReading {
   /** `service/group`. */
   readonly id: string;
@@ -34,16 +37,27 @@ export interface Endpoint {
   readonly url: string;
 }
 
+/** A request that timed out is asked again, twice: a service under full load answers late. */
+async function fetchPatiently(url: string, token: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
+      });
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
+    }
+  }
+}
+
 export async function readGroups(
   endpoints: readonly Endpoint[],
   token: string,
 ): Promise<Map<string, GroupReading>> {
   const all = await Promise.all(
     endpoints.map(async ({ service, url }) => {
-      const res = await fetch(`${url}/admin/groups`, {
-        headers: { authorization: `Bearer ${token}` },
-        signal: AbortSignal.timeout(10_000),
-      });
+      const res = await fetchPatiently(`${url}/admin/groups`, token);
       if (!res.ok) throw new Error(`${service} /admin/groups: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { groups: GroupJson[] };
       return body.groups.map((g): GroupReading => {
@@ -102,7 +116,16 @@ export async function waitDrained(
   let lastLog = epochMs();
   for (;;) {
     const at = epochMs();
-    const now = await readGroups(endpoints, token);
+    let now: Map<string, GroupReading>;
+    try {
+      now = await readGroups(endpoints, token);
+    } catch (error) {
+      // A service too busy to answer within the request timeout is no failure yet: ask again
+      // (the deadline still holds). A group's own error is one.
+      if (!(error instanceof Error && error.name === 'TimeoutError') || epochMs() > deadline) throw error;
+      o.log?.(`/admin/groups did not answer in time; asking again`);
+      continue;
+    }
     let idle = true;
     for (const [id, r] of now) {
       const last = seen.get(id);

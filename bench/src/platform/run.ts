@@ -276,9 +276,12 @@ export async function runPlatform(
             markerAllowance: partitions,
           },
         );
-        log(
-          `#${rep}/${reps} ${route}: ${sizes.directRecords} records straight to ${ROUTES[route].topic.name}`,
+        // As many records as the closed loop accepted (3×, within the bounds): enough to measure
+        // the processing rate, and bounded in time even where processing is far slower than HTTP.
+        const records = Math.round(
+          Math.min(sizes.directRecords, Math.max(sizes.directMinRecords, 3 * closed.reply.accepted)),
         );
+        log(`#${rep}/${reps} ${route}: ${records} records straight to ${ROUTES[route].topic.name}`);
         const direct = await measured(
           phase,
           load,
@@ -288,7 +291,7 @@ export async function runPlatform(
             users: sizes.users,
             seed: seed + 7,
             brokers: ctx.brokers,
-            records: sizes.directRecords,
+            records,
           },
           `${route}.direct`,
         );

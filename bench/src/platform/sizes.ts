@@ -12,8 +12,12 @@ export interface PlatformSizes {
   readonly openConnections: number;
   /** Offered rates as fractions of the repetition's max accepted rate. */
   readonly openShares: readonly number[];
-  /** Direct form: records written straight to the route's input topic. */
+  /**
+   * Direct form: records written straight to the route's input topic — three times what the
+   * closed loop accepted, at least `directMinRecords`, at most `directRecords`.
+   */
   readonly directRecords: number;
+  readonly directMinRecords: number;
   /** Unmeasured load per route before the first repetition (JIT, connections, tables). */
   readonly warmupMs: number;
   /** A group is idle when its count has not moved for this long (and it is caught up). */
@@ -35,6 +39,7 @@ export const PLATFORM_SIZES: Record<Mode, PlatformSizes> = {
     openConnections: 512,
     openShares: OPEN_SHARES,
     directRecords: 20_000,
+    directMinRecords: 2_000,
     warmupMs: 3_000,
     holdMs: 2_000,
     pollMs: 100,
@@ -49,6 +54,7 @@ export const PLATFORM_SIZES: Record<Mode, PlatformSizes> = {
     openConnections: 64,
     openShares: OPEN_SHARES,
     directRecords: 1_000,
+    directMinRecords: 1_000,
     warmupMs: 500,
     holdMs: 400,
     pollMs: 100,

@@ -119,7 +119,7 @@ export const platform: Scenario = {
         sockets: p.openConnections,
         client: 'node:http keep-alive, own process',
       },
-      directRecords: p.directRecords,
+      directRecords: { timesClosedLoopAccepted: 3, min: p.directMinRecords, max: p.directRecords },
       idle: { holdMs: p.holdMs, pollMs: p.pollMs, source: 'GET /admin/groups of every service' },
       countRecords: p.countRecords,
       cpu: '/proc/<pid>/stat utime+stime, from the start of the load until every group is idle',
