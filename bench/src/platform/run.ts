@@ -238,7 +238,13 @@ export async function runPlatform(
           durationMs: sizes.closedMs,
         };
         const closed = await measured(phase, load, closedTask, `${route}.http`);
+        if (closed.reply.failed > 0) {
+          log(
+            `#${rep}/${reps} ${route}: ${closed.reply.failed} requests of the closed loop failed (errors or timeouts)`,
+          );
+        }
         Object.assign(m, closed.m, {
+          [`${route}.closed.failed`]: closed.reply.failed,
           [`${route}.rate`]: closed.reply.rate,
           [`${route}.closed.p50`]: closed.reply.p50,
           [`${route}.closed.p99`]: closed.reply.p99,
