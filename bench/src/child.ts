@@ -25,7 +25,8 @@ export type ChildTask =
     };
 
 export interface VariantReply {
-  measurements: Measurements;
+  /** One repetition's, or every repetition's when the variant runs them in one process. */
+  measurements: Measurements | Measurements[];
   /** Peak resident set size of this process, MiB. */
   peakRssMiB: number;
 }

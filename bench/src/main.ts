@@ -155,15 +155,18 @@ async function runScenario(
       }
     }
     // Every side of the scenario: its variants (each repetition a Node child) and the peer.
-    const sides: { name: string; run(rep: number): Promise<Measurements> }[] = variants.map((v) => ({
+    // A side's run gives the measurements of one repetition, or of all of them at rep 1 (and
+    // none later) for a variant that runs every repetition in one process.
+    const sides: { name: string; run(rep: number): Promise<Measurements[]> }[] = variants.map((v) => ({
       name: v.name,
       async run(rep) {
+        if (v.repetitionsInOneProcess && rep > 1) return [];
         const task: ChildTask = {
           kind: 'variant',
           ctx,
           scenario: scenario.name,
           variant: v.name,
-          rep,
+          rep: v.repetitionsInOneProcess ? 0 : rep,
           fixtures,
         };
         const execArgv = options.cpuProf
@@ -174,7 +177,8 @@ async function runScenario(
             ]
           : [];
         const reply = await runTask<VariantReply>(CHILD, task, { timeoutMs, execArgv });
-        return { ...reply.measurements, peakRssMiB: reply.peakRssMiB };
+        const all = Array.isArray(reply.measurements) ? reply.measurements : [reply.measurements];
+        return all.map((m) => ({ ...m, peakRssMiB: reply.peakRssMiB }));
       },
     }));
     if (peer && peerSide && variants.length > 0) {
@@ -182,10 +186,12 @@ async function runScenario(
         name: PEER_VARIANT,
         async run(rep) {
           const workload = await peerSide.prepare(ctx, fixtures, rep);
-          return runPeer(peer.binary, workload, {
-            timeoutMs,
-            prefix: `[${scenario.name} ${PEER_VARIANT} #${rep}]`,
-          });
+          return [
+            await runPeer(peer.binary, workload, {
+              timeoutMs,
+              prefix: `[${scenario.name} ${PEER_VARIANT} #${rep}]`,
+            }),
+          ];
         },
       });
     }
@@ -197,11 +203,15 @@ async function runScenario(
         if (notes.has(v.name) || stopping) continue;
         const began = Date.now();
         try {
-          const m = await v.run(rep);
-          runs.set(v.name, [...(runs.get(v.name) ?? []), m]);
-          say(
-            `${scenario.number} ${scenario.name} ${v.name} #${rep}/${ctx.sizes.repetitions}: ${summary(m)} (${seconds(Date.now() - began)})`,
-          );
+          const all = await v.run(rep);
+          const done = runs.get(v.name) ?? [];
+          runs.set(v.name, [...done, ...all]);
+          all.forEach((m, i) => {
+            const n = all.length > 1 ? done.length + i + 1 : rep;
+            say(
+              `${scenario.number} ${scenario.name} ${v.name} #${n}/${ctx.sizes.repetitions}: ${summary(m)} (${seconds(Date.now() - began)})`,
+            );
+          });
         } catch (error) {
           const message = firstLine(error);
           say(`${scenario.number} ${scenario.name} ${v.name} #${rep}: failed: ${message}`);

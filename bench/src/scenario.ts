@@ -33,12 +33,19 @@ export interface Variant {
   readonly name: string;
   /** Why this variant cannot run now (e.g. the library's Kafka cluster is not there yet). */
   unavailable?(): Promise<string | undefined>;
+  /**
+   * Every repetition in one child process: `run` is called once (rep 0) and returns one
+   * Measurements per repetition, in order. For a variant whose set-up costs more than a
+   * repetition (the platform scenario starts five services), and whose figures are about steady
+   * state, not start-up.
+   */
+  readonly repetitionsInOneProcess?: boolean;
   run(
     ctx: TaskContext,
     fixtures: Record<string, unknown>,
     rep: number,
     log: (line: string) => void,
-  ): Promise<Measurements>;
+  ): Promise<Measurements | Measurements[]>;
 }
 
 export type Baseline =

@@ -1,4 +1,6 @@
 /** Sizes of every scenario, full and quick. Full follows issue 6; quick only proves the plumbing. */
+import { PLATFORM_SIZES, type PlatformSizes } from './platform/sizes.ts';
+
 export type Mode = 'full' | 'quick';
 
 /** 6 end-to-end: offered rates, the same in both modes (only the duration differs). */
@@ -29,6 +31,8 @@ export interface Sizes {
   /** 7 http: autocannon duration and connections. */
   readonly httpMs: number;
   readonly httpConnections: number;
+  /** 12 platform. */
+  readonly platform: PlatformSizes;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
@@ -48,6 +52,7 @@ export const SIZES: Record<Mode, Sizes> = {
     e2eMs: 10_000,
     httpMs: 10_000,
     httpConnections: 10,
+    platform: PLATFORM_SIZES.full,
   },
   quick: {
     repetitions: 3,
@@ -65,5 +70,6 @@ export const SIZES: Record<Mode, Sizes> = {
     e2eMs: 500,
     httpMs: 1_000,
     httpConnections: 10,
+    platform: PLATFORM_SIZES.quick,
   },
 };

@@ -54,3 +54,11 @@ export class Samples {
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
+
+/**
+ * Epoch milliseconds with sub-millisecond resolution: comparable between processes (the platform
+ * scenario's load generator stamps its last write with it, the scenario's process its polls).
+ */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -49,8 +49,9 @@ function runQuick(): Promise<{ code: number | null; stdout: string; stderr: stri
 const numberOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
 
 it('quick mode prints one JSON document: a row per figure, and the machine', {
-  // Every scenario's every variant in a child process of its own (about 50 of them).
-  timeout: 600_000,
+  // Every scenario's every variant in a child process of its own (about 50 of them); the
+  // platform scenario starts five services once (about 1–2 minutes on a busy 2-core machine).
+  timeout: 840_000,
 }, async () => {
   expect(process.env.KAFKA_BROKERS, 'the global setup provides the broker').toBeTruthy();
   const { code, stdout, stderr } = await runQuick();

@@ -12,8 +12,10 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { mintToken } from '@showcase/service-kit';
+import { gokaCluster } from '../cluster.ts';
 import { exited, spawnNode, stopChild, track } from '../processes.ts';
 import type { Measurements, Scenario, TaskContext } from '../scenario.ts';
+import { servicePartitions } from '../service-partitions.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const SERVICE_MAIN = join(ROOT, 'services', 'anti-spam', 'src', 'main.ts');
@@ -59,6 +61,9 @@ async function waitUntil(
 
 async function startAntiSpam(ctx: TaskContext): Promise<Running> {
   const port = await freePort();
+  // The count anti-spam's (and the other services') contract topics already have, if any.
+  const cluster = gokaCluster(ctx.brokers, 'bench-http-partitions');
+  const partitions = await servicePartitions(cluster).finally(() => cluster.close());
   const child = spawnNode(SERVICE_MAIN, [], {
     env: {
       ...process.env,
@@ -66,6 +71,7 @@ async function startAntiSpam(ctx: TaskContext): Promise<Running> {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: join(ctx.workDir, 'anti-spam'),
+      PARTITIONS: String(partitions),
       AUTH_SECRET: SECRET,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',

@@ -17,6 +17,7 @@ const MODULES: Record<string, () => Promise<Scenario>> = {
   'edge-set': async () => (await import('./edge-set.ts')).edgeSet,
   recommender: async () => (await import('./recommender.ts')).recommender,
   segmentation: async () => (await import('./segmentation.ts')).segmentation,
+  platform: async () => (await import('./platform.ts')).platform,
 };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(MODULES);

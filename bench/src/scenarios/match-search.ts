@@ -19,7 +19,7 @@
  * `npm run bench` starts one); user ids carry the run id.
  */
 import { join } from 'node:path';
-import { mutuallyCompatible, type Profile, userUpdates } from '@showcase/contracts';
+import { mutuallyCompatible, type Profile } from '@showcase/contracts';
 import { haversineKm, type LatLon } from '@showcase/geo';
 import { Random } from '@showcase/geo/testing';
 import { levelStorage } from '@showcase/goka';
@@ -27,6 +27,7 @@ import { createMatchSearch, type MatchSearch } from '@showcase/match-search';
 import { gokaCluster } from '../cluster.ts';
 import { spawnNode, stopChild } from '../processes.ts';
 import type { Measurements, Scenario, TaskContext } from '../scenario.ts';
+import { servicePartitions } from '../service-partitions.ts';
 import { nowMs, Samples } from '../stats.ts';
 import type {
   DriverRequest,
@@ -114,10 +115,10 @@ function producerOf(): 'kafkajs' | 'platformatic' {
 
 async function startInstance(ctx: TaskContext, clientId: string, listen: boolean) {
   const cluster = gokaCluster(ctx.brokers, clientId, producerOf());
-  // match-search's topics are contract topics with fixed names: on a broker that already has
-  // them (another bench run, or the test suite's shared broker) take their partition count.
-  const existing = await cluster.partitionCount(userUpdates.name);
-  const partitions = existing ?? ctx.sizes.partitions;
+  // match-search's topics (and anti-spam's and edge-set's tables it reads) are contract topics
+  // with fixed names: on a broker that already has them (scenario 7, another bench run, the test
+  // suite's shared broker) take their partition count, whichever scenario ran first.
+  const partitions = await servicePartitions(cluster);
   const built = await createMatchSearch({
     cluster,
     storage: (component) => levelStorage({ path: join(ctx.workDir, 'match-search', component) }),
