@@ -36,9 +36,12 @@ export class Emitter<T> {
         `emitter ${options.topic}: requestsInFlight must be a positive integer, got ${options.requestsInFlight}`,
       );
     }
-    this.producer = new BatchingProducer(options.cluster.producer({ name: `emitter ${options.topic}` }), {
-      maxInFlight,
-    });
+    this.producer = new BatchingProducer(
+      options.cluster.producer({ name: `emitter ${options.topic}`, role: 'emitter' }),
+      {
+        maxInFlight,
+      },
+    );
   }
 
   get topic(): string {

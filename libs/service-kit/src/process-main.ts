@@ -46,7 +46,11 @@ export function streamEnvSpec(service: string) {
     }),
     KAFKA_PRODUCER: env.oneOf(['kafkajs', 'platformatic'], {
       default: 'kafkajs',
-      doc: 'client of emitters and at-least-once processors: kafkajs, or @platformatic/kafka (about twice the produce rate; also exactly-once transactions; libs/goka README); consumers stay on kafkajs',
+      doc: "client of processors' producers (at-least-once and exactly-once transactions): kafkajs, or @platformatic/kafka (about twice the produce rate; libs/goka README); emitters follow KAFKA_EMITTER_PRODUCER; consumers stay on kafkajs",
+    }),
+    KAFKA_EMITTER_PRODUCER: env.oneOf(['kafkajs', 'platformatic'], {
+      default: 'kafkajs',
+      doc: 'client of emitters only (an HTTP write waits for its emit\'s produce round trip): kafkajs, or @platformatic/kafka; processors keep KAFKA_PRODUCER (libs/goka README "Producer client")',
     }),
     KAFKA_READER: env.oneOf(['kafkajs', 'platformatic'], {
       default: 'kafkajs',
@@ -91,6 +95,7 @@ export function runServiceProcess<S extends EnvSpec & ReturnType<typeof streamEn
         clientId: name,
         logger: kafkaLogger(logger),
         producer: config.KAFKA_PRODUCER,
+        emitterProducer: config.KAFKA_EMITTER_PRODUCER,
         reader: config.KAFKA_READER,
         // 0 = unset: the library sizes replication by the cluster it finds.
         ...(config.KAFKA_REPLICATION_FACTOR > 0

@@ -48,6 +48,9 @@ export interface PartitionOffsets {
   readonly high: number;
 }
 
+/** Who writes through a `producer()`: an Emitter, or anything else (processors, the tester). */
+export type ProducerRole = 'emitter' | 'processor';
+
 export interface ClusterProducer {
   /**
    * Writes the records (acks=all) and resolves with their metadata in the same order once all of
@@ -197,7 +200,11 @@ export interface Cluster {
   /** Creates what is missing; an existing topic with another partition count is an error. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
-  producer(options?: { readonly name?: string }): ClusterProducer;
+  /**
+   * A producer. `role: 'emitter'` marks an Emitter's producer, which a cluster may serve from
+   * another client than processors' producers (see `KafkaClusterOptions.emitterProducer`).
+   */
+  producer(options?: { readonly name?: string; readonly role?: ProducerRole }): ClusterProducer;
   /**
    * A transactional producer. Its id fences older producers with the same id (an instance
    * that lost the partition but does not know yet). Absent: the cluster has no transactions.

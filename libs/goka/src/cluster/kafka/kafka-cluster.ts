@@ -7,6 +7,7 @@ import type {
   GroupConsumerOptions,
   PartitionOffsets,
   PartitionReader,
+  ProducerRole,
   ReaderOptions,
   TopicSpec,
   TransactionalProducer,
@@ -75,6 +76,13 @@ export interface KafkaClusterOptions {
    */
   readonly producer?: ProducerClient;
   /**
+   * The client of Emitters' producers (`producer({ role: 'emitter' })`) only; default `producer`.
+   * An HTTP write that waits for its emit waits for this client's produce round trip, while
+   * processors' transactions may be better served by the other client — so the two are chosen
+   * apart (see the README, "Producer client").
+   */
+  readonly emitterProducer?: ProducerClient;
+  /**
    * The client that reads: `reader()` (views, processors' table recovery, joined tables,
    * standbys). `kafkajs` (default: one pooled consumer per table) or `platformatic`
    * (@platformatic/kafka's Fetch at explicit offsets, read_committed filtered by this library;
@@ -100,6 +108,14 @@ export interface KafkaClusterOptions {
   readonly minInsyncReplicas?: number;
 }
 
+/** The option's value, checked: a typo must fail when the cluster is made, not fall back silently. */
+function producerClient(option: string, value: ProducerClient): ProducerClient {
+  if (value !== 'kafkajs' && value !== 'platformatic') {
+    throw new Error(`kafkaCluster: unknown ${option} client "${String(value)}"`);
+  }
+  return value;
+}
+
 /**
  * The `Cluster` seam on Apache Kafka through kafkajs: one kafkajs client and one admin per
  * cluster object, a kafkajs producer per `producer()`, a consumer per group member and per
@@ -118,6 +134,7 @@ export class KafkaCluster implements Cluster {
   private readonly maxPartitionBatchBytes: number;
   private readonly retry: RetryOptions;
   private readonly producerClient: ProducerClient;
+  private readonly emitterProducerClient: ProducerClient;
   private readonly readerClient: ReaderClient;
   private readonly readerPartitionFetchBytes: number;
   /** The platformatic transactional producers' group coordinator lookups, made on first use. */
@@ -147,10 +164,11 @@ export class KafkaCluster implements Cluster {
     this.maxPartitionBatchBytes = options.maxPartitionBatchBytes ?? 900_000;
     // 0.3, 0.6, 1.2, 2.4, 4.8 s, then 5 s steps: about two and a half minutes in all.
     this.retry = options.retry ?? { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 };
-    this.producerClient = options.producer ?? 'kafkajs';
-    if (this.producerClient !== 'kafkajs' && this.producerClient !== 'platformatic') {
-      throw new Error(`kafkaCluster: unknown producer client "${String(this.producerClient)}"`);
-    }
+    this.producerClient = producerClient('producer', options.producer ?? 'kafkajs');
+    this.emitterProducerClient = producerClient(
+      'emitterProducer',
+      options.emitterProducer ?? this.producerClient,
+    );
     this.readerClient = options.reader ?? 'kafkajs';
     if (this.readerClient !== 'kafkajs' && this.readerClient !== 'platformatic') {
       throw new Error(`kafkaCluster: unknown reader client "${String(this.readerClient)}"`);
@@ -222,10 +240,11 @@ export class KafkaCluster implements Cluster {
     return this.coordinators;
   }
 
-  producer(): ClusterProducer {
+  producer(options?: { readonly name?: string; readonly role?: ProducerRole }): ClusterProducer {
     this.assertOpen();
+    const client = options?.role === 'emitter' ? this.emitterProducerClient : this.producerClient;
     const producer: ClusterProducer =
-      this.producerClient === 'platformatic'
+      client === 'platformatic'
         ? new PlatformaticProducer({
             brokers: this.brokers,
             clientId: this.clientId,
