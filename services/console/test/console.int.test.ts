@@ -42,11 +42,9 @@ describe.skipIf(!CHROMIUM)('the console in a browser', () => {
         env: { PARTITIONS: '4' },
       });
       teardown.push(() => antiSpam.close());
-      const topology = await antiSpam.api.request<{ groups: { group: string }[] }>(
-        'GET',
-        '/admin/topology',
-        { as: { admin: `${run}-setup` } },
-      );
+      const topology = await antiSpam.api.request<{ groups: { group: string }[] }>('GET', '/admin/topology', {
+        as: { admin: `${run}-setup` },
+      });
       GROUPS = topology.body.groups.map((g) => g.group).sort();
       if (GROUPS.length < 4) throw new Error(`anti-spam reported ${GROUPS.length} groups`);
       consoleSvc = await useService('console', {
