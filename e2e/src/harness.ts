@@ -36,10 +36,14 @@ export interface ServiceProcess {
   readonly pid: number | undefined;
   /** The last lines the service printed (stdout and stderr). */
   output(): string;
+  /** Lines logged at level error or fatal so far (pino's JSON levels 50/60, or their names). */
+  loggedErrors(): number;
   /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code (null when killed). */
   stop(timeoutMs?: number): Promise<number | null>;
   readonly exited: Promise<number | null>;
 }
+
+const ERROR_LINE = /"level":(?:50|60)\b|\b(?:ERROR|FATAL)\b/;
 
 const running = new Set<ChildProcess>();
 const killAll = () => {
@@ -93,6 +97,7 @@ export async function startService(name: string, options: StartOptions = {}): Pr
   });
   running.add(child);
   const lines: string[] = [];
+  let errorLines = 0;
   const collect = (stream: NodeJS.ReadableStream | null, where: NodeJS.WriteStream) => {
     let partial = '';
     stream?.setEncoding('utf8');
@@ -100,6 +105,7 @@ export async function startService(name: string, options: StartOptions = {}): Pr
       if (verbose) where.write(`[${name}] ${chunk}`);
       const parts = (partial + chunk).split('\n');
       partial = parts.pop() ?? '';
+      for (const line of parts) if (ERROR_LINE.test(line)) errorLines++;
       lines.push(...parts);
       if (lines.length > 400) lines.splice(0, lines.length - 400);
     });
@@ -138,6 +144,7 @@ export async function startService(name: string, options: StartOptions = {}): Pr
     env,
     pid: child.pid,
     output,
+    loggedErrors: () => errorLines,
     stop,
     exited,
   };

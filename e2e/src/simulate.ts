@@ -9,14 +9,19 @@
  * With --url: drives running services (loopback only); AUTH_SECRET must be their secret.
  * `--url URL` names the simulated service, `--url name=URL` (repeatable) any other.
  * `--env KEY=VALUE` (repeatable) passes settings to the started services, e.g. detector thresholds.
+ * `--resources <seconds>` (with started services) samples every service's and the broker's RSS,
+ * sockets, event-loop delay and data dir that often and prints their growth at the end (a soak:
+ * `npm run simulate -- platform --seconds 1800 --rate 150 --resources 60`); `--resources-json
+ * FILE` also writes every sample.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { provideKafka } from '@showcase/kafka-infra';
 import { repoRoot, type ServiceProcess, startService } from './harness.ts';
+import { GROWTH_WINDOW_MS, ResourceSampler, renderGrowth } from './resource-sampler.ts';
 
 /** Where the simulator finds the services: `url` is the simulated one's, `urls` has every one. */
 export interface SimulationTarget {
@@ -59,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
   const urls: Record<string, string> = Object.create(null) as Record<string, string>;
   const env: Record<string, string> = {};
   const args: string[] = [];
+  let resourcesEverySeconds: number | undefined;
+  let resourcesJson: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === '--url') {
@@ -70,6 +77,18 @@ async function main(argv: string[]): Promise<number> {
       const [k, ...v] = (rest[++i] ?? '').split('=');
       if (!k) throw new Error('--env needs KEY=VALUE');
       env[k] = v.join('=');
+    } else if (a === '--resources') {
+      const raw = rest[++i];
+      resourcesEverySeconds = Number(raw);
+      if (
+        !Number.isInteger(resourcesEverySeconds) ||
+        resourcesEverySeconds < 1 ||
+        resourcesEverySeconds > 3600
+      )
+        throw new Error(`--resources must be seconds between samples in [1, 3600], got ${raw}`);
+    } else if (a === '--resources-json') {
+      resourcesJson = rest[++i];
+      if (!resourcesJson) throw new Error('--resources-json needs a file');
     } else if (a === '--help' || a === '-h') {
       console.log(simulator.usage);
       return 0;
@@ -123,7 +142,43 @@ async function main(argv: string[]): Promise<number> {
       urls[service] = child.url;
       say(`${service} ready at ${child.url}`);
     }
-    await simulator.simulate({ url: urls[name] ?? urls[services[0]!]!, urls, secret }, args);
+    const sampler =
+      resourcesEverySeconds === undefined
+        ? undefined
+        : new ResourceSampler(
+            [
+              ...started.map((s) => ({
+                name: s.name,
+                pid: s.pid ?? -1,
+                url: s.url,
+                dataDir: join(dataDir, s.name),
+                errors: () => s.loggedErrors(),
+              })),
+              ...(kafka.broker
+                ? [{ name: 'broker', pid: kafka.broker.pid, dataDir: kafka.broker.dataDir }]
+                : []),
+            ],
+            resourcesEverySeconds * 1000,
+            (line) => say(line),
+          );
+    const began = Date.now();
+    sampler?.start();
+    try {
+      await simulator.simulate({ url: urls[name] ?? urls[services[0]!]!, urls, secret }, args);
+    } finally {
+      await sampler?.stop();
+    }
+    if (sampler) {
+      const windowMin = Math.min(GROWTH_WINDOW_MS, ((Date.now() - began) * 2) / 3) / 60_000;
+      const growth = sampler.growth();
+      console.log(`\n${renderGrowth(growth, windowMin)}`);
+      if (resourcesJson) {
+        writeFileSync(
+          resourcesJson,
+          `${JSON.stringify({ everySeconds: resourcesEverySeconds, growth, samples: Object.fromEntries(sampler.all()) }, null, 2)}\n`,
+        );
+      }
+    }
     return 0;
   } finally {
     await cleanup();

@@ -1,0 +1,58 @@
+/**
+ * What a long run samples of a process from /proc (Linux), without asking the process: resident
+ * memory, open sockets, and the bytes a data dir holds. Soak runs and benchmarks read these for
+ * every process they started — services, the broker — so creep shows even in a process that
+ * cannot answer (or whose own figures would leave out native memory).
+ */
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Resident set size in bytes (VmRSS), or undefined when the process is gone. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Open file descriptors of the process and how many of them are sockets; undefined when gone. */
+export function openDescriptors(pid: number): { fds: number; sockets: number } | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  let sockets = 0;
+  for (const fd of entries) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:[')) sockets++;
+    } catch {
+      // closed between the listing and the read
+    }
+  }
+  return { fds: entries.length, sockets };
+}
+
+/** Bytes of every regular file below `dir` (0 when it does not exist); files that vanish mid-walk are skipped. */
+export function dirBytes(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const name of names) {
+    try {
+      const s = statSync(join(dir, name));
+      if (s.isFile()) total += s.size;
+    } catch {
+      // LevelDB and Kafka delete files while they compact
+    }
+  }
+  return total;
+}

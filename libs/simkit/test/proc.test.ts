@@ -1,0 +1,42 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dirBytes, openDescriptors, rssBytes } from '../src/proc.ts';
+
+describe('/proc readings', () => {
+  it('reads this process: resident memory near what Node reports, a listening socket counted', async () => {
+    const rss = rssBytes(process.pid);
+    expect(rss).toBeGreaterThan(0);
+    // Same quantity as Node's own figure, taken a moment apart.
+    expect(Math.abs((rss ?? 0) - process.memoryUsage().rss)).toBeLessThan(64 * 2 ** 20);
+    const before = openDescriptors(process.pid);
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const during = openDescriptors(process.pid);
+      expect(during?.sockets).toBe((before?.sockets ?? 0) + 1);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
+
+  it('says undefined for a process that does not exist', () => {
+    expect(rssBytes(2 ** 22 + 1)).toBeUndefined();
+    expect(openDescriptors(2 ** 22 + 1)).toBeUndefined();
+  });
+
+  it('adds up the files below a directory, nested ones included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simkit-proc-'));
+    try {
+      writeFileSync(join(dir, 'a'), Buffer.alloc(1000));
+      mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
+      writeFileSync(join(dir, 'sub', 'deeper', 'b'), Buffer.alloc(234));
+      expect(dirBytes(dir)).toBe(1234);
+      expect(dirBytes(join(dir, 'missing'))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
