@@ -14,7 +14,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { assertLoopback } from '@showcase/simkit';
+import { assertLoopback, optionInt } from '@showcase/simkit';
 import type { SimulationTarget } from '../simulate.ts';
 import { drive } from './driver.ts';
 import { meterFetch } from './meter.ts';
@@ -69,12 +69,8 @@ function parse(args: string[]) {
     allowPositionals: false,
   });
   const quick = values.quick;
-  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new Error(`--${name} must be an integer in [${min}, ${max}]`);
-    return n;
-  };
+  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number) =>
+    optionInt(name, raw ?? String(fallback), min, max);
   return {
     quick,
     seed: int('seed', values.seed, 42, 0, 2 ** 31),

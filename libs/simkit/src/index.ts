@@ -1,3 +1,4 @@
+export { optionInt, optionNumber } from './cli.ts';
 export { Http, type HttpAnswer } from './http.ts';
 export { assertLoopback } from './loopback.ts';
 export { pool, sleep } from './pool.ts';

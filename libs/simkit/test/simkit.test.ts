@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import {
   assertLoopback,
   classification,
+  optionInt,
+  optionNumber,
   pool,
   quantile,
   Random,
@@ -93,4 +95,20 @@ test('pool keeps input order, never exceeds its limit, reports progress', async 
   expect(out).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
   expect(peak).toBe(3);
   expect(reports).toEqual([5, 10, 15, 20]);
+});
+
+describe('optionInt / optionNumber', () => {
+  test('accepts values in range and names the option, the range and the value otherwise', () => {
+    expect(optionInt('users', '200', 10, 1000)).toBe(200);
+    expect(optionNumber('spam-ratio', '0.06', 0.001, 0.9)).toBe(0.06);
+    expect(() => optionInt('users', '2.5', 10, 1000)).toThrow(
+      '--users must be an integer in [10, 1000] (got "2.5")',
+    );
+    expect(() => optionInt('users', '5', 10, 1000)).toThrow(/--users must be an integer in \[10, 1000\]/);
+    expect(() => optionNumber('rate', 'fast', 1, 10)).toThrow(
+      '--rate must be a number in [1, 10] (got "fast")',
+    );
+    expect(() => optionNumber('rate', '', 1, 10)).toThrow(/--rate/);
+    expect(() => optionInt('seed', undefined, 0, 10)).toThrow('(got "")');
+  });
 });

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Edge, Interaction } from '@showcase/contracts';
-import { assertLoopback, Http, summary as latencySummary, sleep } from '@showcase/simkit';
+import { assertLoopback, Http, summary as latencySummary, optionInt, sleep } from '@showcase/simkit';
 import WebSocket from 'ws';
 import type { EdgePage, MatchPage } from '../observe.ts';
 import { buildPopulation, type PlannedInteraction, planInteractions } from './population.ts';
@@ -44,12 +44,7 @@ function options(args: string[]) {
     },
     allowPositionals: false,
   });
-  const int = (name: string, raw: string | undefined, min: number, max: number) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new Error(`--${name} must be an integer in [${min}, ${max}]`);
-    return n;
-  };
+  const int = optionInt;
   return {
     users: int('users', values.users, 4, 100_000),
     events: int('events', values.events, 1, 10_000_000),

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mintToken } from '@showcase/service-kit';
-import { quantile } from '@showcase/simkit';
+import { optionInt, quantile } from '@showcase/simkit';
 import { applyUserUpdate } from '../processors/users.ts';
 import type { NearbyUser } from '../search/user-directory.ts';
 import { bruteForceNearby, type World } from './oracle.ts';
@@ -50,12 +50,7 @@ function options(args: string[]) {
       json: { type: 'string' },
     },
   });
-  const int = (name: string, raw: string, min: number, max: number) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new Error(`--${name} must be an integer in [${min}, ${max}]`);
-    return n;
-  };
+  const int = optionInt;
   return {
     users: int('users', values.users, 10, 200_000),
     cities: int('cities', values.cities, 1, 1000),

@@ -7,6 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { optionNumber } from '@showcase/simkit';
 import { directDriver } from './direct-driver.ts';
 import type { Driver } from './driver.ts';
 import { type ExperimentResult, runExperiment } from './experiment.ts';
@@ -46,12 +47,7 @@ export async function simulate(target: Target | undefined, args: string[]): Prom
       json: { type: 'boolean', default: false },
     },
   });
-  const number = (name: string, value: string, min: number, max: number) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw new Error(`--${name} must be a number in [${min}, ${max}]`);
-    return n;
-  };
+  const number = optionNumber;
   const useDirect = values.direct || !target;
   const driver: Driver = useDirect ? await directDriver() : httpDriver(target.urls, target.secret);
   const log = (line: string) => (values.json ? console.error : console.log)(`[segmentation] ${line}`);
