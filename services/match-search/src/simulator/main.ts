@@ -9,8 +9,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintToken } from '@showcase/service-kit';
-import { optionInt, quantile } from '@showcase/simkit';
+import { assertLoopback, Http, optionInt, pool, quantile } from '@showcase/simkit';
 import { applyUserUpdate } from '../processors/users.ts';
 import type { NearbyUser } from '../search/user-directory.ts';
 import { bruteForceNearby, type World } from './oracle.ts';
@@ -67,35 +66,15 @@ function options(args: string[]) {
 
 export async function simulate(target: Target, args: string[], log: (line: string) => void = console.log) {
   const o = options(args);
-  const host = new URL(target.url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
-    throw new Error(`refusing a non-loopback target ${target.url}`);
+  assertLoopback(target.url);
   const run = `sim${Date.now().toString(36)}`;
   const pop = new CityPopulation(o.seed, o.cities);
   const rnd = pop.rnd;
   const world: World = { users: new Map(), spamBlocked: new Set(), blockPairs: new Set() };
-  const tokens = new Map<string, string>();
-  const auth = (user: string) => {
-    let t = tokens.get(user);
-    if (t === undefined) {
-      t = `Bearer ${mintToken({ secret: target.secret, user, ttlSeconds: 3600 })}`;
-      tokens.set(user, t);
-    }
-    return t;
-  };
-  const request = async (method: string, path: string, user: string, body?: unknown) => {
-    const res = await fetch(`${target.url}${path}`, {
-      method,
-      headers: {
-        authorization: auth(user),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      // Generous: on a loaded 2-core machine, PUTs at 400 in flight took over 10 s.
-      signal: AbortSignal.timeout(30_000),
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as { users?: NearbyUser[] } };
-  };
+  // Generous timeout: on a loaded 2-core machine, PUTs at 400 in flight took over 10 s.
+  const http = new Http(target.url.replace(/\/$/, ''), target.secret, 30_000);
+  const request = (method: string, path: string, user: string, body?: unknown) =>
+    http.call<{ users?: NearbyUser[] }>(method, path, user, body);
   /**
    * A PUT the simulator counts as applied once the service accepted it (202). One write per user
    * at a time: the order of a user's updates is the order they were accepted (docs/contracts.md), so
@@ -124,19 +103,11 @@ export async function simulate(target: Target, args: string[], log: (line: strin
     if (res.status !== 202) throw new Error(`PUT ${update.type} ${user}: ${res.status}`);
     world.users.set(user, applyUserUpdate(world.users.get(user), user, update));
   };
-  const pool = async <T>(items: T[], work: (item: T) => Promise<void>) => {
-    const queue = [...items];
-    await Promise.all(
-      Array.from({ length: o.concurrency }, async () => {
-        for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-      }),
-    );
-  };
 
   // 1. Everyone joins: profile, location, presence (in that order per user).
   const ids = Array.from({ length: o.users }, (_, i) => `${run}-u${i}`);
   const joinStarted = Date.now();
-  await pool(ids, async (user) => {
+  await pool(ids, o.concurrency, async (user) => {
     for (const u of pop.join(user, Date.now(), rnd.next() < 0.6).updates) await put(user, u);
   });
   log(`joined ${o.users} users in ${((Date.now() - joinStarted) / 1000).toFixed(1)} s`);
