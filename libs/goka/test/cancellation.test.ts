@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   defineGroup,
   input,
+  join,
   json,
   lookup,
   memoryCluster,
@@ -104,6 +105,59 @@ describe('stopping and revoking during recovery', () => {
     await expect(started).rejects.toThrow(/stopped before it was running/);
     await expect(p.done()).resolves.toBeUndefined();
     expect(held.openReaders).toBe(0);
+  });
+
+  it('a stop while a join table store opens leaves no unhandled rejection of the own table recovery', async () => {
+    // The group table's replay is held (in progress); the join table's store opens slowly. A stop
+    // in between aborts the own replay while recovery still awaits the join store: that replay's
+    // rejection must be observed (before the fix it surfaced as an unhandled RecoveryAborted, which
+    // ended a service process under load).
+    const { inner, held } = await clusterWithTable(10);
+    inner.createTopic({ name: 'profile-table', partitions: PARTITIONS, compacted: true });
+    const g = defineGroup(
+      'counter',
+      persist(json<number>()),
+      join('profile-table', json<string>()),
+      input('clicks', string(), () => undefined),
+    );
+    const plain = memoryStorage();
+    let releaseJoin: () => void = () => undefined;
+    const joinGate = new Promise<void>((resolve) => {
+      releaseJoin = resolve;
+    });
+    let joinOpens = 0;
+    const storage: typeof plain = {
+      ...plain,
+      description: 'join stores open when released',
+      async open(topic, partition) {
+        if (topic === 'profile-table') {
+          joinOpens++;
+          await joinGate;
+        }
+        return plain.open(topic, partition);
+      },
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const p = new Processor(g, { cluster: held.cluster, storage, logger: testLogger() });
+      stops.push(() => p.stop());
+      const started = p.start();
+      started.catch(() => undefined);
+      await until(() => joinOpens === PARTITIONS && held.readers.waiting > 0, 'join stores opening');
+      const stopped = p.stop();
+      await until(() => held.openReaders === 0, 'the own table replays aborted');
+      releaseJoin();
+      await stopped;
+      await expect(started).rejects.toThrow(/stopped before it was running/);
+      // Unhandled rejections are reported after the microtask queue drains.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(p.state).toBe('stopped');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('stop() while a lookup view recovers ends the view and the start', async () => {

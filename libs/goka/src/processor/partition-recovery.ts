@@ -33,6 +33,13 @@ export async function recoverTables(
   const { group, storage, cluster } = rt;
   const name = `${group.name}/${partition}`;
   const replaying: Promise<void>[] = [];
+  // A replay is observed at once: a stop that lands while a later store opens throws before the
+  // allSettled below, and the replays it aborted must not surface as unhandled rejections (that
+  // ended a service process). allSettled still sees every outcome.
+  const replay = (p: Promise<void>) => {
+    p.catch(() => undefined);
+    replaying.push(p);
+  };
   const replica = (topic: string, what: string, store: Store) =>
     new TableReplica({
       cluster,
@@ -52,7 +59,7 @@ export async function recoverTables(
     const own = replica(group.table, 'table', tables.store);
     tables.replicas.push(own);
     // Only this group writes its table: once caught up there is nothing more to follow.
-    replaying.push(
+    replay(
       own.start().then(() => {
         tables.replicas.splice(tables.replicas.indexOf(own), 1);
         return own.stop();
@@ -66,7 +73,7 @@ export async function recoverTables(
     throwIfStopped(signal, name);
     const joined = replica(j.table, `join ${j.table}`, store);
     tables.replicas.push(joined);
-    replaying.push(joined.start());
+    replay(joined.start());
   }
   // Every replica settles (a failed one must not leave the others replaying unobserved).
   const results = await Promise.allSettled(replaying);
