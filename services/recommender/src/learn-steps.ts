@@ -1,6 +1,13 @@
 import type { Interaction } from '@showcase/contracts';
-import { appealStep, isFiniteVector, type LearnerConfig, type ModelRow, tasteStep } from './model.ts';
-import { type Decision, decide, decisionOf, isDecision } from './neighbours.ts';
+import {
+  appealHalf,
+  isFiniteVector,
+  type LearnerConfig,
+  type ModelRow,
+  makeRow,
+  tasteHalf,
+} from './model.ts';
+import { type Decision, decisionOf, isDecision, likeListAfter, passListAfter } from './neighbours.ts';
 import { type SignalWeights, signalOf } from './signals.ts';
 
 /**
@@ -47,17 +54,22 @@ export function rateOf(
   const signal = signalOf(i.type, weights);
   if (!signal) return undefined;
   const decision = decisionOf(i.type);
-  return {
-    kind: 'rate',
-    from: row.user,
-    label: signal.label,
-    weight: signal.weight,
-    like: i.type === 'like',
-    ...(decision ? { decision } : {}),
-    taste: row.taste,
-    tasteBias: row.tasteBias,
-    at,
-  };
+  const { label, weight } = signal;
+  const like = i.type === 'like';
+  // Two literals rather than a spread: one shape per message kind, no temporary object.
+  return decision
+    ? {
+        kind: 'rate',
+        from: row.user,
+        label,
+        weight,
+        like,
+        decision,
+        taste: row.taste,
+        tasteBias: row.tasteBias,
+        at,
+      }
+    : { kind: 'rate', from: row.user, label, weight, like, taste: row.taste, tasteBias: row.tasteBias, at };
 }
 
 /** The second hop, at the target v: v's new row and the feedback for u (none when refused). */
@@ -75,38 +87,98 @@ export function applyRate(
     Number.isFinite(m.weight) &&
     m.weight > 0 &&
     m.weight <= 1;
-  const result = ok ? appealStep(row, m.taste, m.tasteBias, m.label, m.weight, config) : undefined;
-  if (!result?.row) return { row: { ...row, rejected: row.rejected + 1, updatedAt: at } };
+  const result = ok ? appealHalf(row, m.taste, m.tasteBias, m.label, m.weight, config) : undefined;
+  if (!result?.ok)
+    return { row: counted(row, row.given, row.received, row.likesReceived, row.rejected + 1, at) };
   const decision = isDecision(m.decision) ? m.decision : undefined;
-  return {
-    row: {
-      ...result.row,
-      ...(decision && config.neighbours > 0 ? decide(row, 'in', m.from, decision, config.neighbours) : {}),
+  const cap = config.neighbours;
+  const lists = decision && cap > 0 ? decision : undefined;
+  const next = makeRow(
+    row,
+    row.taste,
+    result.nextAppeal,
+    row.tasteBias,
+    result.appealBias,
+    {
+      given: row.given,
       received: row.received + 1,
       likesReceived: row.likesReceived + (m.like ? 1 : 0),
+      rejected: row.rejected,
       updatedAt: at,
     },
-    feedback: {
-      kind: 'feedback',
-      from: row.user,
-      gradient: result.gradient,
-      appeal: result.appeal,
-      ...(decision ? { decision } : {}),
-      at,
-    },
+    lists
+      ? {
+          liked: row.liked,
+          passed: row.passed,
+          likedBy: likeListAfter(row.likedBy, m.from, lists, cap),
+          passedBy: passListAfter(row.passedBy, m.from, lists, cap),
+        }
+      : row,
+  );
+  return {
+    row: next,
+    feedback:
+      decision === undefined
+        ? { kind: 'feedback', from: row.user, gradient: result.gradient, appeal: result.appeal, at }
+        : {
+            kind: 'feedback',
+            from: row.user,
+            gradient: result.gradient,
+            appeal: result.appeal,
+            decision,
+            at,
+          },
   };
+}
+
+/** The row with other counters (a refused step, or nothing learned): same shape as any row. */
+function counted(
+  row: ModelRow,
+  given: number,
+  received: number,
+  likesReceived: number,
+  rejected: number,
+  updatedAt: number,
+): ModelRow {
+  return makeRow(
+    row,
+    row.taste,
+    row.appeal,
+    row.tasteBias,
+    row.appealBias,
+    { given, received, likesReceived, rejected, updatedAt },
+    row,
+  );
 }
 
 /** The third hop, back at u: u's new row. */
 export function applyFeedback(row: ModelRow, m: FeedbackMessage, config: LearnerConfig): ModelRow {
   const ok = isFiniteVector(m.appeal, config.factors) && Number.isFinite(m.gradient);
-  const next = ok ? tasteStep(row, m.appeal, m.gradient, config) : undefined;
-  if (!next) return { ...row, rejected: row.rejected + 1, updatedAt: m.at };
+  const next = ok ? tasteHalf(row, m.appeal, m.gradient, config) : undefined;
+  if (!next) return counted(row, row.given, row.received, row.likesReceived, row.rejected + 1, m.at);
   const decision = isDecision(m.decision) && typeof m.from === 'string' ? m.decision : undefined;
-  return {
-    ...next,
-    ...(decision && config.neighbours > 0 ? decide(row, 'out', m.from, decision, config.neighbours) : {}),
-    given: row.given + 1,
-    updatedAt: m.at,
-  };
+  const cap = config.neighbours;
+  const lists = decision && cap > 0 ? decision : undefined;
+  return makeRow(
+    row,
+    next.taste,
+    row.appeal,
+    next.tasteBias,
+    row.appealBias,
+    {
+      given: row.given + 1,
+      received: row.received,
+      likesReceived: row.likesReceived,
+      rejected: row.rejected,
+      updatedAt: m.at,
+    },
+    lists
+      ? {
+          liked: likeListAfter(row.liked, m.from, lists, cap),
+          passed: passListAfter(row.passed, m.from, lists, cap),
+          likedBy: row.likedBy,
+          passedBy: row.passedBy,
+        }
+      : row,
+  );
 }

@@ -146,22 +146,81 @@ export function likeProbability(
   return sigmoid(config.priorLogit + tasteBias + appealBias + dot(taste, appeal));
 }
 
-function clipNorm(v: number[], max: number): number[] {
-  let n2 = 0;
-  for (const x of v) n2 += x * x;
-  const n = Math.sqrt(n2);
-  if (!(n > max)) return v;
-  const f = max / n;
-  return v.map((x) => x * f);
-}
+/**
+ * Learned numbers are kept to 6 decimals: a double prints as up to 19 characters, a rounded one
+ * as at most 9, and every row write and loop message is JSON (the learner bench: the JSON of the
+ * rows was most of the cost per interaction). 1e-6 is far below any step η·g·x that matters.
+ */
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 const clip = (x: number, max: number) => Math.max(-max, Math.min(max, x));
 
-/** g · x − λ · v, scaled by η and added to v; clipped. */
+/** g · x − λ · v, scaled by η and added to v; clipped to maxNorm; rounded. One new array. */
 function step(v: readonly number[], g: number, x: readonly number[], lambda: number, c: LearnerConfig) {
-  const out = new Array<number>(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! + c.learningRate * (g * (x[i] ?? 0) - lambda * v[i]!);
-  return clipNorm(out, c.maxNorm);
+  const n = v.length;
+  const out = new Array<number>(n);
+  let n2 = 0;
+  for (let i = 0; i < n; i++) {
+    const y = v[i]! + c.learningRate * (g * (x[i] ?? 0) - lambda * v[i]!);
+    out[i] = y;
+    n2 += y * y;
+  }
+  const norm = Math.sqrt(n2);
+  const f = norm > c.maxNorm ? c.maxNorm / norm : 1;
+  for (let i = 0; i < n; i++) out[i] = round6(out[i]! * f);
+  return out;
+}
+
+/** A bias after its step, clipped and rounded. */
+function biasStep(b: number, g: number, c: LearnerConfig): number {
+  return round6(clip(b + c.learningRate * (g - c.biasRegularization * b), c.maxBias));
+}
+
+export interface AppealHalf {
+  /** False when the step's result was not finite (it must then not be kept). */
+  readonly ok: boolean;
+  /** v's appeal and appeal bias after the step. */
+  readonly nextAppeal: readonly number[];
+  readonly appealBias: number;
+  /** g = w (y − p): what u's half needs, with v's appeal before the step. */
+  readonly gradient: number;
+  readonly appeal: readonly number[];
+}
+
+/** v's half of a step without building a row (the learner's hot path builds it once, makeRow). */
+export function appealHalf(
+  row: ModelRow,
+  taste: readonly number[],
+  tasteBias: number,
+  label: 0 | 1,
+  weight: number,
+  config: LearnerConfig,
+): AppealHalf {
+  const p = likeProbability(taste, tasteBias, row.appeal, row.appealBias, config);
+  const gradient = weight * (label - p);
+  const nextAppeal = step(row.appeal, gradient, taste, config.regularization, config);
+  const appealBias = biasStep(row.appealBias, gradient, config);
+  const ok =
+    Number.isFinite(gradient) && Number.isFinite(appealBias) && isFiniteVector(nextAppeal, nextAppeal.length);
+  return { ok, nextAppeal, appealBias, gradient, appeal: row.appeal };
+}
+
+export interface TasteHalf {
+  readonly taste: readonly number[];
+  readonly tasteBias: number;
+}
+
+/** u's half of a step without building a row. */
+export function tasteHalf(
+  row: ModelRow,
+  appeal: readonly number[],
+  gradient: number,
+  config: LearnerConfig,
+): TasteHalf | undefined {
+  const taste = step(row.taste, gradient, appeal, config.regularization, config);
+  const tasteBias = biasStep(row.tasteBias, gradient, config);
+  const ok = Number.isFinite(tasteBias) && isFiniteVector(taste, taste.length);
+  return ok ? { taste, tasteBias } : undefined;
 }
 
 export interface AppealStep {
@@ -172,7 +231,7 @@ export interface AppealStep {
   readonly appeal: readonly number[];
 }
 
-/** v's half of a step: u (taste t_u, bias c_u) gave v label y with weight w. */
+/** v's half of a step as a row: u (taste t_u, bias c_u) gave v label y with weight w. */
 export function appealStep(
   row: ModelRow,
   taste: readonly number[],
@@ -181,32 +240,52 @@ export function appealStep(
   weight: number,
   config: LearnerConfig,
 ): AppealStep {
-  const p = likeProbability(taste, tasteBias, row.appeal, row.appealBias, config);
-  const gradient = weight * (label - p);
-  const appeal = step(row.appeal, gradient, taste, config.regularization, config);
-  const appealBias = clip(
-    row.appealBias + config.learningRate * (gradient - config.biasRegularization * row.appealBias),
-    config.maxBias,
-  );
-  const ok =
-    Number.isFinite(gradient) && Number.isFinite(appealBias) && isFiniteVector(appeal, appeal.length);
-  return { row: ok ? { ...row, appeal, appealBias } : undefined, gradient, appeal: row.appeal };
+  const h = appealHalf(row, taste, tasteBias, label, weight, config);
+  const next = h.ok ? { ...row, appeal: h.nextAppeal, appealBias: h.appealBias } : undefined;
+  return { row: next, gradient: h.gradient, appeal: h.appeal };
 }
 
-/** u's half of a step: v's appeal (before its step) and the gradient came back. */
+/** u's half of a step as a row: v's appeal (before its step) and the gradient came back. */
 export function tasteStep(
   row: ModelRow,
   appeal: readonly number[],
   gradient: number,
   config: LearnerConfig,
 ): ModelRow | undefined {
-  const taste = step(row.taste, gradient, appeal, config.regularization, config);
-  const tasteBias = clip(
-    row.tasteBias + config.learningRate * (gradient - config.biasRegularization * row.tasteBias),
-    config.maxBias,
-  );
-  const ok = Number.isFinite(tasteBias) && isFiniteVector(taste, taste.length);
-  return ok ? { ...row, taste, tasteBias } : undefined;
+  const h = tasteHalf(row, appeal, gradient, config);
+  return h ? { ...row, taste: h.taste, tasteBias: h.tasteBias } : undefined;
+}
+
+/**
+ * Every row the learner writes is built here, with all keys in one order: one hidden class for
+ * all rows (spreads of rows with optional keys made V8 keep several shapes, and dictionary-mode
+ * objects cost more to copy and to stringify). Lists stay absent when the learner keeps none.
+ */
+export function makeRow(
+  r: ModelRow,
+  taste: readonly number[],
+  appeal: readonly number[],
+  tasteBias: number,
+  appealBias: number,
+  counts: { given: number; received: number; likesReceived: number; rejected: number; updatedAt: number },
+  lists: Neighbours,
+): ModelRow {
+  return {
+    user: r.user,
+    taste,
+    appeal,
+    tasteBias,
+    appealBias,
+    given: counts.given,
+    received: counts.received,
+    likesReceived: counts.likesReceived,
+    rejected: counts.rejected,
+    updatedAt: counts.updatedAt,
+    liked: lists.liked,
+    passed: lists.passed,
+    likedBy: lists.likedBy,
+    passedBy: lists.passedBy,
+  };
 }
 
 /** A row is sound when every number in it is finite (what the table must only ever hold). */

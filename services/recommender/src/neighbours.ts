@@ -20,40 +20,56 @@ export interface Neighbours {
 export type Decision = 'like' | 'pass' | 'unlike';
 
 /** Rows are immutable: a list without `user` is shared, not copied (the common case). */
-const without = (list: readonly string[] | undefined, user: string): readonly string[] =>
-  !list ? [] : list.includes(user) ? list.filter((x) => x !== user) : list;
-
-/** `user` appended (moved to the end if present), the oldest dropped beyond `cap`. */
-function remember(list: readonly string[] | undefined, user: string, cap: number): readonly string[] {
-  const kept = list?.includes(user) ? list.filter((x) => x !== user) : (list ?? []);
-  const from = Math.max(0, kept.length + 1 - cap);
-  const next = kept.slice(from);
-  next.push(user);
-  return next;
+function without(list: readonly string[] | undefined, user: string): readonly string[] {
+  if (!list) return [];
+  const at = list.indexOf(user);
+  if (at < 0) return list;
+  const out = list.slice(0, at);
+  for (let i = at + 1; i < list.length; i++) out.push(list[i]!);
+  return out;
 }
 
-/** A like list and a pass list after a decision about `other`. */
-function lists(
-  liked: readonly string[] | undefined,
-  passed: readonly string[] | undefined,
+/** `user` appended (moved to the end if present), the oldest dropped beyond `cap`: one copy. */
+function remember(list: readonly string[] | undefined, user: string, cap: number): readonly string[] {
+  const out: string[] = [];
+  if (list) {
+    const present = list.includes(user) ? 1 : 0;
+    let drop = Math.max(0, list.length - present + 1 - cap);
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i]!;
+      if (x === user) continue;
+      if (drop > 0) drop--;
+      else out.push(x);
+    }
+  }
+  out.push(user);
+  return out;
+}
+
+/** The like list (liked or likedBy) after a decision about `other`. */
+export function likeListAfter(
+  list: readonly string[] | undefined,
   other: string,
   decision: Decision,
   cap: number,
-): [readonly string[], readonly string[]] {
-  switch (decision) {
-    case 'like':
-      return [remember(liked, other, cap), without(passed, other)];
-    case 'pass':
-      return [without(liked, other), remember(passed, other, cap)];
-    case 'unlike':
-      return [without(liked, other), passed ?? []];
-  }
+): readonly string[] {
+  return decision === 'like' ? remember(list, other, cap) : without(list, other);
+}
+
+/** The pass list (passed or passedBy) after a decision about `other`. */
+export function passListAfter(
+  list: readonly string[] | undefined,
+  other: string,
+  decision: Decision,
+  cap: number,
+): readonly string[] {
+  if (decision === 'pass') return remember(list, other, cap);
+  return decision === 'like' ? without(list, other) : (list ?? []);
 }
 
 /**
- * The lists of one side after a decision: `out` at the actor, `in` at the target. Plain object
- * literals with fixed keys (computed keys made V8 keep the rows in dictionary mode: slower
- * spreads and JSON in the learner's hot path).
+ * The lists of one side after a decision: `out` at the actor, `in` at the target (the learner
+ * uses likeListAfter / passListAfter directly, to build the row in one literal).
  */
 export function decide(
   n: Neighbours,
@@ -63,12 +79,15 @@ export function decide(
   cap: number,
 ): Neighbours {
   if (cap <= 0) return n;
-  if (side === 'out') {
-    const [liked, passed] = lists(n.liked, n.passed, other, decision, cap);
-    return { liked, passed };
-  }
-  const [likedBy, passedBy] = lists(n.likedBy, n.passedBy, other, decision, cap);
-  return { likedBy, passedBy };
+  if (side === 'out')
+    return {
+      liked: likeListAfter(n.liked, other, decision, cap),
+      passed: passListAfter(n.passed, other, decision, cap),
+    };
+  return {
+    likedBy: likeListAfter(n.likedBy, other, decision, cap),
+    passedBy: passListAfter(n.passedBy, other, decision, cap),
+  };
 }
 
 export function decisionOf(type: string): Decision | undefined {

@@ -112,12 +112,19 @@ export class Ranker {
       mix > 0
         ? new Affinity(mine, (x) => model.get(x), this.config.affinity ?? defaultAffinityConfig)
         : undefined;
-    let candidates = 0;
+    // Candidates first, scores second: the refinement of the neighbourhood signals needs them all.
+    const found: string[] = [];
+    const learned: ModelRow[] = [];
     index.visitWithin(me.location, query.radiusKm, (other) => {
       if (other === user || excluded.has(other) || spamBlocked.get(other)) return;
       const them = users.get(other);
       if (!them || !mutuallyCompatible(me.profile, them.profile)) return;
-      candidates++;
+      found.push(other);
+      const row = model.get(other);
+      if (row) learned.push(row);
+    });
+    affinity?.refine(learned);
+    for (const other of found) {
       const row = model.get(other);
       let score: number;
       if (ranking === 'popularity') score = row?.likesReceived ?? 0;
@@ -135,8 +142,12 @@ export class Ranker {
       const item = { user: other, score };
       best.offer(item);
       if (explore > 0 && (row?.received ?? 0) < this.config.exploreMinReceived) fresh.offer(item);
-    });
-    return { ok: true, items: withExploration(best.toArray(), fresh.toArray(), query.k), candidates };
+    }
+    return {
+      ok: true,
+      items: withExploration(best.toArray(), fresh.toArray(), query.k),
+      candidates: found.length,
+    };
   }
 }
 

@@ -130,3 +130,38 @@ describe('neighbourhood signals', () => {
     expect(oneSided.items[2]!.user).toBe('stranger');
   });
 });
+
+describe('refinement over the candidates', () => {
+  // me liked p; l liked p too (a taste neighbour by the walk). w shares no like with me, but w
+  // liked c1, the candidate me's first estimate ranks highest; z liked only c3, ranked lowest.
+  const rows = new Map(
+    [
+      row('me', { liked: ['p'] }),
+      row('p', { likedBy: ['me', 'l'] }),
+      row('l', { liked: ['p', 'c1'] }),
+      row('w', { liked: ['c1', 'c2'] }),
+      row('z', { liked: ['c3', 'c4'] }),
+      row('c1', { likedBy: ['l', 'w'] }),
+      row('c2', { likedBy: ['w'] }),
+      row('c3', { likedBy: ['z'], passedBy: ['l'] }),
+      row('c4', { likedBy: ['z'] }),
+    ].map((r) => [r.user, r]),
+  );
+  const candidates = ['c1', 'c2', 'c3', 'c4'].map((u) => rows.get(u)!);
+
+  it('makes users whose decisions agree with the first estimates taste neighbours; the others stay out', () => {
+    const a = new Affinity(rows.get('me')!, (u) => rows.get(u), defaultAffinityConfig);
+    const prior = defaultAffinityConfig.prior;
+    expect(a.forward(rows.get('c2'))).toBe(prior);
+    a.refine(candidates);
+    expect(a.forward(rows.get('c2'))).toBeGreaterThan(prior);
+    expect(a.forward(rows.get('c4'))).toBe(prior);
+    expect(a.forward(rows.get('c1'))).toBeGreaterThan(a.forward(rows.get('c2')));
+  });
+
+  it('is off at refine 0', () => {
+    const a = new Affinity(rows.get('me')!, (u) => rows.get(u), { ...defaultAffinityConfig, refine: 0 });
+    a.refine(candidates);
+    expect(a.forward(rows.get('c2'))).toBe(defaultAffinityConfig.prior);
+  });
+});

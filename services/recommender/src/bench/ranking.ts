@@ -3,7 +3,7 @@
  * in-memory rows (as the mirrors hold them), 1,000 candidates within the radius, every row with
  * full neighbour lists (100 ids each: the worst case the cap allows), k = 10. Baseline in the
  * same run, requests interleaved: RANK_NEIGHBOUR_WEIGHT=0 (the factorisation alone, the model
- * before issue 24). Fastify, auth and the pair-table range scan are not in these figures (the
+ * before issue 24) and the neighbourhood walks without the refinement over the candidates. Fastify, auth and the pair-table range scan are not in these figures (the
  * repo bench's `recommender` scenario measures the whole request).
  *
  *   npx tsx services/recommender/src/bench/ranking.ts [--candidates 1000] [--requests 300] [--json file]
@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { seeded } from '@showcase/simkit';
+import { defaultAffinityConfig } from '../affinity.ts';
 import { createCandidateIndex } from '../candidate-index.ts';
 import { defaultLearnerConfig, emptyRow, type ModelRow } from '../model.ts';
 import { Ranker, type Searchable } from '../ranker.ts';
@@ -48,7 +49,7 @@ for (let i = 0; i < N; i++) {
   });
 }
 const ready = async () => {};
-const ranker = (neighbourWeight: number) =>
+const ranker = (neighbourWeight: number, refine = defaultAffinityConfig.refine) =>
   new Ranker(
     {
       users: { get: (k) => people.get(k), ready },
@@ -58,14 +59,21 @@ const ranker = (neighbourWeight: number) =>
       index,
     },
     defaultLearnerConfig,
-    { exploreShare: 0.1, exploreMinReceived: 5, neighbourWeight },
+    {
+      exploreShare: 0.1,
+      exploreMinReceived: 5,
+      neighbourWeight,
+      affinity: { ...defaultAffinityConfig, ...(refine === undefined ? {} : { refine }) },
+    },
   );
-const variants = { factorisation: ranker(0), neighbourhood: ranker(0.995) };
-const times = { factorisation: [] as number[], neighbourhood: [] as number[] };
+// `walks only`: the neighbourhood signals without the refinement over the candidates (before it).
+const names = ['factorisation', 'walks only', 'neighbourhood'] as const;
+const variants = { factorisation: ranker(0), 'walks only': ranker(0.995, 0), neighbourhood: ranker(0.995) };
+const times = { factorisation: [] as number[], 'walks only': [] as number[], neighbourhood: [] as number[] };
 let candidates = 0;
 for (let r = 0; r < REQUESTS; r++) {
   const caller = id(Math.floor(random() * N));
-  for (const name of ['factorisation', 'neighbourhood'] as const) {
+  for (const name of names) {
     const t0 = performance.now();
     const result = await variants[name].rank(caller, { k: 10, radiusKm: 100 });
     times[name].push(performance.now() - t0);
@@ -82,15 +90,16 @@ const report = {
   listsPerRow: 4,
   idsPerList: CAP,
   factorisation: { p50Ms: q(times.factorisation, 0.5), p99Ms: q(times.factorisation, 0.99) },
+  walksOnly: { p50Ms: q(times['walks only'], 0.5), p99Ms: q(times['walks only'], 0.99) },
   neighbourhood: { p50Ms: q(times.neighbourhood, 0.5), p99Ms: q(times.neighbourhood, 0.99) },
 };
 console.log(
   `${candidates} candidates per request, rows with 4 lists of ${CAP} ids, ${REQUESTS} requests each, interleaved`,
 );
 console.log('ranking          p50 ms   p99 ms');
-for (const name of ['factorisation', 'neighbourhood'] as const)
-  console.log(
-    `${name.padEnd(15)} ${report[name].p50Ms.toFixed(2).padStart(7)}  ${report[name].p99Ms.toFixed(2).padStart(7)}`,
-  );
+for (const name of names) {
+  const t = name === 'walks only' ? report.walksOnly : report[name];
+  console.log(`${name.padEnd(15)} ${t.p50Ms.toFixed(2).padStart(7)}  ${t.p99Ms.toFixed(2).padStart(7)}`);
+}
 console.log(JSON.stringify(report));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
