@@ -15,8 +15,10 @@ import { type ResolvedConfig, resolveServiceConfig } from './service-config.ts';
 import { defaultFailurePolicy, groupTopics, type TopicUse, topicSpecsOf } from './service-topics.ts';
 
 /** A service built from its definition: the service and the parts tests and benches look at. */
-export interface BuiltService<S extends EnvSpec, V, E, P extends string = never> {
+export interface BuiltService<S extends EnvSpec, V, E, P extends string = never, X = unknown> {
   readonly service: Service<S>;
+  /** What the definition's `context` made (the route deps beyond views and emitters). */
+  readonly context: X;
   readonly views: ViewsOf<V>;
   readonly emitters: EmittersOf<E>;
   readonly processors: ProcessorsOf<P>;
@@ -43,7 +45,7 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
     },
     host.env ?? process.env,
   ),
-): Promise<BuiltService<S, V, E, P>> {
+): Promise<BuiltService<S, V, E, P, X>> {
   const service = await createService<S>(
     {
       name: definition.name,
@@ -80,9 +82,10 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
     config: service.config,
     ws: service.ws,
   };
-  const deps = { ...parts, ...(definition.context?.(parts) ?? {}) } as ServiceDeps<S, V, E, X>;
+  const context = (definition.context?.({ ...parts, service }) ?? {}) as X;
+  const deps = { ...parts, ...context } as ServiceDeps<S, V, E, X>;
   for (const routes of definition.routes) await service.app.register(routes, deps);
-  return { service, views, emitters, processors: processors as ProcessorsOf<P> };
+  return { service, context, views, emitters, processors: processors as ProcessorsOf<P> };
 }
 
 /**

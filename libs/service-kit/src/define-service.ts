@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyPluginOptions, RawServerDefault } from 
 import type { Auth } from './auth.ts';
 import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
-import type { MeteredEmitter, ServiceOptions } from './service.ts';
+import type { MeteredEmitter, Service, ServiceOptions } from './service.ts';
 import type { TopicUse } from './service-topics.ts';
 import type { WsBridge } from './ws-bridge.ts';
 
@@ -79,8 +79,12 @@ export interface ServiceDefinition<S extends EnvSpec, V, E, P extends string = n
    * stream it only writes); everything else is derived.
    */
   readonly topics?: (config: ConfigOf<S>) => readonly TopicUse[];
-  /** Extra route deps, built once the views and emitters exist. */
-  readonly context?: (parts: ServiceDeps<S, V, E>) => X;
+  /**
+   * Extra route deps (and whatever else the service keeps beside its views: mirrors, a
+   * directory), made once the views and emitters exist; `service` for its logger and its
+   * start and stop hooks.
+   */
+  readonly context?: (parts: ServiceDeps<S, V, E> & { readonly service: Service<S> }) => X;
   /** One plugin per resource, registered in this order. */
   readonly routes: readonly RoutePlugin<ServiceDeps<S, V, E, X>>[];
   /** The console's admin routes: owner name shown per group, live feed interval. */
