@@ -43,13 +43,6 @@ export {
 } from './http/errors.ts';
 export { createLogger, kafkaLogger, type LogFormat, logFormat } from './logger.ts';
 export { ServiceMetrics } from './metrics.ts';
-export {
-  type ProcessWiring,
-  runServiceProcess,
-  type StreamHost,
-  streamEnvSpec,
-  streamHost,
-} from './process-main.ts';
 export { runService } from './run-service.ts';
 export {
   AcceptedSchema,
@@ -63,7 +56,6 @@ export {
 } from './schemas.ts';
 export {
   type App,
-  hostOf,
   type MeteredEmitter,
   Service,
   type ServiceHost,
@@ -78,6 +70,7 @@ export {
   type TopicUse,
   topicSpecsOf,
 } from './service-topics.ts';
+export { type StreamHost, streamEnvSpec, streamHost } from './stream-host.ts';
 export {
   claimProblem,
   DEFAULT_TOKEN_TTL_S,

@@ -1,8 +1,8 @@
 import { buildService } from './build-service.ts';
 import { ConfigError, type EnvSpec } from './config.ts';
 import type { ServiceDefinition } from './define-service.ts';
-import { streamEnvSpec, streamHost } from './process-main.ts';
 import { resolveServiceConfig } from './service-config.ts';
+import { streamEnvSpec, streamHost } from './stream-host.ts';
 
 /**
  * A service as a process (main.ts: `runService(definition)`): the configuration is loaded once

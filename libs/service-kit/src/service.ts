@@ -60,7 +60,7 @@ export interface ServiceOptions<S extends EnvSpec> {
 
 /**
  * Where a service runs, as main.ts or a test hands it to the service's create function: every
- * service's options extend this, and `hostOf` passes it on to `createService`.
+ * service's options extend this, and `buildService` takes it.
  */
 export interface ServiceHost {
   readonly cluster: Cluster;
@@ -69,18 +69,6 @@ export interface ServiceHost {
   /** Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
-}
-
-/** The host fields of a service's options (whatever else they hold), without the unset ones. */
-export function hostOf(
-  options: ServiceHost,
-): Pick<ServiceOptions<EnvSpec>, 'cluster' | 'storage' | 'env' | 'logger'> {
-  return {
-    cluster: options.cluster,
-    ...(options.storage ? { storage: options.storage } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
-  };
 }
 
 export interface MeteredEmitter<T> {

@@ -8,9 +8,8 @@ import {
   type Storage,
 } from '@showcase/goka';
 import type { Logger } from 'pino';
-import { ConfigError, type ConfigOf, type EnvSpec, env, loadConfig } from './config.ts';
-import { baseEnvSpec } from './env-spec.ts';
-import { createLogger, kafkaLogger } from './logger.ts';
+import { ConfigError, type ConfigOf, env } from './config.ts';
+import { kafkaLogger } from './logger.ts';
 
 /**
  * The variables every stream service's `main` reads (docs/contracts.md): where Kafka is, where table
@@ -103,39 +102,4 @@ export function streamHost(
     return { cluster: memoryCluster({ partitions: config.PARTITIONS }), storage: () => memoryStorage() };
   }
   throw new ConfigError(['KAFKA_BROKERS is required (host:port,…), unless NODE_ENV=development']);
-}
-
-/** What `main` hands a service's factory: the cluster, a store per component, the logger. */
-export interface ProcessWiring extends StreamHost {
-  readonly logger: Logger;
-}
-
-interface Runnable {
-  readonly service: { onStop(hook: () => Promise<void> | void): void; run(): Promise<void> };
-}
-
-/**
- * @deprecated a service is a definition now: `runService(definition)` loads the config once.
- * Kept while services move over.
- */
-export function runServiceProcess<S extends EnvSpec & ReturnType<typeof streamEnvSpec>>(
-  name: string,
-  spec: S,
-  create: (wiring: ProcessWiring) => Promise<Runnable>,
-): void {
-  const main = async () => {
-    const config = loadConfig({ ...spec, NODE_ENV: baseEnvSpec(0).NODE_ENV }) as unknown as StreamConfig & {
-      NODE_ENV: string;
-    };
-    const logger = createLogger(name);
-    const host = streamHost(name, config, logger);
-    const { service } = await create({ ...host, logger });
-    service.onStop(() => host.cluster.close());
-    await service.run();
-  };
-  main().catch((error: unknown) => {
-    if (error instanceof ConfigError) console.error(`${name}: ${error.message}`);
-    else console.error(`${name} failed to start:`, error);
-    process.exit(1);
-  });
 }
