@@ -1,6 +1,8 @@
 import { buildService } from './build-service.ts';
 import { ConfigError, type EnvSpec } from './config.ts';
 import type { ServiceDefinition } from './define-service.ts';
+import { runAsProcess } from './process-lifecycle.ts';
+import type { Service } from './service.ts';
 import { resolveServiceConfig } from './service-config.ts';
 import { streamEnvSpec, streamHost } from './stream-host.ts';
 
@@ -25,7 +27,7 @@ export function runService<S extends EnvSpec, V, E, P extends string, X>(
       : undefined;
     const { service } = await buildService(definition, { ...host, logger: resolved.logger }, resolved);
     if (host) service.onStop(() => host.cluster.close());
-    await service.run();
+    await runAsProcess(service as unknown as Service<EnvSpec>);
   };
   main().catch((error: unknown) => {
     if (error instanceof ConfigError) console.error(`${definition.name}: ${error.message}`);

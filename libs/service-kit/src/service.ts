@@ -26,7 +26,6 @@ import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
 import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
-import { runAsProcess } from './process-lifecycle.ts';
 import { defaultFailurePolicy, groupOwnTopics, topicSpecsOf } from './service-topics.ts';
 import { ensureTopicsReady } from './topics.ts';
 import { WsBridge } from './ws-bridge.ts';
@@ -335,14 +334,6 @@ export class Service<S extends EnvSpec = EnvSpec> {
     for (const hook of this.stopHooks) await settle('stop hook', [Promise.resolve().then(hook)]);
     this._state = 'stopped';
     this.logger.info({ ms: Date.now() - started }, `${this.name} stopped`);
-  }
-
-  /**
-   * For main.ts: start, stop gracefully on SIGTERM/SIGINT and exit 0; exit 1 when a component
-   * fails, when starting fails, or when stopping takes longer than SHUTDOWN_TIMEOUT_MS.
-   */
-  run(): Promise<void> {
-    return runAsProcess(this);
   }
 
   /**
