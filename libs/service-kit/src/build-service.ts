@@ -72,7 +72,7 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
   if (host.cluster) {
     const partitions = (resolved.config as { PARTITIONS?: number }).PARTITIONS;
     service.declareTopics(
-      topicSpecsOf(usesOf(definition, config), partitions ?? host.cluster.defaultPartitions),
+      topicSpecsOf(usesOf(definition, config, groups), partitions ?? host.cluster.defaultPartitions),
     );
   }
   const parts: ServiceDeps<S, V, E> = {
@@ -101,13 +101,15 @@ export function definitionTopics<S extends EnvSpec, V, E, P extends string, X>(
   return topicSpecsOf(usesOf(definition, loadConfig(definition.env, {})), partitions);
 }
 
+/** The topic uses of a definition; `built` = its groups as already made from this config. */
 function usesOf<S extends EnvSpec, V, E, P extends string, X>(
   definition: ServiceDefinition<S, V, E, P, X>,
   config: ConfigOf<S>,
+  built?: Readonly<Record<string, GroupDefinition>>,
 ): TopicUse[] {
   const deadLetter = ({ group, options }: GroupDefinition) =>
     (options.onError ?? defaultFailurePolicy(definition.name, group)) === 'dead-letter';
-  const groups = Object.values<GroupDefinition>(definition.groups?.(config) ?? {});
+  const groups = Object.values<GroupDefinition>(built ?? definition.groups?.(config) ?? {});
   return [
     ...(definition.topics?.(config) ?? []),
     ...groups.flatMap((entry) => groupTopics(entry.group, deadLetter(entry))),
