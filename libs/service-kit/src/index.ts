@@ -6,6 +6,7 @@
 export type { Logger } from 'pino';
 export * from './admin/index.ts';
 export { type Auth, type AuthUser, installAuth, tokenOf } from './auth.ts';
+export { type BuildHost, type BuiltService, buildService, definitionTopics } from './build-service.ts';
 export { type Component, processorComponent, viewComponent } from './components.ts';
 export {
   ConfigError,
@@ -18,6 +19,18 @@ export {
   loadConfig,
 } from './config.ts';
 export { createService } from './create-service.ts';
+export {
+  defineService,
+  type EmittersOf,
+  type GroupDefinition,
+  type ProcessorsOf,
+  processed,
+  type RoutePlugin,
+  type ServiceDefinition,
+  type ServiceDeps,
+  type TopicRef,
+  type ViewsOf,
+} from './define-service.ts';
 export { type BaseConfig, baseEnvSpec } from './env-spec.ts';
 export {
   badRequest,
@@ -30,7 +43,7 @@ export {
 } from './http/errors.ts';
 export { createLogger, kafkaLogger, type LogFormat, logFormat } from './logger.ts';
 export { ServiceMetrics } from './metrics.ts';
-export { type ProcessWiring, runServiceProcess, streamEnvSpec } from './process-main.ts';
+export { runService } from './run-service.ts';
 export {
   AcceptedSchema,
   bearerSecurity,
@@ -43,13 +56,21 @@ export {
 } from './schemas.ts';
 export {
   type App,
-  hostOf,
   type MeteredEmitter,
   Service,
   type ServiceHost,
   type ServiceOptions,
   type ServiceState,
 } from './service.ts';
+export { type ResolvedConfig, resolveServiceConfig } from './service-config.ts';
+export {
+  defaultFailurePolicy,
+  groupOwnTopics,
+  groupTopics,
+  type TopicUse,
+  topicSpecsOf,
+} from './service-topics.ts';
+export { type StreamHost, streamEnvSpec, streamHost } from './stream-host.ts';
 export {
   claimProblem,
   DEFAULT_TOKEN_TTL_S,

@@ -1,5 +1,5 @@
 import type { Cluster, Processor, View } from '@showcase/goka';
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const PROCESSOR_STATES = [
@@ -203,16 +203,22 @@ export class ServiceMetrics {
     this.views.push(v);
   }
 
-  /** Times every request by its route pattern (not the raw URL: bounded label values). */
-  instrument(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions.url ?? 'unmatched';
-      this.httpDuration.observe(
-        { method: request.method, route, status_code: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
-    });
-  }
+  /**
+   * Times every request by its route pattern (not the raw URL: bounded label values). A plugin
+   * that reaches every route (fastify-plugin): `app.register(metrics.plugin)`.
+   */
+  readonly plugin = fp(
+    async (app) => {
+      app.addHook('onResponse', async (request, reply) => {
+        const route = request.routeOptions.url ?? 'unmatched';
+        this.httpDuration.observe(
+          { method: request.method, route, status_code: String(reply.statusCode) },
+          reply.elapsedTime / 1000,
+        );
+      });
+    },
+    { name: 'service-kit-metrics' },
+  );
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

@@ -1,9 +1,12 @@
+import type { FastifyPluginAsync } from 'fastify';
 import type { EnvSpec } from './config.ts';
 import type { Service } from './service.ts';
 
-/** /healthz (liveness), /readyz (readiness), /metrics (Prometheus). */
-export function registerOpsRoutes(service: Service<EnvSpec>): void {
-  const { app } = service;
+/** /healthz (liveness), /readyz (readiness), /metrics (Prometheus): an encapsulated plugin. */
+export const opsRoutes: FastifyPluginAsync<{ readonly service: Service<EnvSpec> }> = async (
+  app,
+  { service },
+) => {
   const ops = { tags: ['ops'] };
   app.get(
     '/healthz',
@@ -44,4 +47,4 @@ export function registerOpsRoutes(service: Service<EnvSpec>): void {
     const { contentType, body } = await service.metrics.render();
     return reply.type(contentType).send(body);
   });
-}
+};

@@ -26,7 +26,7 @@ import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
 import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
-import { runAsProcess } from './process-lifecycle.ts';
+import { defaultFailurePolicy, groupOwnTopics, topicSpecsOf } from './service-topics.ts';
 import { ensureTopicsReady } from './topics.ts';
 import { WsBridge } from './ws-bridge.ts';
 
@@ -59,7 +59,7 @@ export interface ServiceOptions<S extends EnvSpec> {
 
 /**
  * Where a service runs, as main.ts or a test hands it to the service's create function: every
- * service's options extend this, and `hostOf` passes it on to `createService`.
+ * service's options extend this, and `buildService` takes it.
  */
 export interface ServiceHost {
   readonly cluster: Cluster;
@@ -68,18 +68,6 @@ export interface ServiceHost {
   /** Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
-}
-
-/** The host fields of a service's options (whatever else they hold), without the unset ones. */
-export function hostOf(
-  options: ServiceHost,
-): Pick<ServiceOptions<EnvSpec>, 'cluster' | 'storage' | 'env' | 'logger'> {
-  return {
-    cluster: options.cluster,
-    ...(options.storage ? { storage: options.storage } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
-  };
 }
 
 export interface MeteredEmitter<T> {
@@ -119,6 +107,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
   /** Where the service listens once started (`http://host:port`), '' before. */
   address = '';
   private stopping: Promise<void> | undefined;
+  private declaredTopics: readonly TopicSpec[] | undefined;
   private failureHandler: ((component: Component, error: Error) => void) | undefined;
 
   /** Use `createService`. */
@@ -276,7 +265,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
       throw new Error(`service ${this.name}: cannot start in state ${this._state}`);
     this._state = 'starting';
     for (const hook of this.startHooks) await hook();
-    await this.ensureOwnTopics();
+    await this.ensureTopics();
     for (const c of this.components) {
       c.start().catch((error: unknown) => this.failed(c, error));
     }
@@ -348,30 +337,33 @@ export class Service<S extends EnvSpec = EnvSpec> {
   }
 
   /**
-   * For main.ts: start, stop gracefully on SIGTERM/SIGINT and exit 0; exit 1 when a component
-   * fails, when starting fails, or when stopping takes longer than SHUTDOWN_TIMEOUT_MS.
+   * The service's topics, created (and awaited) before any component starts: a service built
+   * from a definition declares every topic its groups, views and emitters touch, derived from
+   * them (`buildService`). Without a declaration, `start()` creates each processor's own topics.
    */
-  run(): Promise<void> {
-    return runAsProcess(this);
+  declareTopics(specs: readonly TopicSpec[]): void {
+    if (this._state !== 'created') throw new Error(`service ${this.name}: declare topics before start()`);
+    this.declaredTopics = specs;
   }
 
   /**
-   * Creates each processor's own topics (table, loop, dead-letter) with its inputs' partition
-   * count and waits until the broker serves them. A processor creates them itself too, but
-   * probes them at once: on a fresh broker a topic created a moment ago answers "does not host
-   * this topic-partition" for a while, which would fail the processor at start.
+   * The declared topics, or else each processor's own topics (table, loop, dead-letter) with its
+   * inputs' partition count, created and awaited until the broker serves them. A processor
+   * creates its own topics too, but probes them at once: on a fresh broker a topic created a
+   * moment ago answers "does not host this topic-partition" for a while, which would fail the
+   * processor at start.
    */
-  private async ensureOwnTopics(): Promise<void> {
+  private async ensureTopics(): Promise<void> {
     if (!this.options.cluster) return;
     const cluster = this.options.cluster;
-    const specs: TopicSpec[] = [];
-    for (const { group, deadLetter } of this.groups) {
-      const input = group.inputs[0]?.topic;
-      const n = input ? await cluster.partitionCount(input) : undefined;
-      if (n === undefined) continue; // the processor reports missing inputs itself
-      if (group.persist) specs.push({ name: group.table, partitions: n, compacted: true });
-      if (group.loopback) specs.push({ name: group.loopTopic, partitions: n });
-      if (deadLetter) specs.push({ name: group.deadLetterTopic, partitions: n });
+    const specs: TopicSpec[] = [...(this.declaredTopics ?? [])];
+    if (!this.declaredTopics) {
+      for (const { group, deadLetter } of this.groups) {
+        const input = group.inputs[0]?.topic;
+        const n = input ? await cluster.partitionCount(input) : undefined;
+        if (n === undefined) continue; // the processor reports missing inputs itself
+        specs.push(...topicSpecsOf(groupOwnTopics(group, deadLetter), n));
+      }
     }
     if (specs.length > 0) await ensureTopicsReady(cluster, specs);
   }
@@ -380,8 +372,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
   defaultFailurePolicy(group: {
     readonly inputs: readonly { readonly topic: string }[];
   }): 'fail' | 'dead-letter' {
-    const own = `${this.name}-`;
-    return group.inputs.some((edge) => !edge.topic.startsWith(own)) ? 'dead-letter' : 'fail';
+    return defaultFailurePolicy(this.name, group);
   }
 
   private add(component: Component): void {

@@ -1,6 +1,5 @@
-/** anti-spam as a process: `npm start -w services/anti-spam` (see runServiceProcess in service-kit). */
-import { runServiceProcess } from '@showcase/service-kit';
-import { createAntiSpam } from './app.ts';
-import { antiSpamEnv } from './config.ts';
+/** anti-spam as a process: `npm start -w services/anti-spam` (see runService in service-kit). */
+import { runService } from '@showcase/service-kit';
+import { antiSpam } from './service.ts';
 
-runServiceProcess('anti-spam', antiSpamEnv, (wiring) => createAntiSpam(wiring));
+runService(antiSpam);

@@ -4,6 +4,7 @@ import type {
   DestinationEvent,
   DestinationState,
   DestinationVerdict,
+  DetectorState,
   FilterStats,
   InboxHead,
   InboxMessage,
@@ -74,6 +75,7 @@ export const tables = {
   filter: { name: tableTopic(groups.filter), codec: json<FilterStats>() },
   blocker: spamBlockTable,
   destinations: { name: tableTopic(groups.destinations), codec: json<DestinationState>() },
+  detector: { name: tableTopic(groups.detector), codec: json<DetectorState>() },
 } as const;
 
 if (tables.blocker.name !== tableTopic(groups.blocker)) {
@@ -81,21 +83,16 @@ if (tables.blocker.name !== tableTopic(groups.blocker)) {
 }
 
 /**
- * Every topic the service reads, so that a broker without auto-creation gets them up front
- * with one partition count (co-partitioning: inputs, joined tables and loops must agree).
+ * The streams anti-spam's HTTP writes go to (its emitters, by the name the routes use): messages
+ * from users, moderators' block events, users' reports.
+ */
+export const writes = { messages: messagesSent, blocks: spamBlockEvents, reports } as const;
+
+/**
+ * The streams anti-spam's own writes go to, for a bench that produces to them before any
+ * service runs. The service itself creates every topic it touches, derived from its definition
+ * (service.ts, service-kit `definitionTopics`).
  */
 export function topicSpecs(partitions: number): TopicSpec[] {
-  const stream = (name: string): TopicSpec => ({ name, partitions });
-  const table = (name: string): TopicSpec => ({ name, partitions, compacted: true });
-  return [
-    stream(messagesSent.name),
-    stream(spamBlockEvents.name),
-    stream(reports.name),
-    stream(deliveries.name),
-    stream(destinationEvents.name),
-    stream(destinationVerdicts.name),
-    stream(`${groups.detector}-loop`),
-    table(inboxEntries.name),
-    ...Object.values(groups).map((g) => table(tableTopic(g))),
-  ];
+  return Object.values(writes).map(({ name }) => ({ name, partitions }));
 }

@@ -1,6 +1,6 @@
 import { memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
-import { createAntiSpam } from '../src/app.ts';
+import { createAntiSpam } from '../src/service.ts';
 
 export const SECRET = 'anti-spam-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });

@@ -1,2 +1,3 @@
-export { type ConsoleApp, type ConsoleOptions, createConsole } from './app.ts';
 export { consoleEnv, DEFAULT_PORT, DEFAULT_SERVICES, parseServices, type Upstream } from './config.ts';
+export type { ConsoleDeps } from './routes/deps.ts';
+export { type ConsoleApp, type ConsoleOptions, consoleService, createConsole } from './service.ts';

@@ -1,6 +1,4 @@
 export { pick, seeded } from '@showcase/simkit';
-export { type EdgeSetEmitters, type EdgeSetViews, registerRoutes } from './api.ts';
-export { createEdgeSet, type EdgeSet, type EdgeSetOptions } from './app.ts';
 export { DEFAULT_PORT, type EdgeSetConfig, edgeSetEnv } from './config.ts';
 export { applyInteraction, applyToRow, matchSince } from './edges.ts';
 export * from './index-keys.ts';
@@ -11,6 +9,21 @@ export { batchOracle, type Comparison, compare, type Observed, type OracleResult
 export { indexGroup } from './processors/edge-index.ts';
 export { notifierGroup } from './processors/notifier.ts';
 export { pairsGroup } from './processors/pairs.ts';
+export type {
+  EdgeSetDeps,
+  EdgeSetEmitters,
+  EdgeSetTables,
+  EdgeSetViews,
+  EdgeSetWrites,
+} from './routes/deps.ts';
+export {
+  createEdgeSet,
+  type EdgeSet,
+  type EdgeSetOptions,
+  edgeSet,
+  edgeSetService,
+  topicSpecs,
+} from './service.ts';
 export {
   edgeSetTopology,
   groups,
@@ -19,7 +32,6 @@ export {
   pairLoop,
   type Topology,
   tables,
-  topicSpecs,
   topology,
 } from './topics.ts';
 export { randomInteractions, type WorkloadOptions } from './workload.ts';

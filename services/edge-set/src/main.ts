@@ -1,6 +1,5 @@
-/** edge-set as a process: `npm start -w services/edge-set` (see runServiceProcess in service-kit). */
-import { runServiceProcess } from '@showcase/service-kit';
-import { createEdgeSet } from './app.ts';
-import { edgeSetEnv } from './config.ts';
+/** edge-set as a process: `npm start -w services/edge-set` (see runService in service-kit). */
+import { runService } from '@showcase/service-kit';
+import { edgeSet } from './service.ts';
 
-runServiceProcess('edge-set', edgeSetEnv, (wiring) => createEdgeSet(wiring));
+runService(edgeSet);

@@ -1,5 +1,5 @@
 import { edgePairTable, interactions, matchEvents } from '@showcase/contracts';
-import { json, type TopicSpec, tableTopic } from '@showcase/goka';
+import { json, loopTopic, tableTopic } from '@showcase/goka';
 import type {
   IndexEntry,
   IndexUpdate,
@@ -35,7 +35,7 @@ export function topology(prefix = '') {
     indexUpdates: { name: `${prefix}edge-set-index-updates`, codec: json<IndexUpdate>() },
     /** Notifications for a user; key = the user they are for. */
     notifications: { name: `${prefix}edge-set-notifications`, codec: json<Notification>() },
-    pairLoop: { name: `${groups.pairs}-loop`, codec: json<PairCommand>() },
+    pairLoop: { name: loopTopic(groups.pairs), codec: json<PairCommand>() },
     tables: {
       pairs: { name: tableTopic(groups.pairs), codec: json<PairRow>() },
       index: { name: tableTopic(groups.index), codec: json<IndexEntry>() },
@@ -53,24 +53,4 @@ export const { groups, indexUpdates, notifications, pairLoop, tables } = edgeSet
 
 if (edgePairTable.name !== tables.pairs.name) {
   throw new Error(`contract ${edgePairTable.name} must be the table of group ${groups.pairs}`);
-}
-
-/**
- * Every topic the service reads or writes, created up front with one partition count (a broker
- * without auto-creation; co-partitioning of inputs, loops and tables).
- */
-export function topicSpecs(partitions: number, t: Topology = edgeSetTopology): TopicSpec[] {
-  const stream = (name: string): TopicSpec => ({ name, partitions });
-  const table = (name: string): TopicSpec => ({ name, partitions, compacted: true });
-  return [
-    stream(t.interactions.name),
-    stream(t.matchEvents.name),
-    stream(t.indexUpdates.name),
-    stream(t.notifications.name),
-    stream(t.pairLoop.name),
-    ...Object.values(t.tables).map((table_) => table(table_.name)),
-    // Dead-letter topics too: a processor creating its own right before checking it can meet a
-    // broker that does not host the new partitions yet.
-    ...Object.values(t.groups).map((g) => stream(`${g}-dlq`)),
-  ];
 }

@@ -1,8 +1,9 @@
 import { type PairState, pairKey } from '@showcase/contracts';
-import { bytes } from '@showcase/goka';
+import { bytes, deadLetterTopic } from '@showcase/goka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listEdges, listMatches } from '../src/lists.ts';
 import type { PairRow } from '../src/model.ts';
+import { groups } from '../src/topics.ts';
 import { interaction, startGroups } from './support.ts';
 
 type Groups = Awaited<ReturnType<typeof startGroups>>;
@@ -170,7 +171,7 @@ describe('pairs group', () => {
 
   it('dead-letters records that are not interactions and goes on', async () => {
     const { tester, send, summary } = await start();
-    const dlq = tester.track('edge-set-pairs-dlq', bytes());
+    const dlq = tester.track(deadLetterTopic(groups.pairs), bytes());
     await send({ ...interaction('a', 'a', 'like') });
     await send({ ...interaction('a', 'b', 'like'), type: 'poke' as 'like' });
     await send(interaction('a', 'b', 'visit'));

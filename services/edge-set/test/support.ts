@@ -1,11 +1,11 @@
 import { type Interaction, type InteractionType, interactions, matchEvents } from '@showcase/contracts';
 import { createTester, memoryCluster, type Tester } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
-import { createEdgeSet } from '../src/app.ts';
 import type { IndexEntry } from '../src/model.ts';
 import { indexGroup } from '../src/processors/edge-index.ts';
 import { notifierGroup } from '../src/processors/notifier.ts';
 import { pairsGroup } from '../src/processors/pairs.ts';
+import { createEdgeSet } from '../src/service.ts';
 import { notifications, tables } from '../src/topics.ts';
 
 export const SECRET = 'edge-set-test-secret-0123456789-abcdef';

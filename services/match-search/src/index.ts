@@ -1,7 +1,13 @@
-export { incompleteProfile, registerRoutes } from './api.ts';
-export { createMatchSearch, type MatchSearch, type MatchSearchOptions } from './app.ts';
 export { DEFAULT_PORT, matchSearchEnv } from './config.ts';
 export { applyUserUpdate, usersGroup } from './processors/users.ts';
+export type {
+  MatchSearchContext,
+  MatchSearchDeps,
+  MatchSearchTables,
+  MatchSearchWrites,
+} from './routes/deps.ts';
+export { incompleteProfile } from './routes/nearby.ts';
+export { directoryStores } from './search/directory-stores.ts';
 export { type NearbyEvent, NearbyWatch } from './search/nearby-watch.ts';
 export { type StoreTap, tappedStorage } from './search/tapped-storage.ts';
 export {
@@ -10,4 +16,11 @@ export {
   type NearbyUser,
   UserDirectory,
 } from './search/user-directory.ts';
-export { groups, tables, topicSpecs } from './topics.ts';
+export {
+  createMatchSearch,
+  type MatchSearch,
+  type MatchSearchOptions,
+  matchSearch,
+  matchSearchService,
+} from './service.ts';
+export { groups, tables } from './topics.ts';

@@ -1,6 +1,5 @@
-/** match-search as a process: `npm start -w services/match-search` (see runServiceProcess in service-kit). */
-import { runServiceProcess } from '@showcase/service-kit';
-import { createMatchSearch } from './app.ts';
-import { matchSearchEnv } from './config.ts';
+/** match-search as a process: `npm start -w services/match-search` (see runService in service-kit). */
+import { runService } from '@showcase/service-kit';
+import { matchSearch } from './service.ts';
 
-runServiceProcess('match-search', matchSearchEnv, (wiring) => createMatchSearch(wiring));
+runService(matchSearch);

@@ -1,5 +1,5 @@
-import { edgePairTable, spamBlockTable, userTable, userUpdates } from '@showcase/contracts';
-import { type TopicSpec, tableTopic } from '@showcase/goka';
+import { edgePairTable, spamBlockTable, userTable } from '@showcase/contracts';
+import { tableTopic } from '@showcase/goka';
 
 /**
  * match-search's groups. Its only internal topics are the group's table and loop; every topic it
@@ -19,16 +19,3 @@ export const tables = {
   spamBlocks: spamBlockTable,
   pairs: edgePairTable,
 } as const;
-
-/**
- * Every topic the service reads, created up front with one partition count. The tables of other
- * services are created here too (empty, compacted), so match-search starts before them.
- */
-export function topicSpecs(partitions: number): TopicSpec[] {
-  return [
-    { name: userUpdates.name, partitions },
-    { name: userTable.name, partitions, compacted: true },
-    { name: spamBlockTable.name, partitions, compacted: true },
-    { name: edgePairTable.name, partitions, compacted: true },
-  ];
-}

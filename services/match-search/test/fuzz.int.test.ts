@@ -6,7 +6,7 @@ import { brokersFromEnv } from '@showcase/kafka-infra';
 import { fuzzRoutes } from '@showcase/service-kit/testing';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMatchSearch, type MatchSearch } from '../src/app.ts';
+import { createMatchSearch, type MatchSearch } from '../src/service.ts';
 import { SECRET, token } from './support.ts';
 
 /**

@@ -11,7 +11,7 @@ import {
 } from '@showcase/contracts';
 import { type Cluster, Emitter, memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
-import { createMatchSearch } from '../src/app.ts';
+import { createMatchSearch } from '../src/service.ts';
 
 export const SECRET = 'match-search-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });

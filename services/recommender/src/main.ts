@@ -1,6 +1,5 @@
-/** recommender as a process: `npm start -w services/recommender` (see runServiceProcess in service-kit). */
-import { runServiceProcess } from '@showcase/service-kit';
-import { createRecommender } from './app.ts';
-import { recommenderEnv } from './config.ts';
+/** recommender as a process: `npm start -w services/recommender` (see runService in service-kit). */
+import { runService } from '@showcase/service-kit';
+import { recommender } from './service.ts';
 
-runServiceProcess('recommender', recommenderEnv, (wiring) => createRecommender(wiring));
+runService(recommender);

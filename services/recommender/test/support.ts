@@ -16,7 +16,7 @@ import {
 } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
-import { createRecommender } from '../src/app.ts';
+import { createRecommender } from '../src/service.ts';
 
 export const SECRET = 'recommender-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });

@@ -1,4 +1,3 @@
-export { createSegmentation, type Segmentation, type SegmentationOptions } from './app.ts';
 export {
   DEFAULT_PORT,
   featureConfig,
@@ -7,10 +6,24 @@ export {
   segmentationEnv,
 } from './config.ts';
 export * from './features.ts';
+export { currentSegment } from './model/current-segment.ts';
 export { cloneModel, learn, type ModelPoint, vote } from './model/learn.ts';
 export * from './model/state.ts';
 export { featuresGroup, memoizedJson } from './processors/features.ts';
 export { modelGroup } from './processors/model.ts';
+export type {
+  SegmentationDeps,
+  SegmentationEmitters,
+  SegmentationTables,
+  SegmentationViews,
+  SegmentationWrites,
+} from './routes/deps.ts';
+export {
+  createSegmentation,
+  type Segmentation,
+  type SegmentationOptions,
+  segmentation,
+} from './service.ts';
 export {
   defaultTopology,
   type FeatureLoop,
@@ -21,5 +34,4 @@ export {
   points,
   type Topology,
   tables,
-  topicSpecs,
 } from './topics.ts';

@@ -1,6 +1,5 @@
-/** segmentation as a process: `npm start -w services/segmentation` (see runServiceProcess in service-kit). */
-import { runServiceProcess } from '@showcase/service-kit';
-import { createSegmentation } from './app.ts';
-import { segmentationEnv } from './config.ts';
+/** segmentation as a process: `npm start -w services/segmentation` (see runService in service-kit). */
+import { runService } from '@showcase/service-kit';
+import { segmentation } from './service.ts';
 
-runServiceProcess('segmentation', segmentationEnv, (wiring) => createSegmentation(wiring));
+runService(segmentation);

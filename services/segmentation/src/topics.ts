@@ -1,5 +1,5 @@
 import { interactions, matchEvents, messagesSent, segmentChanges, userUpdates } from '@showcase/contracts';
-import { json, type TopicSpec, tableTopic } from '@showcase/goka';
+import { json, tableTopic } from '@showcase/goka';
 import type { FeatureState } from './features.ts';
 import type { ModelPoint } from './model/learn.ts';
 import type { ModelState } from './model/state.ts';
@@ -78,24 +78,3 @@ export const defaultTopology: Topology = {
   labels: labels.name,
   changes: segmentChanges.name,
 };
-
-/**
- * Every topic the service reads or writes, created up front with one partition count (inputs,
- * loops and tables of a group must be co-partitioned). The contract inputs are created here too
- * when their owners have not started yet; they use the same default partition count.
- */
-export function topicSpecs(partitions: number): TopicSpec[] {
-  const stream = (name: string): TopicSpec => ({ name, partitions });
-  const table = (name: string): TopicSpec => ({ name, partitions, compacted: true });
-  return [
-    stream(messagesSent.name),
-    stream(interactions.name),
-    stream(matchEvents.name),
-    stream(userUpdates.name),
-    stream(segmentChanges.name),
-    stream(points.name),
-    stream(labels.name),
-    stream(`${groups.features}-loop`),
-    ...Object.values(groups).map((g) => table(tableTopic(g))),
-  ];
-}

@@ -1,7 +1,7 @@
 import { type Interaction, interactions } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
-import { createSegmentation } from '../src/app.ts';
+import { createSegmentation } from '../src/service.ts';
 
 export const SECRET = 'segmentation-test-secret-0123456789-abcdef';
 export const token = (user: string, admin = false) => mintToken({ secret: SECRET, user, admin });

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { ViewUnavailable } from '@showcase/goka';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 
 /**
  * Every error leaves the service as `{ error, message }` (plus `field` for bad input): a stable
@@ -119,36 +120,43 @@ function toBody(
   return { status: 500, body: { error: 'internal', message: 'internal server error' } };
 }
 
-export function installErrorHandling(app: FastifyInstance, options: { bodyLimit: number }): void {
-  app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = toBody(error, options.bodyLimit);
-    if (status === 429 || status === 503) request.log.debug({ status }, 'request refused');
-    else if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ status, error: body.error, reason: body.message }, 'request rejected');
-    void reply.status(status).send(body);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .send({ error: 'not_found', message: `no route ${request.method} ${pathOf(request.url)}` });
-  });
-  // Whatever answered an error without a body (a plugin's `reply.code(404).send()`, e.g. a plain
-  // GET of a WebSocket route), the client still gets `{ error, message }`.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode < 400 || (payload !== undefined && payload !== null && payload !== ''))
-      return payload;
-    const websocketRoute = (request.routeOptions.config as { websocket?: boolean } | undefined)?.websocket;
-    if (reply.statusCode === 404 && websocketRoute) {
-      void reply.status(426).header('upgrade', 'websocket').type('application/json');
-      return JSON.stringify({
-        error: 'upgrade_required',
-        message: `${pathOf(request.url)} is a WebSocket route: connect with Upgrade: websocket`,
-      });
-    }
-    void reply.type('application/json');
-    return JSON.stringify({ error: codeFor(reply.statusCode), message: `HTTP ${reply.statusCode}` });
-  });
-}
+/**
+ * The uniform `{ error, message }` body for every error and 404 of every route (fastify-plugin:
+ * the handlers are set on the root, so the services' encapsulated route plugins inherit them).
+ */
+export const errorHandling = fp<{ readonly bodyLimit: number }>(
+  async (app, options) => {
+    app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, body } = toBody(error, options.bodyLimit);
+      if (status === 429 || status === 503) request.log.debug({ status }, 'request refused');
+      else if (status >= 500) request.log.error({ err: error }, 'request failed');
+      else request.log.info({ status, error: body.error, reason: body.message }, 'request rejected');
+      void reply.status(status).send(body);
+    });
+    app.setNotFoundHandler((request, reply) => {
+      void reply
+        .status(404)
+        .send({ error: 'not_found', message: `no route ${request.method} ${pathOf(request.url)}` });
+    });
+    // Whatever answered an error without a body (a plugin's `reply.code(404).send()`, e.g. a plain
+    // GET of a WebSocket route), the client still gets `{ error, message }`.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (reply.statusCode < 400 || (payload !== undefined && payload !== null && payload !== ''))
+        return payload;
+      const websocketRoute = (request.routeOptions.config as { websocket?: boolean } | undefined)?.websocket;
+      if (reply.statusCode === 404 && websocketRoute) {
+        void reply.status(426).header('upgrade', 'websocket').type('application/json');
+        return JSON.stringify({
+          error: 'upgrade_required',
+          message: `${pathOf(request.url)} is a WebSocket route: connect with Upgrade: websocket`,
+        });
+      }
+      void reply.type('application/json');
+      return JSON.stringify({ error: codeFor(reply.statusCode), message: `HTTP ${reply.statusCode}` });
+    });
+  },
+  { name: 'service-kit-errors' },
+);
 
 /** The path without query string, cut short: error messages never echo a whole long URL. */
 export function pathOf(url: string): string {

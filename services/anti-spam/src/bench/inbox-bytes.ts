@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { messagesSent } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
-import { createAntiSpam } from '../app.ts';
+import { createAntiSpam } from '../service.ts';
 import { deliveries, groups } from '../topics.ts';
 
 const { values } = parseArgs({

@@ -12,12 +12,12 @@ import {
 } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
 import { loadConfig, mintToken } from '@showcase/service-kit';
-import { createRecommender } from '../app.ts';
 import { createCandidateIndex } from '../candidate-index.ts';
 import { learnerConfig, rankerConfig, recommenderEnv, signalWeights } from '../config.ts';
 import { applyFeedback, applyRate, rateOf } from '../learn-steps.ts';
 import { type ModelRow, rowFor } from '../model.ts';
 import { Ranker, type Ranking, type Searchable } from '../ranker.ts';
+import { createRecommender } from '../service.ts';
 import type { Scored } from '../top-k.ts';
 
 /**

@@ -8,8 +8,8 @@ import {
   type Storage,
 } from '@showcase/goka';
 import type { Logger } from 'pino';
-import { ConfigError, type ConfigOf, type EnvSpec, env, loadConfig } from './config.ts';
-import { createLogger, kafkaLogger } from './logger.ts';
+import { ConfigError, type ConfigOf, env } from './config.ts';
+import { kafkaLogger } from './logger.ts';
 
 /**
  * The variables every stream service's `main` reads (docs/contracts.md): where Kafka is, where table
@@ -61,36 +61,25 @@ export function streamEnvSpec(service: string) {
 
 type StreamConfig = ConfigOf<ReturnType<typeof streamEnvSpec>>;
 
-/** What `main` hands the service's factory: the cluster, a store per component, the logger. */
-export interface ProcessWiring {
+/** Where a stream service runs: the cluster and a store per component. */
+export interface StreamHost {
   readonly cluster: Cluster;
   readonly storage: (component: string) => Storage;
-  readonly logger: Logger;
-}
-
-interface Runnable {
-  readonly service: { onStop(hook: () => Promise<void> | void): void; run(): Promise<void> };
 }
 
 /**
- * A service as a process (`npm start -w services/<name>`, or `tsx src/main.ts`): Kafka from
- * KAFKA_BROKERS (kafkajs logging at warn, through the service's logger), table state under
- * DATA_DIR; SIGTERM stops it gracefully (exit 0). With NODE_ENV=development and no KAFKA_BROKERS
- * it runs on an in-memory cluster (state is lost on exit) — for trying the API without a broker.
- * A configuration error prints one line and exits 1.
+ * Kafka from KAFKA_BROKERS (kafkajs logging at warn, through the service's logger), table state
+ * under DATA_DIR. With NODE_ENV=development and no KAFKA_BROKERS an in-memory cluster (state is
+ * lost on exit) — for trying the API without a broker.
  */
-export function runServiceProcess<S extends EnvSpec & ReturnType<typeof streamEnvSpec>>(
+export function streamHost(
   name: string,
-  spec: S,
-  create: (wiring: ProcessWiring) => Promise<Runnable>,
-): void {
-  const main = async () => {
-    const config = loadConfig(spec) as unknown as StreamConfig;
-    const logger = createLogger(name);
-    let cluster: Cluster;
-    let storage: (component: string) => Storage;
-    if (config.KAFKA_BROKERS) {
-      cluster = kafkaCluster({
+  config: StreamConfig & { readonly NODE_ENV: string },
+  logger: Logger,
+): StreamHost {
+  if (config.KAFKA_BROKERS) {
+    return {
+      cluster: kafkaCluster({
         brokers: config.KAFKA_BROKERS,
         clientId: name,
         logger: kafkaLogger(logger),
@@ -104,22 +93,13 @@ export function runServiceProcess<S extends EnvSpec & ReturnType<typeof streamEn
         ...(config.KAFKA_MIN_INSYNC_REPLICAS > 0
           ? { minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS }
           : {}),
-      });
-      storage = (component) => levelStorage({ path: join(config.DATA_DIR, component) });
-    } else if (process.env.NODE_ENV === 'development') {
-      logger.warn('KAFKA_BROKERS is not set: running on an in-memory cluster (NODE_ENV=development)');
-      cluster = memoryCluster({ partitions: config.PARTITIONS });
-      storage = () => memoryStorage();
-    } else {
-      throw new ConfigError(['KAFKA_BROKERS is required (host:port,…), unless NODE_ENV=development']);
-    }
-    const { service } = await create({ cluster, storage, logger });
-    service.onStop(() => cluster.close());
-    await service.run();
-  };
-  main().catch((error: unknown) => {
-    if (error instanceof ConfigError) console.error(`${name}: ${error.message}`);
-    else console.error(`${name} failed to start:`, error);
-    process.exit(1);
-  });
+      }),
+      storage: (component) => levelStorage({ path: join(config.DATA_DIR, component) }),
+    };
+  }
+  if (config.NODE_ENV === 'development') {
+    logger.warn('KAFKA_BROKERS is not set: running on an in-memory cluster (NODE_ENV=development)');
+    return { cluster: memoryCluster({ partitions: config.PARTITIONS }), storage: () => memoryStorage() };
+  }
+  throw new ConfigError(['KAFKA_BROKERS is required (host:port,…), unless NODE_ENV=development']);
 }

@@ -1,9 +1,10 @@
 import { extname, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { Service } from '@showcase/service-kit';
+import type { RoutePlugin } from '@showcase/service-kit';
+import type { ConsoleDeps } from './deps.ts';
 
 // Beside src/ and dist/ (not compiled): the same path from the sources (tsx) and the build (node).
-const PUBLIC = resolve(import.meta.dirname, '..', 'public');
+const PUBLIC = resolve(import.meta.dirname, '..', '..', 'public');
 
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'";
@@ -21,8 +22,8 @@ const TYPES: Record<string, string> = {
  * itself is public (it holds no data and asks for an admin token); everything it shows comes from
  * the admin-only /api routes. No CDN: all it needs is served from here.
  */
-export function registerStaticRoutes(service: Service): void {
-  service.app.register(fastifyStatic, {
+export const pageRoutes: RoutePlugin<ConsoleDeps> = async (app) => {
+  await app.register(fastifyStatic, {
     root: PUBLIC,
     prefix: '/assets/',
     wildcard: false,
@@ -36,5 +37,5 @@ export function registerStaticRoutes(service: Service): void {
       if (type) reply.header('content-type', type);
     },
   });
-  service.app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
-}
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+};

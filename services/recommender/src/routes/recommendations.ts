@@ -3,20 +3,13 @@ import {
   bearerSecurity as bearer,
   ErrorSchema,
   HttpError,
-  type Service,
+  type RoutePlugin,
   Type,
   UserIdSchema as UserId,
 } from '@showcase/service-kit';
-import { type Ranker, type Ranking, type RankQuery, rankings } from './ranker.ts';
-import type { Scored } from './top-k.ts';
-
-export interface ModelStats {
-  readonly users: number;
-  readonly given: number;
-  readonly received: number;
-  readonly likesReceived: number;
-  readonly rejected: number;
-}
+import { type Ranking, type RankQuery, rankings } from '../ranker.ts';
+import type { Scored } from '../top-k.ts';
+import type { RecommenderDeps } from './deps.ts';
 
 const RecommendationQuery = {
   k: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'how many (1–100)' }),
@@ -68,13 +61,10 @@ const sameList = (a: readonly Scored[], b: readonly Scored[]) =>
  * GET /users/:id/recommendations and WS /ws/recommendations (docs/contracts.md, recommender).
  * `version()` is a number that grows whenever any input of the ranking changed.
  */
-export function registerRoutes(
-  service: Service,
-  deps: { ranker: Ranker; version: () => number; refreshMs: number; stats: () => Promise<ModelStats> },
-): void {
-  const { app, auth } = service;
-  const { ranker } = deps;
-
+export const recommendationRoutes: RoutePlugin<RecommenderDeps> = async (
+  app,
+  { auth, config, ranker, version: inputsVersion, ws },
+) => {
   app.get(
     '/users/:id/recommendations',
     {
@@ -100,30 +90,6 @@ export function registerRoutes(
   );
 
   app.get(
-    '/model/stats',
-    {
-      onRequest: auth.admin,
-      schema: {
-        summary: 'Totals of the learned model (admin): how much it has learned, how many steps it refused',
-        tags: ['recommendations'],
-        security: bearer,
-        response: {
-          200: Type.Object({
-            users: Type.Integer(),
-            given: Type.Integer({ description: 'interactions learned from (both hops done)' }),
-            received: Type.Integer(),
-            likesReceived: Type.Integer(),
-            rejected: Type.Integer({ description: 'steps refused because the result was not finite' }),
-          }),
-          401: ErrorSchema,
-          403: ErrorSchema,
-        },
-      },
-    },
-    async () => deps.stats(),
-  );
-
-  app.get(
     '/ws/recommendations',
     {
       websocket: true,
@@ -143,13 +109,13 @@ export function registerRoutes(
       const user = request.user.id;
       const q = request.query as { k: number; radiusKm: number };
       const query: RankQuery = { k: q.k, radiusKm: q.radiusKm };
-      const channel = service.ws.channel(socket, '/ws/recommendations');
+      const channel = ws.channel(socket, '/ws/recommendations');
       let seen = -1;
       let last: Scored[] | undefined;
       let incomplete = false;
       let busy = false;
       const refresh = async () => {
-        const version = deps.version();
+        const version = inputsVersion();
         if (busy || version === seen || channel.isClosed) return;
         busy = true;
         seen = version;
@@ -170,15 +136,15 @@ export function registerRoutes(
             });
           }
         } catch (error) {
-          service.logger.error({ err: error, user }, 'refreshing recommendations failed');
+          request.log.error({ err: error, user }, 'refreshing recommendations failed');
         } finally {
           busy = false;
         }
       };
-      const timer = setInterval(() => void refresh(), deps.refreshMs);
+      const timer = setInterval(() => void refresh(), config.WS_REFRESH_MS);
       timer.unref();
       channel.onClosed(() => clearInterval(timer));
       await refresh();
     },
   );
-}
+};
