@@ -69,6 +69,18 @@ export const recommenderEnv = {
     doc: 'pseudo-evidence pulling a neighbourhood rate towards RANK_PRIOR',
   }),
   RANK_PRIOR: env.number({ default: a.prior, min: 0, max: 1, doc: 'neighbourhood rate without evidence' }),
+  RANK_RARITY: env.number({
+    default: a.rarity ?? 0.5,
+    min: 0,
+    max: 2,
+    doc: 'a shared neighbour counts 1 / |its hop list|^RANK_RARITY in the similarity walks',
+  }),
+  RANK_REFINE: env.number({
+    default: a.refine ?? 0.8,
+    min: 0,
+    max: 1,
+    doc: 'share of the similarities refined over the candidates (0 = walks only)',
+  }),
   EXPLORE_SHARE: env.number({
     default: 0.1,
     min: 0,
@@ -121,6 +133,8 @@ export function rankerConfig(c: RecommenderConfig): RankerConfig {
       crossWeight: c.RANK_CROSS_WEIGHT,
       shrinkage: c.RANK_SHRINKAGE,
       prior: c.RANK_PRIOR,
+      rarity: c.RANK_RARITY,
+      refine: c.RANK_REFINE,
     },
   };
 }
