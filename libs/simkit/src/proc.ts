@@ -37,7 +37,12 @@ export function openDescriptors(pid: number): { fds: number; sockets: number } |
   return { fds: entries.length, sockets };
 }
 
-/** Bytes of every regular file below `dir` (0 when it does not exist); files that vanish mid-walk are skipped. */
+/**
+ * Disk space the regular files below `dir` take (allocated blocks, not apparent sizes: Kafka
+ * preallocates every segment's index files sparsely, 10 MiB each, so a fresh broker with a few
+ * hundred partitions "holds" gigabytes it never wrote); 0 when `dir` does not exist; files that
+ * vanish mid-walk are skipped.
+ */
 export function dirBytes(dir: string): number {
   let names: string[];
   try {
@@ -49,7 +54,7 @@ export function dirBytes(dir: string): number {
   for (const name of names) {
     try {
       const s = statSync(join(dir, name));
-      if (s.isFile()) total += s.size;
+      if (s.isFile()) total += s.blocks * 512;
     } catch {
       // LevelDB and Kafka delete files while they compact
     }

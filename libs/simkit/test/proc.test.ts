@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,13 +28,20 @@ describe('/proc readings', () => {
     expect(openDescriptors(2 ** 22 + 1)).toBeUndefined();
   });
 
-  it('adds up the files below a directory, nested ones included', () => {
+  it('adds up the disk space of the files below a directory, nested ones included, sparse ones as written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simkit-proc-'));
     try {
-      writeFileSync(join(dir, 'a'), Buffer.alloc(1000));
+      writeFileSync(join(dir, 'a'), randomBytes(100_000));
       mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
-      writeFileSync(join(dir, 'sub', 'deeper', 'b'), Buffer.alloc(234));
-      expect(dirBytes(dir)).toBe(1234);
+      writeFileSync(join(dir, 'sub', 'deeper', 'b'), randomBytes(50_000));
+      const written = dirBytes(dir);
+      // Whole blocks: at least what was written, at most a few blocks more per file.
+      expect(written).toBeGreaterThanOrEqual(150_000);
+      expect(written).toBeLessThan(150_000 + 2 * 64 * 1024);
+      // A 100 MiB sparse file (how Kafka preallocates index files) adds next to nothing.
+      writeFileSync(join(dir, 'sparse'), '');
+      truncateSync(join(dir, 'sparse'), 100 * 2 ** 20);
+      expect(dirBytes(dir) - written).toBeLessThan(64 * 1024);
       expect(dirBytes(join(dir, 'missing'))).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
