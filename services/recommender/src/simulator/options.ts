@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { optionNumber } from '@showcase/simkit';
 
 /** The simulator's command line: options, named presets (main.ts runs them). */
 export const usage = `npm run simulate -- recommender [options]
@@ -108,13 +109,7 @@ export function parseOptions(args: string[]): Options {
     (given as Record<string, unknown>)[name] !== undefined
       ? String((given as Record<string, unknown>)[name])
       : defaults[name];
-  const num = (name: string, min: number, max: number) => {
-    const text = raw(name);
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw new Error(`--${name} must be a number in [${min}, ${max}] (got "${text}")`);
-    return n;
-  };
+  const num = (name: string, min: number, max: number) => optionNumber(name, raw(name), min, max);
   const env: Record<string, string> = {};
   for (const kv of given.env ?? []) {
     const [k, ...v] = kv.split('=');
