@@ -38,7 +38,20 @@ export interface DetectorState {
   /** Recent senders to this user: id -> 1 once this user replied to them. Bounded. */
   readonly senders: Record<string, 0 | 1>;
   readonly recent: readonly RecentMessage[];
+  /** Distinct users who reported this user (newest 100). */
   readonly reporters: readonly string[];
+  /**
+   * Of `reporters`, those who had only small talk from this user when they reported it: they
+   * were among its recipients but never got a link, address or number from it. Such a report
+   * is about tone ("annoying"), not about where the user sends people; it weighs half.
+   * Absent in older rows (every report counted fully).
+   */
+  readonly smallTalkReporters?: readonly string[];
+  /**
+   * Recipients who got a link, address or number from this user (the newest 32): a report by
+   * one of them is about what the user sends people to. Absent in older rows.
+   */
+  readonly linked?: readonly string[];
   /**
    * People this user wrote to first (they had never written to it): the newest ones, bounded.
    * A link sent to several of them is what campaigns do (spread). Absent in older rows.

@@ -9,6 +9,7 @@ import {
   established,
   explain,
   features,
+  reportRule,
   score,
 } from '../features.ts';
 import type { DestinationUse, DetectorLoop, DetectorState } from '../model.ts';
@@ -18,6 +19,8 @@ import { destinationEvents, destinationVerdicts, groups, reports } from '../topi
 const MAX_OPENED = 16;
 const MAX_DESTINATIONS = 8;
 const MAX_DESTINATION_RECIPIENTS = 8;
+/** Recipients of the sender's links, numbers and addresses remembered (the newest). */
+const MAX_LINKED = 32;
 
 /** The sender's destinations after sending `found` to `to` (`opened`: it had opened contact with `to`). */
 function withDestinations(
@@ -138,7 +141,8 @@ export function detectorGroup(config: DetectorConfig) {
     const s = score(f);
     let next: DetectorState = { ...state, features: f, score: s, updatedAt: now };
     if (!next.verified && !next.flagged) {
-      const reported = next.reporters.length >= config.reportThreshold;
+      const reportedWhy = reportRule(next, config);
+      const reported = reportedWhy !== null;
       const rule = reported ? null : destinationRule(next, config);
       // The score alone blocks only senders whose recent messages mostly carry a link, address
       // or number: what spam is sent for. A high score without one (the same greeting to many
@@ -148,7 +152,7 @@ export function detectorGroup(config: DetectorConfig) {
       if (reported || detected) {
         const source = reported ? 'report' : 'detector';
         const reason = reported
-          ? `reported by ${next.reporters.length} users`
+          ? reportedWhy
           : rule !== null
             ? `${rule} (spam score ${s.toFixed(2)})`
             : explain(next, f, s);
@@ -220,6 +224,9 @@ export function detectorGroup(config: DetectorConfig) {
         found.length > 0
           ? withDestinations(state.destinations ?? {}, found, to, opened.includes(to))
           : (state.destinations ?? {});
+      const linked0 = state.linked ?? [];
+      const linked =
+        found.length > 0 && !linked0.includes(to) ? [...linked0, to].slice(-MAX_LINKED) : linked0;
       const isEstablished = established(state);
       for (const d of found)
         ctx.emit(destinationEvents.name, d, {
@@ -247,6 +254,7 @@ export function detectorGroup(config: DetectorConfig) {
           recent,
           opened,
           destinations,
+          linked,
         },
         now,
       );
@@ -263,7 +271,20 @@ export function detectorGroup(config: DetectorConfig) {
     input(reports.name, reports.codec, (ctx, r) => {
       const state = ctx.value() ?? emptyDetectorState(ctx.key, r.at);
       if (r.by === ctx.key || state.reporters.includes(r.by)) return;
-      evaluate(ctx, { ...state, reporters: [...state.reporters, r.by].slice(-100) }, r.at);
+      // Weighed by what the reporter had from this user: small talk only, or a link, a number,
+      // an address (or nothing we know of: then the report is about the profile).
+      const smallTalk =
+        peerFlag(state.recipients, r.by) !== undefined && !(state.linked ?? []).includes(r.by);
+      const smallTalkReporters = state.smallTalkReporters ?? [];
+      evaluate(
+        ctx,
+        {
+          ...state,
+          reporters: [...state.reporters, r.by].slice(-100),
+          smallTalkReporters: smallTalk ? [...smallTalkReporters, r.by].slice(-100) : smallTalkReporters,
+        },
+        r.at,
+      );
     }),
     input(spamBlockEvents.name, spamBlockEvents.codec, (ctx, e) => {
       const state = ctx.value() ?? emptyDetectorState(ctx.key, e.at);
@@ -285,6 +306,8 @@ export function detectorGroup(config: DetectorConfig) {
           recipients: {},
           recent: [],
           reporters: [],
+          smallTalkReporters: [],
+          linked: [],
           opened: [],
           destinations: {},
           rate: { count: 0, at: e.at },
