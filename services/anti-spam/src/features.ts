@@ -107,8 +107,8 @@ export function established(state: Pick<DetectorState, 'replied' | 'distinct'>):
 
 /**
  * Messages from which an account that nobody ever wrote to, and whose every message carried one
- * destination not known to be good to someone it had just opened contact with, is blocked
- * (rule "first links"). Two: one link to one stranger is what anybody may do once.
+ * unknown destination (not good, bad or common) to someone it had just opened contact with, is
+ * blocked (rule "first links"). Two: one link to one stranger is what anybody may do once.
  */
 export const FIRST_LINKS = 2;
 
@@ -118,7 +118,7 @@ export const FIRST_LINKS = 2;
  * the rest of a farm), (b) it sent one destination that is not known to be good to
  * `spread` people it had just opened contact with (personalised, slow, two-step, scripted), or
  * (c) nobody ever wrote to it and every one of its (at least `FIRST_LINKS`) messages carried
- * one destination not known to be good to someone it had just opened contact with (a slow
+ * one unknown destination (not sent by many accounts) to someone it had just opened contact with (a slow
  * spammer's or a farm account's first links: an account that exists only to send them).
  */
 export function destinationRule(
@@ -136,7 +136,7 @@ export function destinationRule(
   // `to` holds distinct opened contacts, so to.length ≥ sent: every message carried d to one.
   if (state.received === 0 && state.sent >= FIRST_LINKS)
     for (const [d, use] of uses)
-      if (use.reputation !== 'good' && use.to.length >= state.sent)
+      if (use.reputation === undefined && use.to.length >= state.sent)
         return `sent ${shown(d)} in each of its ${state.sent} messages to people it had just contacted; nobody ever wrote to it`;
   return null;
 }

@@ -157,8 +157,11 @@ export const inboxOwner = (key: string): string => key.slice(0, key.lastIndexOf(
 export interface DestinationUse {
   /** People the sender had opened contact with who got this destination (bounded). */
   readonly to: readonly string[];
-  /** The destination's reputation across all senders, from the destinations group. */
-  readonly reputation?: 'good' | 'bad';
+  /**
+   * The destination's reputation across all senders, from the destinations group (`common`:
+   * many accounts send it, neither good nor bad yet). Absent while unknown.
+   */
+  readonly reputation?: 'good' | 'bad' | 'common';
   /** Why it is bad, in plain words (for the block reason). */
   readonly why?: string;
 }
@@ -178,7 +181,7 @@ export type DestinationEvent =
 /** The destinations group's verdict for one sender (key = the sender). */
 export interface DestinationVerdict {
   readonly destination: string;
-  readonly reputation: 'good' | 'bad';
+  readonly reputation: 'good' | 'bad' | 'common';
   readonly why: string;
   readonly at: number;
 }
@@ -191,6 +194,6 @@ export interface DestinationState {
   readonly established: readonly string[];
   /** Blocked senders who used it (bounded). */
   readonly blocked: readonly string[];
-  readonly reputation: 'good' | 'bad' | 'unknown';
+  readonly reputation: 'good' | 'bad' | 'common' | 'unknown';
   readonly updatedAt: number;
 }

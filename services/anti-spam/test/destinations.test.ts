@@ -89,19 +89,40 @@ describe('destination features', () => {
         config,
       ),
     ).toBeNull();
+    // Many accounts send it (common): not a first-links block either.
+    expect(
+      destinationRule(
+        {
+          ...base,
+          sent: 2,
+          received: 0,
+          destinations: { 'maps.org': { to: ['a', 'b'], reputation: 'common' } },
+        },
+        config,
+      ),
+    ).toBeNull();
   });
 
   it('reputation: blocked senders make it bad unless many established senders outweigh them', () => {
-    const r = (blocked: number, est: number) =>
+    const r = (blocked: number, est: number, others = 0) =>
       reputationOf({
         blocked: Array.from({ length: blocked }, (_, i) => `b${i}`),
         established: Array.from({ length: est }, (_, i) => `e${i}`),
+        senders: Array.from({ length: blocked + est + others }, (_, i) => `s${i}`),
       });
     expect(r(0, 0)).toBe('unknown');
     expect(r(1, 0)).toBe('bad');
     expect(r(1, 2)).toBe('bad');
     expect(r(1, 3)).toBe('good');
     expect(r(0, 3)).toBe('good');
+    // One blocked sender among many (a popular link someone was wrongly blocked with) is not
+    // enough: a quarter of the senders must be blocked ones.
+    expect(r(1, 0, 3)).toBe('bad');
+    expect(r(1, 0, 4)).toBe('unknown');
+    expect(r(2, 1, 5)).toBe('bad');
+    // Many senders, none vouching, none blocked: common (a popular link on a young platform).
+    expect(r(0, 2, 5)).toBe('unknown');
+    expect(r(0, 2, 6)).toBe('common');
   });
 });
 
