@@ -115,8 +115,8 @@ export const FIRST_LINKS = 2;
 /**
  * The destination rules, in plain words, or null. A sender without conversations of its own
  * is blocked when (a) it sent a destination that accounts blocked before also sent (returners,
- * the rest of a farm), (b) it sent one destination that is not known to be good to
- * `spread` people it had just opened contact with (personalised, slow, two-step, scripted), or
+ * the rest of a farm), (b) it sent one destination of unknown reputation (not good, not
+ * common) to `spread` people it had just opened contact with (personalised, slow, two-step, scripted), or
  * (c) nobody ever wrote to it and every one of its (at least `FIRST_LINKS`) messages carried
  * one unknown destination (not sent by many accounts) to someone it had just opened contact with (a slow
  * spammer's or a farm account's first links: an account that exists only to send them).
@@ -131,7 +131,7 @@ export function destinationRule(
     if (use.reputation === 'bad')
       return `sent ${shown(d)}, ${use.why ?? 'a destination of blocked accounts'}`;
   for (const [d, use] of uses)
-    if (use.reputation !== 'good' && use.to.length >= config.spread)
+    if (use.reputation === undefined && use.to.length >= config.spread)
       return `sent the same destination ${shown(d)} to ${use.to.length} people it had just contacted, hardly anyone answers it`;
   // `to` holds distinct opened contacts, so to.length ≥ sent: every message carried d to one.
   if (state.received === 0 && state.sent >= FIRST_LINKS)

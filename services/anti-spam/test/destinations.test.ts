@@ -52,6 +52,9 @@ describe('destination features', () => {
     // A destination known to be good never spreads a sender into a block.
     const good = { 'youtube.com': { to: ['a', 'b', 'c'], reputation: 'good' as const } };
     expect(destinationRule({ ...quiet, replied: 0, distinct: 3, destinations: good }, config)).toBeNull();
+    // Nor one that many accounts send (common).
+    const common = { 'open.spotify.com': { to: ['a', 'b', 'c'], reputation: 'common' as const } };
+    expect(destinationRule({ ...quiet, replied: 0, distinct: 3, destinations: common }, config)).toBeNull();
     const bad = {
       'x.top': { to: [], reputation: 'bad' as const, why: 'a destination that 1 blocked account also sent' },
     };
