@@ -116,7 +116,8 @@ export const FIRST_LINKS = 2;
  * The destination rules, in plain words, or null. A sender without conversations of its own
  * is blocked when (a) it sent a destination that accounts blocked before also sent (returners,
  * the rest of a farm), (b) it sent one destination of unknown reputation (not good, not
- * common) to `spread` people it had just opened contact with (personalised, slow, two-step, scripted), or
+ * common) to `spread` people it had just opened contact with who did not write back after it
+ * (personalised, slow, two-step, scripted: friends answer a shared link, victims hardly do), or
  * (c) nobody ever wrote to it and every one of its (at least `FIRST_LINKS`) messages carried
  * one unknown destination (not sent by many accounts) to someone it had just opened contact with (a slow
  * spammer's or a farm account's first links: an account that exists only to send them).
@@ -130,9 +131,12 @@ export function destinationRule(
   for (const [d, use] of uses)
     if (use.reputation === 'bad')
       return `sent ${shown(d)}, ${use.why ?? 'a destination of blocked accounts'}`;
-  for (const [d, use] of uses)
-    if (use.reputation === undefined && use.to.length >= config.spread)
-      return `sent the same destination ${shown(d)} to ${use.to.length} people it had just contacted, hardly anyone answers it`;
+  for (const [d, use] of uses) {
+    if (use.reputation !== undefined || use.to.length < config.spread) continue;
+    const silent = unanswered(use);
+    if (silent >= config.spread)
+      return `sent the same destination ${shown(d)} to ${silent} people it had just contacted who did not answer it`;
+  }
   // `to` holds distinct opened contacts, so to.length ≥ sent: every message carried d to one.
   if (state.received === 0 && state.sent >= FIRST_LINKS)
     for (const [d, use] of uses)
@@ -167,6 +171,15 @@ export function reportRule(
   return smallTalk > 0
     ? `reported by ${state.reporters.length} users (${smallTalk} of them about small talk)`
     : `reported by ${state.reporters.length} users`;
+}
+
+/** Recipients of a destination use who did not write to the sender after they got it. */
+function unanswered(use: DestinationUse): number {
+  const answered = use.answered ?? [];
+  if (answered.length === 0) return use.to.length;
+  let n = 0;
+  for (const id of use.to) if (!answered.includes(id)) n++;
+  return n;
 }
 
 const shown = (d: string) => d.replace(/^(mail|tel):/, '');

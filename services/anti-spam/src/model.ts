@@ -158,6 +158,11 @@ export interface DestinationUse {
   /** People the sender had opened contact with who got this destination (bounded). */
   readonly to: readonly string[];
   /**
+   * Of `to`, those who wrote to the sender after they got it (bounded): friends answer a shared
+   * link, a campaign's victims hardly do. Absent in older rows.
+   */
+  readonly answered?: readonly string[];
+  /**
    * The destination's reputation across all senders, from the destinations group (`common`:
    * many accounts send it, neither good nor bad yet). Absent while unknown.
    */

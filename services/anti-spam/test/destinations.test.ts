@@ -194,6 +194,24 @@ describe('detector + destinations', () => {
     expect(row('sharer')?.flagged).toBeNull();
   });
 
+  it('spread counts the people who did not answer the destination: friends answer a shared link', async () => {
+    const { send, row } = await start();
+    await send('x', 'sharer', 'hi!');
+    for (const f of ['f1', 'f2', 'f3']) {
+      await send('sharer', f, `listen to this https://new-band-site.info/${f}`);
+      await send(f, 'sharer', 'love it');
+    }
+    await send('sharer', 'f4', 'and you https://new-band-site.info/f4');
+    expect(row('sharer')?.destinations?.['new-band-site.info']).toMatchObject({
+      to: ['f1', 'f2', 'f3', 'f4'],
+      answered: ['f1', 'f2', 'f3'],
+    });
+    expect(row('sharer')?.flagged).toBeNull();
+    // Three who never answer it: blocked.
+    for (const v of ['v1', 'v2']) await send('sharer', v, `for you https://new-band-site.info/${v}`);
+    expect(row('sharer')?.flagged?.reason).toMatch(/to 3 people it had just contacted who did not answer it/);
+  });
+
   it('a returner: the destination of a blocked account blocks a new account at its first use', async () => {
     const { send, blocks, row, destination } = await start();
     for (let i = 0; i < 3; i++) await send('old', `v${i}`, `hey v${i} see https://secret-sweet12.xyz/join`);

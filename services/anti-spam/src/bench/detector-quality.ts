@@ -74,6 +74,7 @@ async function run(seed: number, o: Options) {
   const delivered = new Map<string, number>();
   const blockedAt = new Set<string>();
   let clock = 1_700_000_000_000;
+  const flaggedIn = new Map<string, number>();
   let n = 0;
   try {
     for (let round = 1; round <= o.rounds; round++) {
@@ -111,6 +112,7 @@ async function run(seed: number, o: Options) {
       for (const a of traffic.spam.active())
         if (a.kind === 'returner' && state(a.id)?.flagged) traffic.spam.blocked(a.id);
       clock += 1000;
+      for (const u of users) if (!flaggedIn.has(u.id) && state(u.id)?.flagged) flaggedIn.set(u.id, round);
     }
     const rows = kindRows(
       users,
@@ -122,7 +124,11 @@ async function run(seed: number, o: Options) {
     );
     const wrong = users
       .filter((u) => !u.spammer && state(u.id)?.flagged)
-      .map((u) => `${u.kind} ${state(u.id)!.flagged!.source}: ${state(u.id)!.flagged!.reason}`);
+      .map((u) => {
+        const s = state(u.id)!;
+        const row = `sent ${s.sent}, received ${s.received}, ${s.replied} of ${s.distinct} replied, flagged in round ${flaggedIn.get(u.id)}`;
+        return `${u.kind} ${s.flagged!.source}: ${s.flagged!.reason} (${row}; ${JSON.stringify(s.destinations)})`;
+      });
     const missed = users
       .filter((u) => u.spammer && (order.get(u.id)?.length ?? 0) > 0 && !state(u.id)?.flagged)
       .map(

@@ -43,6 +43,25 @@ function withDestinations(
   return next;
 }
 
+/**
+ * The sender's destinations after `from` wrote to it: every use that went to `from` counts it
+ * as answered. Undefined when nothing changes (most messages: no copy).
+ */
+function answeredBy(
+  current: Readonly<Record<string, DestinationUse>>,
+  from: string,
+): Record<string, DestinationUse> | undefined {
+  let next: Record<string, DestinationUse> | undefined;
+  for (const d of Object.keys(current)) {
+    const use = current[d]!;
+    const answered = use.answered ?? [];
+    if (!use.to.includes(from) || answered.includes(from)) continue;
+    next ??= { ...current };
+    setOwn(next, d, { ...use, answered: [...answered, from].slice(-MAX_DESTINATION_RECIPIENTS) });
+  }
+  return next;
+}
+
 /** Destinations are user-written text (`__proto__` is a valid domain label): own properties only. */
 function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
@@ -170,7 +189,14 @@ export function detectorGroup(config: DetectorConfig) {
       peerFlag(state.senders, from) !== undefined
         ? state.senders
         : remember(state.senders, from, 0, config.maxPeers);
-    const next = { ...state, received: state.received + 1, senders, updatedAt: at };
+    const destinations = answeredBy(state.destinations ?? {}, from);
+    const next = {
+      ...state,
+      received: state.received + 1,
+      senders,
+      updatedAt: at,
+      ...(destinations ? { destinations } : {}),
+    };
     // Counts once per recipient; a repeated reply flag changes nothing.
     if (reply && peerFlag(next.recipients, from) === 0) {
       evaluate(
