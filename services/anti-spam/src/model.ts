@@ -162,6 +162,8 @@ export interface DestinationUse {
    * link, a campaign's victims hardly do. Absent in older rows.
    */
   readonly answered?: readonly string[];
+  /** When each of `to` got it (same order): a message written before that is no answer to it. */
+  readonly toAt?: readonly number[];
   /**
    * The destination's reputation across all senders, from the destinations group (`common`:
    * many accounts send it, neither good nor bad yet). Absent while unknown.

@@ -207,9 +207,15 @@ describe('detector + destinations', () => {
       answered: ['f1', 'f2', 'f3'],
     });
     expect(row('sharer')?.flagged).toBeNull();
-    // Three who never answer it: blocked.
+    // A message written before the link, whose loopback arrives after it, answers nothing.
+    await send('sharer', 'v0', 'for you https://new-band-site.info/v0');
+    await tester.consume(messagesSent.name, 'v0', { ...message('v0', 'sharer', 'hey there'), sentAt: 1 });
+    await tester.waitIdle();
+    expect(row('sharer')?.destinations?.['new-band-site.info']?.answered).toEqual(['f1', 'f2', 'f3']);
+    // People who never answer it (v0's message counts as a reply, but not as an answer to the
+    // link): blocked once the sender has no conversations of its own (4 of 7 replied).
     for (const v of ['v1', 'v2']) await send('sharer', v, `for you https://new-band-site.info/${v}`);
-    expect(row('sharer')?.flagged?.reason).toMatch(/to 3 people it had just contacted who did not answer it/);
+    expect(row('sharer')?.flagged?.reason).toMatch(/to 4 people it had just contacted who did not answer it/);
   });
 
   it('a returner: the destination of a blocked account blocks a new account at its first use', async () => {

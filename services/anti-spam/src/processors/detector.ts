@@ -28,15 +28,21 @@ function withDestinations(
   found: readonly string[],
   to: string,
   opened: boolean,
+  now: number,
 ): Record<string, DestinationUse> {
   const next: Record<string, DestinationUse> = {};
   for (const d of Object.keys(current)) if (!found.includes(d)) setOwn(next, d, current[d]!);
   for (const d of found) {
-    const use = Object.hasOwn(current, d) ? current[d]! : { to: [] };
-    const reached =
-      opened && !use.to.includes(to) ? [...use.to, to].slice(-MAX_DESTINATION_RECIPIENTS) : use.to;
+    const use: DestinationUse = Object.hasOwn(current, d) ? current[d]! : { to: [] };
     // Re-inserted last: the oldest destinations are forgotten first.
-    setOwn(next, d, { ...use, to: reached });
+    if (opened && !use.to.includes(to)) {
+      const toAt = use.toAt ?? use.to.map(() => 0);
+      setOwn(next, d, {
+        ...use,
+        to: [...use.to, to].slice(-MAX_DESTINATION_RECIPIENTS),
+        toAt: [...toAt, now].slice(-MAX_DESTINATION_RECIPIENTS),
+      });
+    } else setOwn(next, d, use);
   }
   const keys = Object.keys(next);
   for (let i = 0; i < keys.length - MAX_DESTINATIONS; i++) delete next[keys[i]!];
@@ -44,18 +50,22 @@ function withDestinations(
 }
 
 /**
- * The sender's destinations after `from` wrote to it: every use that went to `from` counts it
- * as answered. Undefined when nothing changes (most messages: no copy).
+ * The sender's destinations after `from` wrote to it at `at`: every use that went to `from`
+ * before `at` counts it as answered. Undefined when nothing changes (most messages: no copy).
  */
 function answeredBy(
   current: Readonly<Record<string, DestinationUse>>,
   from: string,
+  at: number,
 ): Record<string, DestinationUse> | undefined {
   let next: Record<string, DestinationUse> | undefined;
   for (const d of Object.keys(current)) {
     const use = current[d]!;
     const answered = use.answered ?? [];
-    if (!use.to.includes(from) || answered.includes(from)) continue;
+    const i = use.to.indexOf(from);
+    if (i < 0 || answered.includes(from)) continue;
+    // Written before it got the destination (a loopback that arrived late): no answer to it.
+    if (at < (use.toAt?.[i] ?? 0)) continue;
     next ??= { ...current };
     setOwn(next, d, { ...use, answered: [...answered, from].slice(-MAX_DESTINATION_RECIPIENTS) });
   }
@@ -189,7 +199,7 @@ export function detectorGroup(config: DetectorConfig) {
       peerFlag(state.senders, from) !== undefined
         ? state.senders
         : remember(state.senders, from, 0, config.maxPeers);
-    const destinations = answeredBy(state.destinations ?? {}, from);
+    const destinations = answeredBy(state.destinations ?? {}, from, at);
     const next = {
       ...state,
       received: state.received + 1,
@@ -248,7 +258,7 @@ export function detectorGroup(config: DetectorConfig) {
       const found = destinationsOf(m.text);
       const destinations =
         found.length > 0
-          ? withDestinations(state.destinations ?? {}, found, to, opened.includes(to))
+          ? withDestinations(state.destinations ?? {}, found, to, opened.includes(to), now)
           : (state.destinations ?? {});
       const linked0 = state.linked ?? [];
       const linked =
