@@ -21,7 +21,7 @@ export interface DetectorConfig {
   readonly rateHalfLifeSeconds: number;
   /** Messages kept per user for the duplicate/link/cold ratios. */
   readonly window: number;
-  /** Distinct reporters that block a user (source `report`). */
+  /** Reports that block a user (source `report`); one about small talk weighs half. */
   readonly reportThreshold: number;
   /** Recipients and senders remembered per user for reply tracking. */
   readonly maxPeers: number;
@@ -106,13 +106,24 @@ export function established(state: Pick<DetectorState, 'replied' | 'distinct'>):
 }
 
 /**
+ * Messages from which an account that nobody ever wrote to, and whose every message carried one
+ * unknown destination (not good, bad or common) to someone it had just opened contact with, is
+ * blocked (rule "first links"). Two: one link to one stranger is what anybody may do once.
+ */
+export const FIRST_LINKS = 2;
+
+/**
  * The destination rules, in plain words, or null. A sender without conversations of its own
  * is blocked when (a) it sent a destination that accounts blocked before also sent (returners,
- * the rest of a farm) or (b) it sent one destination that is not known to be good to
- * `spread` people it had just opened contact with (personalised, slow, two-step, scripted).
+ * the rest of a farm), (b) it sent one destination of unknown reputation (not good, not
+ * common) to `spread` people it had just opened contact with who did not write back after it
+ * (personalised, slow, two-step, scripted: friends answer a shared link, victims hardly do), or
+ * (c) nobody ever wrote to it and every one of its (at least `FIRST_LINKS`) messages carried
+ * one unknown destination (not sent by many accounts) to someone it had just opened contact with (a slow
+ * spammer's or a farm account's first links: an account that exists only to send them).
  */
 export function destinationRule(
-  state: Pick<DetectorState, 'replied' | 'distinct' | 'destinations'>,
+  state: Pick<DetectorState, 'replied' | 'distinct' | 'destinations' | 'sent' | 'received'>,
   config: Pick<DetectorConfig, 'spread'>,
 ): string | null {
   if (established(state)) return null;
@@ -120,10 +131,55 @@ export function destinationRule(
   for (const [d, use] of uses)
     if (use.reputation === 'bad')
       return `sent ${shown(d)}, ${use.why ?? 'a destination of blocked accounts'}`;
-  for (const [d, use] of uses)
-    if (use.reputation !== 'good' && use.to.length >= config.spread)
-      return `sent the same destination ${shown(d)} to ${use.to.length} people it had just contacted, hardly anyone answers it`;
+  for (const [d, use] of uses) {
+    if (use.reputation !== undefined || use.to.length < config.spread) continue;
+    const silent = unanswered(use);
+    if (silent >= config.spread)
+      return `sent the same destination ${shown(d)} to ${silent} people it had just contacted who did not answer it`;
+  }
+  // `to` holds distinct opened contacts, so to.length ≥ sent: every message carried d to one.
+  if (state.received === 0 && state.sent >= FIRST_LINKS)
+    for (const [d, use] of uses)
+      if (use.reputation === undefined && use.to.length >= state.sent)
+        return `sent ${shown(d)} in each of its ${state.sent} messages to people it had just contacted; nobody ever wrote to it`;
   return null;
+}
+
+/**
+ * Reports by people who had only small talk from the user weigh this much; with the others a
+ * report counts fully. A greeting to a stranger draws an "annoying" now and then; a link,
+ * number or address sent to people who never asked for it is what spam reports are about.
+ */
+export const SMALL_TALK_REPORT_WEIGHT = 0.5;
+
+/** Distinct reports, the small-talk ones weighing `SMALL_TALK_REPORT_WEIGHT`. */
+export function reportWeight(state: Pick<DetectorState, 'reporters' | 'smallTalkReporters'>): number {
+  const smallTalk = state.smallTalkReporters?.length ?? 0;
+  return state.reporters.length - smallTalk + smallTalk * SMALL_TALK_REPORT_WEIGHT;
+}
+
+/**
+ * The report rule, in plain words, or null: reports weighing `reportThreshold` (by default
+ * three reports about links, numbers or the profile, or six about small talk).
+ */
+export function reportRule(
+  state: Pick<DetectorState, 'reporters' | 'smallTalkReporters'>,
+  config: Pick<DetectorConfig, 'reportThreshold'>,
+): string | null {
+  if (reportWeight(state) < config.reportThreshold) return null;
+  const smallTalk = state.smallTalkReporters?.length ?? 0;
+  return smallTalk > 0
+    ? `reported by ${state.reporters.length} users (${smallTalk} of them about small talk)`
+    : `reported by ${state.reporters.length} users`;
+}
+
+/** Recipients of a destination use who did not write to the sender after they got it. */
+function unanswered(use: DestinationUse): number {
+  const answered = use.answered ?? [];
+  if (answered.length === 0) return use.to.length;
+  let n = 0;
+  for (const id of use.to) if (!answered.includes(id)) n++;
+  return n;
 }
 
 const shown = (d: string) => d.replace(/^(mail|tel):/, '');
@@ -193,7 +249,7 @@ export function features(state: DetectorState, now: number, config: DetectorConf
     links: ratio(state.recent, (r) => r.link),
     cold: ratio(state.recent, (r) => r.cold),
     rate: clamp01(rate / config.rateHighPerMinute),
-    reports: clamp01(state.reporters.length / config.reportThreshold),
+    reports: clamp01(reportWeight(state) / config.reportThreshold),
   };
 }
 

@@ -38,7 +38,20 @@ export interface DetectorState {
   /** Recent senders to this user: id -> 1 once this user replied to them. Bounded. */
   readonly senders: Record<string, 0 | 1>;
   readonly recent: readonly RecentMessage[];
+  /** Distinct users who reported this user (newest 100). */
   readonly reporters: readonly string[];
+  /**
+   * Of `reporters`, those who had only small talk from this user when they reported it: they
+   * were among its recipients but never got a link, address or number from it. Such a report
+   * is about tone ("annoying"), not about where the user sends people; it weighs half.
+   * Absent in older rows (every report counted fully).
+   */
+  readonly smallTalkReporters?: readonly string[];
+  /**
+   * Recipients who got a link, address or number from this user (the newest 32): a report by
+   * one of them is about what the user sends people to. Absent in older rows.
+   */
+  readonly linked?: readonly string[];
   /**
    * People this user wrote to first (they had never written to it): the newest ones, bounded.
    * A link sent to several of them is what campaigns do (spread). Absent in older rows.
@@ -144,8 +157,18 @@ export const inboxOwner = (key: string): string => key.slice(0, key.lastIndexOf(
 export interface DestinationUse {
   /** People the sender had opened contact with who got this destination (bounded). */
   readonly to: readonly string[];
-  /** The destination's reputation across all senders, from the destinations group. */
-  readonly reputation?: 'good' | 'bad';
+  /**
+   * Of `to`, those who wrote to the sender after they got it (bounded): friends answer a shared
+   * link, a campaign's victims hardly do. Absent in older rows.
+   */
+  readonly answered?: readonly string[];
+  /** When each of `to` got it (same order): a message written before that is no answer to it. */
+  readonly toAt?: readonly number[];
+  /**
+   * The destination's reputation across all senders, from the destinations group (`common`:
+   * many accounts send it, neither good nor bad yet). Absent while unknown.
+   */
+  readonly reputation?: 'good' | 'bad' | 'common';
   /** Why it is bad, in plain words (for the block reason). */
   readonly why?: string;
 }
@@ -165,7 +188,7 @@ export type DestinationEvent =
 /** The destinations group's verdict for one sender (key = the sender). */
 export interface DestinationVerdict {
   readonly destination: string;
-  readonly reputation: 'good' | 'bad';
+  readonly reputation: 'good' | 'bad' | 'common';
   readonly why: string;
   readonly at: number;
 }
@@ -178,6 +201,6 @@ export interface DestinationState {
   readonly established: readonly string[];
   /** Blocked senders who used it (bounded). */
   readonly blocked: readonly string[];
-  readonly reputation: 'good' | 'bad' | 'unknown';
+  readonly reputation: 'good' | 'bad' | 'common' | 'unknown';
   readonly updatedAt: number;
 }

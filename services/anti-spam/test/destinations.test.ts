@@ -43,36 +43,89 @@ describe('destination features', () => {
 
   it('the destination rule: bad reputation, or spread to people just contacted', () => {
     const config = defaultDetectorConfig;
+    // Others wrote to it and it sent ham too: the first-links rule does not apply.
+    const quiet = { sent: 10, received: 4 };
     const spread = { 'x.top': { to: ['a', 'b', 'c'] } };
-    expect(destinationRule({ replied: 0, distinct: 3, destinations: spread }, config)).toMatch(
+    expect(destinationRule({ ...quiet, replied: 0, distinct: 3, destinations: spread }, config)).toMatch(
       /same destination x.top to 3 people/,
     );
     // A destination known to be good never spreads a sender into a block.
     const good = { 'youtube.com': { to: ['a', 'b', 'c'], reputation: 'good' as const } };
-    expect(destinationRule({ replied: 0, distinct: 3, destinations: good }, config)).toBeNull();
+    expect(destinationRule({ ...quiet, replied: 0, distinct: 3, destinations: good }, config)).toBeNull();
+    // Nor one that many accounts send (common).
+    const common = { 'open.spotify.com': { to: ['a', 'b', 'c'], reputation: 'common' as const } };
+    expect(destinationRule({ ...quiet, replied: 0, distinct: 3, destinations: common }, config)).toBeNull();
     const bad = {
       'x.top': { to: [], reputation: 'bad' as const, why: 'a destination that 1 blocked account also sent' },
     };
-    expect(destinationRule({ replied: 0, distinct: 1, destinations: bad }, config)).toMatch(
+    expect(destinationRule({ ...quiet, replied: 0, distinct: 1, destinations: bad }, config)).toMatch(
       /blocked account/,
     );
     // People with conversations of their own are exempt from both.
     expect(
-      destinationRule({ replied: 3, distinct: 3, destinations: { ...spread, ...bad } }, config),
+      destinationRule({ ...quiet, replied: 3, distinct: 3, destinations: { ...spread, ...bad } }, config),
+    ).toBeNull();
+  });
+
+  it('first links: an account nobody wrote to whose every message carried one unknown destination', () => {
+    const config = defaultDetectorConfig;
+    const two = { 'slow.top': { to: ['a', 'b'] } };
+    const base = { replied: 0, distinct: 2, destinations: two };
+    expect(destinationRule({ ...base, sent: 2, received: 0 }, config)).toMatch(
+      /slow.top in each of its 2 messages/,
+    );
+    // One message is what anybody may send once.
+    expect(
+      destinationRule({ ...base, sent: 1, received: 0, destinations: { 'slow.top': { to: ['a'] } } }, config),
+    ).toBeNull();
+    // Someone wrote to it; or it also sent other messages; or the destination is known good.
+    expect(destinationRule({ ...base, sent: 2, received: 1 }, config)).toBeNull();
+    expect(destinationRule({ ...base, sent: 3, received: 0 }, config)).toBeNull();
+    expect(
+      destinationRule(
+        {
+          ...base,
+          sent: 2,
+          received: 0,
+          destinations: { 'youtube.com': { to: ['a', 'b'], reputation: 'good' } },
+        },
+        config,
+      ),
+    ).toBeNull();
+    // Many accounts send it (common): not a first-links block either.
+    expect(
+      destinationRule(
+        {
+          ...base,
+          sent: 2,
+          received: 0,
+          destinations: { 'maps.org': { to: ['a', 'b'], reputation: 'common' } },
+        },
+        config,
+      ),
     ).toBeNull();
   });
 
   it('reputation: blocked senders make it bad unless many established senders outweigh them', () => {
-    const r = (blocked: number, est: number) =>
+    const r = (blocked: number, est: number, others = 0) =>
       reputationOf({
         blocked: Array.from({ length: blocked }, (_, i) => `b${i}`),
         established: Array.from({ length: est }, (_, i) => `e${i}`),
+        senders: Array.from({ length: blocked + est + others }, (_, i) => `s${i}`),
       });
     expect(r(0, 0)).toBe('unknown');
     expect(r(1, 0)).toBe('bad');
     expect(r(1, 2)).toBe('bad');
     expect(r(1, 3)).toBe('good');
     expect(r(0, 3)).toBe('good');
+    // One blocked sender among many (a popular link someone was wrongly blocked with) is not
+    // enough: a quarter of the senders must be blocked ones.
+    expect(r(1, 0, 3)).toBe('bad');
+    expect(r(1, 0, 4)).toBe('unknown');
+    expect(r(2, 1, 5)).toBe('bad');
+    // Many senders, none vouching, none blocked: common (a popular link on a young platform).
+    expect(r(0, 2, 5)).toBe('unknown');
+    expect(r(0, 2, 6)).toBe('common');
   });
 });
 
@@ -98,6 +151,8 @@ describe('detector + destinations', () => {
 
   it('personalised spam: one destination to three strangers blocks at the third, with a plain reason', async () => {
     const { send, blocks, row } = await start();
+    // Someone wrote to it once (no first-links rule): the spread rule is the one that holds.
+    await send('x', 'p', 'hi, who are you?');
     const texts = [
       'Hi Anna your smile caught my eye. my private album is at https://lucky-dream42.top/pics',
       'Good evening Ben, we have so much in common. write me where I answer faster https://lucky-dream42.top/me',
@@ -113,6 +168,54 @@ describe('detector + destinations', () => {
     expect(events[0]!.value).toMatchObject({
       reason: expect.stringMatching(/same destination lucky-dream42.top to 3 people it had just contacted/),
     });
+  });
+
+  it("first links: a new account's two messages, both with one unknown destination to strangers, block", async () => {
+    const { send, blocks, row } = await start();
+    await send(
+      'slow',
+      'v0',
+      'Hi Anna your smile caught my eye. my private album is at https://velvet-dream42.top/pics',
+    );
+    expect(row('slow')?.flagged).toBeNull();
+    await send('slow', 'v1', 'Kim :) we have so much in common. find me at velvet-dream42.top/go');
+    expect(blocks.all().map((e) => e.value)).toEqual([
+      expect.objectContaining({
+        type: 'block',
+        source: 'detector',
+        reason: expect.stringMatching(/velvet-dream42.top in each of its 2 messages/),
+      }),
+    ]);
+    // A person who sends a friend a link, then another friend the same link, after the first
+    // friend wrote to them, is not blocked by it.
+    await send('f1', 'sharer', 'hey how are you');
+    await send('sharer', 'f2', 'look https://new-band-site.info/a');
+    await send('sharer', 'f3', 'and this https://new-band-site.info/b');
+    expect(row('sharer')?.flagged).toBeNull();
+  });
+
+  it('spread counts the people who did not answer the destination: friends answer a shared link', async () => {
+    const { send, row } = await start();
+    await send('x', 'sharer', 'hi!');
+    for (const f of ['f1', 'f2', 'f3']) {
+      await send('sharer', f, `listen to this https://new-band-site.info/${f}`);
+      await send(f, 'sharer', 'love it');
+    }
+    await send('sharer', 'f4', 'and you https://new-band-site.info/f4');
+    expect(row('sharer')?.destinations?.['new-band-site.info']).toMatchObject({
+      to: ['f1', 'f2', 'f3', 'f4'],
+      answered: ['f1', 'f2', 'f3'],
+    });
+    expect(row('sharer')?.flagged).toBeNull();
+    // A message written before the link, whose loopback arrives after it, answers nothing.
+    await send('sharer', 'v0', 'for you https://new-band-site.info/v0');
+    await tester.consume(messagesSent.name, 'v0', { ...message('v0', 'sharer', 'hey there'), sentAt: 1 });
+    await tester.waitIdle();
+    expect(row('sharer')?.destinations?.['new-band-site.info']?.answered).toEqual(['f1', 'f2', 'f3']);
+    // People who never answer it (v0's message counts as a reply, but not as an answer to the
+    // link): blocked once the sender has no conversations of its own (4 of 7 replied).
+    for (const v of ['v1', 'v2']) await send('sharer', v, `for you https://new-band-site.info/${v}`);
+    expect(row('sharer')?.flagged?.reason).toMatch(/to 4 people it had just contacted who did not answer it/);
   });
 
   it('a returner: the destination of a blocked account blocks a new account at its first use', async () => {
@@ -164,13 +267,15 @@ describe('detector + destinations', () => {
         `match${i}`,
         `Hi match${i}! Nice to match with you :) how is your week going so far?`,
       );
-    await tester.consume(reports.name, 'greeter', {
-      id: 'r1',
-      user: 'greeter',
-      by: 'match3',
-      reason: 'meh',
-      at: clock,
-    });
+    // Two "annoying" reports by matches who got only the greeting weigh one.
+    for (const by of ['match3', 'match4'])
+      await tester.consume(reports.name, 'greeter', {
+        id: `r-${by}`,
+        user: 'greeter',
+        by,
+        reason: 'meh',
+        at: clock,
+      });
     await tester.waitIdle();
     expect(row('greeter')?.score).toBeGreaterThan(defaultDetectorConfig.threshold);
     expect(row('greeter')?.flagged).toBeNull();

@@ -185,9 +185,9 @@ describe('filter', () => {
 describe('detector', () => {
   const config = defaultDetectorConfig;
 
-  async function start() {
+  async function start(overrides: Partial<typeof config> = {}) {
     tester = createTester();
-    const g = detectorGroup(config);
+    const g = detectorGroup({ ...config, ...overrides });
     await tester.processor(g);
     const blocks = tester.track(spamBlockEvents.name, spamBlockEvents.codec);
     return { g, blocks, row: (user: string) => tester.tableValue(g, user) as DetectorState };
@@ -352,6 +352,40 @@ describe('detector', () => {
     for (const by of ['a', 'b', 'c', 'd']) await report('v', by);
     expect(row('v').verified).toBe(true);
     expect(blocks.all().filter((b) => b.value?.type === 'block')).toEqual([]);
+  });
+
+  it('reports about small talk weigh half: six block a greeter, three about a link block a sender', async () => {
+    // The score alone never blocks here: the report rule is what is tested.
+    const { blocks, row } = await start({ threshold: 1.01 });
+    const report = (user: string, by: string) =>
+      tester.consume(reports.name, user, { id: nextId('r'), user, by, reason: 'annoying', at: tick() });
+    for (let i = 0; i < 6; i++)
+      await send(tester, 'greeter', `m${i}`, `Hi m${i}! Nice to match with you :) how is your week going?`);
+    for (const by of ['m0', 'm1', 'm2']) await report('greeter', by);
+    expect(row('greeter').smallTalkReporters).toEqual(['m0', 'm1', 'm2']);
+    expect(row('greeter').features.reports).toBe(0.5);
+    expect(blocks.all()).toEqual([]);
+    for (const by of ['m3', 'm4']) await report('greeter', by);
+    expect(blocks.all()).toEqual([]);
+    await report('greeter', 'm5');
+    expect(blocks.all().map((b) => b.value)).toEqual([
+      expect.objectContaining({
+        type: 'block',
+        source: 'report',
+        user: 'greeter',
+        reason: 'reported by 6 users (6 of them about small talk)',
+      }),
+    ]);
+    // The same three reports from people who got a number from the sender block it.
+    // (a new number each time: no destination rule holds)
+    await send(tester, 'scam', 'n0', 'hello dear, write me on whatsapp +44 7123 456 780');
+    await send(tester, 'scam', 'n1', 'hi, how are you?');
+    await send(tester, 'scam', 'n1', 'text me +44 7123 456 781');
+    await send(tester, 'scam', 'n2', 'write me +44 7123 456 782');
+    expect(row('scam').flagged).toBeNull();
+    for (const by of ['n0', 'n1', 'n2']) await report('scam', by);
+    expect(row('scam').smallTalkReporters ?? []).toEqual([]);
+    expect(row('scam').flagged).toMatchObject({ source: 'report', reason: 'reported by 3 users' });
   });
 
   it('an unblock starts a new episode: old evidence is forgotten', async () => {

@@ -9,6 +9,7 @@ import {
   established,
   explain,
   features,
+  reportRule,
   score,
 } from '../features.ts';
 import type { DestinationUse, DetectorLoop, DetectorState } from '../model.ts';
@@ -18,6 +19,8 @@ import { destinationEvents, destinationVerdicts, groups, reports } from '../topi
 const MAX_OPENED = 16;
 const MAX_DESTINATIONS = 8;
 const MAX_DESTINATION_RECIPIENTS = 8;
+/** Recipients of the sender's links, numbers and addresses remembered (the newest). */
+const MAX_LINKED = 32;
 
 /** The sender's destinations after sending `found` to `to` (`opened`: it had opened contact with `to`). */
 function withDestinations(
@@ -25,18 +28,47 @@ function withDestinations(
   found: readonly string[],
   to: string,
   opened: boolean,
+  now: number,
 ): Record<string, DestinationUse> {
   const next: Record<string, DestinationUse> = {};
   for (const d of Object.keys(current)) if (!found.includes(d)) setOwn(next, d, current[d]!);
   for (const d of found) {
-    const use = Object.hasOwn(current, d) ? current[d]! : { to: [] };
-    const reached =
-      opened && !use.to.includes(to) ? [...use.to, to].slice(-MAX_DESTINATION_RECIPIENTS) : use.to;
+    const use: DestinationUse = Object.hasOwn(current, d) ? current[d]! : { to: [] };
     // Re-inserted last: the oldest destinations are forgotten first.
-    setOwn(next, d, { ...use, to: reached });
+    if (opened && !use.to.includes(to)) {
+      const toAt = use.toAt ?? use.to.map(() => 0);
+      setOwn(next, d, {
+        ...use,
+        to: [...use.to, to].slice(-MAX_DESTINATION_RECIPIENTS),
+        toAt: [...toAt, now].slice(-MAX_DESTINATION_RECIPIENTS),
+      });
+    } else setOwn(next, d, use);
   }
   const keys = Object.keys(next);
   for (let i = 0; i < keys.length - MAX_DESTINATIONS; i++) delete next[keys[i]!];
+  return next;
+}
+
+/**
+ * The sender's destinations after `from` wrote to it at `at`: every use that went to `from`
+ * before `at` counts it as answered. Undefined when nothing changes (most messages: no copy).
+ */
+function answeredBy(
+  current: Readonly<Record<string, DestinationUse>>,
+  from: string,
+  at: number,
+): Record<string, DestinationUse> | undefined {
+  let next: Record<string, DestinationUse> | undefined;
+  for (const d of Object.keys(current)) {
+    const use = current[d]!;
+    const answered = use.answered ?? [];
+    const i = use.to.indexOf(from);
+    if (i < 0 || answered.includes(from)) continue;
+    // Written before it got the destination (a loopback that arrived late): no answer to it.
+    if (at < (use.toAt?.[i] ?? 0)) continue;
+    next ??= { ...current };
+    setOwn(next, d, { ...use, answered: [...answered, from].slice(-MAX_DESTINATION_RECIPIENTS) });
+  }
   return next;
 }
 
@@ -138,7 +170,8 @@ export function detectorGroup(config: DetectorConfig) {
     const s = score(f);
     let next: DetectorState = { ...state, features: f, score: s, updatedAt: now };
     if (!next.verified && !next.flagged) {
-      const reported = next.reporters.length >= config.reportThreshold;
+      const reportedWhy = reportRule(next, config);
+      const reported = reportedWhy !== null;
       const rule = reported ? null : destinationRule(next, config);
       // The score alone blocks only senders whose recent messages mostly carry a link, address
       // or number: what spam is sent for. A high score without one (the same greeting to many
@@ -148,7 +181,7 @@ export function detectorGroup(config: DetectorConfig) {
       if (reported || detected) {
         const source = reported ? 'report' : 'detector';
         const reason = reported
-          ? `reported by ${next.reporters.length} users`
+          ? reportedWhy
           : rule !== null
             ? `${rule} (spam score ${s.toFixed(2)})`
             : explain(next, f, s);
@@ -166,7 +199,14 @@ export function detectorGroup(config: DetectorConfig) {
       peerFlag(state.senders, from) !== undefined
         ? state.senders
         : remember(state.senders, from, 0, config.maxPeers);
-    const next = { ...state, received: state.received + 1, senders, updatedAt: at };
+    const destinations = answeredBy(state.destinations ?? {}, from, at);
+    const next = {
+      ...state,
+      received: state.received + 1,
+      senders,
+      updatedAt: at,
+      ...(destinations ? { destinations } : {}),
+    };
     // Counts once per recipient; a repeated reply flag changes nothing.
     if (reply && peerFlag(next.recipients, from) === 0) {
       evaluate(
@@ -218,8 +258,11 @@ export function detectorGroup(config: DetectorConfig) {
       const found = destinationsOf(m.text);
       const destinations =
         found.length > 0
-          ? withDestinations(state.destinations ?? {}, found, to, opened.includes(to))
+          ? withDestinations(state.destinations ?? {}, found, to, opened.includes(to), now)
           : (state.destinations ?? {});
+      const linked0 = state.linked ?? [];
+      const linked =
+        found.length > 0 && !linked0.includes(to) ? [...linked0, to].slice(-MAX_LINKED) : linked0;
       const isEstablished = established(state);
       for (const d of found)
         ctx.emit(destinationEvents.name, d, {
@@ -247,6 +290,7 @@ export function detectorGroup(config: DetectorConfig) {
           recent,
           opened,
           destinations,
+          linked,
         },
         now,
       );
@@ -263,7 +307,20 @@ export function detectorGroup(config: DetectorConfig) {
     input(reports.name, reports.codec, (ctx, r) => {
       const state = ctx.value() ?? emptyDetectorState(ctx.key, r.at);
       if (r.by === ctx.key || state.reporters.includes(r.by)) return;
-      evaluate(ctx, { ...state, reporters: [...state.reporters, r.by].slice(-100) }, r.at);
+      // Weighed by what the reporter had from this user: small talk only, or a link, a number,
+      // an address (or nothing we know of: then the report is about the profile).
+      const smallTalk =
+        peerFlag(state.recipients, r.by) !== undefined && !(state.linked ?? []).includes(r.by);
+      const smallTalkReporters = state.smallTalkReporters ?? [];
+      evaluate(
+        ctx,
+        {
+          ...state,
+          reporters: [...state.reporters, r.by].slice(-100),
+          smallTalkReporters: smallTalk ? [...smallTalkReporters, r.by].slice(-100) : smallTalkReporters,
+        },
+        r.at,
+      );
     }),
     input(spamBlockEvents.name, spamBlockEvents.codec, (ctx, e) => {
       const state = ctx.value() ?? emptyDetectorState(ctx.key, e.at);
@@ -285,6 +342,8 @@ export function detectorGroup(config: DetectorConfig) {
           recipients: {},
           recent: [],
           reporters: [],
+          smallTalkReporters: [],
+          linked: [],
           opened: [],
           destinations: {},
           rate: { count: 0, at: e.at },
