@@ -43,7 +43,7 @@ export const antiSpamEnv = {
   SPAM_REPORT_THRESHOLD: env.int({
     default: d.reportThreshold,
     min: 1,
-    doc: 'distinct reporters that block a user',
+    doc: 'report weight that blocks a user (a report about small talk weighs half)',
   }),
   SPAM_MAX_PEERS: env.int({ default: d.maxPeers, min: 10, doc: 'recipients/senders remembered per user' }),
   SPAM_SPREAD: env.int({

@@ -13,6 +13,7 @@ import {
   assertLoopback,
   classification,
   Http,
+  optionNumber,
   pool,
   quantile,
   Random,
@@ -69,12 +70,7 @@ export function parseOptions(args: string[]): Options {
     },
     allowPositionals: false,
   });
-  const num = (name: string, raw: string | undefined, min: number, max: number) => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw new Error(`--${name} must be a number in [${min}, ${max}] (got "${raw}")`);
-    return n;
-  };
+  const num = optionNumber;
   return {
     users: Math.round(num('users', values.users, 10, 100_000)),
     spamRatio: num('spam-ratio', values['spam-ratio'], 0.001, 0.9),
