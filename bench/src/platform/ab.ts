@@ -12,7 +12,8 @@
  *     --variant 'threads:broker.num.io.threads=2,broker.num.network.threads=2'
  *
  * A variant is `name[:KEY=value,…]`: `broker.<key>` is a broker setting (server.properties), any
- * other key an environment variable of every service. Not part of `npm run bench`: a tool for
+ * other key an environment variable of every service (SERVICE_NODE_FLAGS: Node flags, see
+ * scripts/service-command.ts). Not part of `npm run bench`: a tool for
  * measuring levers one at a time on this machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { startBroker } from '@showcase/kafka-infra';
 import { mintToken } from '@showcase/service-kit';
 import { median } from '../stats.ts';
-import { fetchGroupsJson } from './ab-groups.ts';
+import { fetchGroupsJson, scrapeLoop } from './ab-groups.ts';
 import { startPlatform } from './launch.ts';
 import { ROUTES, type RouteName } from './routes.ts';
 import { BROKER, LOAD_GENERATOR, measured, type Phase, SECRET, startLoad } from './run.ts';
@@ -76,7 +77,12 @@ async function once(variant: Variant, round: number): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'platform-ab-'));
   const broker = await startBroker({ overrides: variant.broker, log: () => undefined });
   const load = startLoad();
+  load.ready.catch(() => undefined); // a failed start is reported by what follows, not as unhandled
   let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
+  // Node flags that NODE_OPTIONS refuses (--cpu-prof) go through the launcher's environment.
+  const flags = variant.env.SERVICE_NODE_FLAGS;
+  if (flags !== undefined) process.env.SERVICE_NODE_FLAGS = flags;
+  else delete process.env.SERVICE_NODE_FLAGS;
   try {
     platform = await startPlatform({
       brokers: broker.brokers,
@@ -101,6 +107,7 @@ async function once(variant: Variant, round: number): Promise<Figures> {
     await load.call({ kind: 'closed', ...http(1), connections, durationMs: 0 }, true);
     await measured(phase, load, { kind: 'closed', ...http(2), connections, durationMs: 3_000 }, 'warmup');
     const txBefore = await fetchGroupsJson(endpoints, adminToken);
+    const loopBefore = await scrapeLoop(endpoints);
     const closed = await measured(
       phase,
       load,
@@ -108,6 +115,7 @@ async function once(variant: Variant, round: number): Promise<Figures> {
       'closed',
     );
     const txAfter = await fetchGroupsJson(endpoints, adminToken);
+    const loopAfter = await scrapeLoop(endpoints);
     const open = await load.call({
       kind: 'open',
       ...http(round * 1000 + 1),
@@ -127,6 +135,12 @@ async function once(variant: Variant, round: number): Promise<Figures> {
       openAchieved: open.rate,
     };
     for (const [name] of pids) f[`cpu.${name}`] = closed.m[`closed.cpu.${name}`] ?? Number.NaN;
+    for (const [service, after] of loopAfter) {
+      f[`lagP50Ms.${service}`] = after.lagP50Ms;
+      f[`lagP99Ms.${service}`] = after.lagP99Ms;
+      f[`lagMaxMs.${service}`] = after.lagMaxMs;
+      f[`gcS.${service}`] = after.gcSeconds - (loopBefore.get(service)?.gcSeconds ?? 0);
+    }
     for (const [service, after] of txAfter) {
       const before = txBefore.get(service) ?? { transactions: 0, records: 0 };
       const tx = after.transactions - before.transactions;
