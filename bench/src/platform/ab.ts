@@ -24,6 +24,7 @@ import { startBroker } from '@showcase/kafka-infra';
 import { mintToken } from '@showcase/service-kit';
 import { median } from '../stats.ts';
 import { fetchGroupsJson, scrapeLoop } from './ab-groups.ts';
+import { CpuMeter } from './cpu.ts';
 import { startPlatform } from './launch.ts';
 import { ROUTES, type RouteName } from './routes.ts';
 import { BROKER, LOAD_GENERATOR, measured, type Phase, SECRET, startLoad } from './run.ts';
@@ -73,6 +74,8 @@ const log = (line: string) => process.stderr.write(`[ab] ${line}\n`);
 
 type Figures = Record<string, number>;
 
+const IDLE_MS = 10_000;
+
 async function once(variant: Variant, round: number): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'platform-ab-'));
   const broker = await startBroker({ overrides: variant.broker, log: () => undefined });
@@ -104,6 +107,13 @@ async function once(variant: Variant, round: number): Promise<Figures> {
     const url = platform.services.find((s) => s.name === ROUTES[route].service)!.url;
     const http = (seed: number) => ({ route, users: sizes.users, seed, url, secret: SECRET });
     const connections = Number(values.connections);
+    // Idle: what the platform burns with nothing to do (fetch polls, heartbeats, timers), before
+    // any load (no /admin polling either).
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idleMeter = new CpuMeter(pids);
+    idleMeter.begin();
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const idle = idleMeter.end();
     await load.call({ kind: 'closed', ...http(1), connections, durationMs: 0 }, true);
     await measured(phase, load, { kind: 'closed', ...http(2), connections, durationMs: 3_000 }, 'warmup');
     const txBefore = await fetchGroupsJson(endpoints, adminToken);
@@ -124,6 +134,8 @@ async function once(variant: Variant, round: number): Promise<Figures> {
       rate: Number(values['open-rate']),
     });
     const f: Figures = {
+      idleCores:
+        [...idle].filter(([n]) => n !== LOAD_GENERATOR).reduce((a, [, s]) => a + s, 0) / (IDLE_MS / 1000),
       rate: closed.reply.rate,
       p50: closed.reply.p50,
       p99: closed.reply.p99,
@@ -135,6 +147,7 @@ async function once(variant: Variant, round: number): Promise<Figures> {
       openAchieved: open.rate,
     };
     for (const [name] of pids) f[`cpu.${name}`] = closed.m[`closed.cpu.${name}`] ?? Number.NaN;
+    for (const [name, seconds] of idle) f[`idleCores.${name}`] = seconds / (IDLE_MS / 1000);
     for (const [service, after] of loopAfter) {
       f[`lagP50Ms.${service}`] = after.lagP50Ms;
       f[`lagP99Ms.${service}`] = after.lagP99Ms;

@@ -162,7 +162,7 @@ export async function runPlatform(
   log: (line: string) => void,
 ): Promise<Measurements[]> {
   const sizes = ctx.sizes.platform;
-  const reps = ctx.sizes.repetitions;
+  const reps = Math.min(ctx.sizes.repetitions, sizes.repetitions ?? ctx.sizes.repetitions);
   const port = Number(ctx.brokers[0]?.split(':').pop());
   const brokerPid = pidListeningOn(port);
   if (brokerPid === undefined)
