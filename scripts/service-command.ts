@@ -9,6 +9,8 @@
  *   sources without a build. `--enable-source-maps` maps stack traces back to the .ts lines.
  * - `src` (`START_FROM=src`, what `npm run dev` sets): node with the tsx loader on src/main.ts,
  *   nothing built.
+ * - `SERVICE_NODE_FLAGS` (space-separated) adds Node flags to every service, for those Node refuses
+ *   in NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the platform.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -43,10 +45,12 @@ export function serviceCommand(
   root: string,
   name: string,
   source: ServiceSource = serviceSource(),
+  env: NodeJS.ProcessEnv = process.env,
 ): ServiceCommand {
   const entry = serviceEntry(root, name, source);
   const flags = source === 'dist' ? [...DIST_NODE_FLAGS] : ['--import', 'tsx'];
-  return { command: process.execPath, args: [...flags, entry] };
+  const extra = (env.SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+  return { command: process.execPath, args: [...flags, ...extra, entry] };
 }
 
 let built = false;

@@ -3,7 +3,10 @@
  * time, and self time by area (library file, kafkajs, LevelDB, Node internals, GC), as a share
  * of the busy (non-idle) time.
  *
- *   npx tsx bench/src/profile-summary.ts bench/.profiles/<run>/stateful-* [--top 25]
+ *   npx tsx bench/src/profile-summary.ts bench/.profiles/<run>/stateful-* [--top 25] [--from-s 12]
+ *
+ * `--from-s` skips the samples of each profile's first seconds (a service's start-up: module
+ * loading and schema compilation would otherwise dominate a profile of a short load).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -13,6 +16,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 interface Profile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -52,6 +56,8 @@ function main(): void {
   const args = process.argv.slice(2);
   const topAt = args.indexOf('--top');
   const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
+  const fromAt = args.indexOf('--from-s');
+  const fromUs = fromAt >= 0 ? Number(args.splice(fromAt, 2)[1]) * 1e6 : 0;
   const list = files(args);
   if (list.length === 0) {
     console.error('usage: profile-summary.ts <dir or .cpuprofile files> [--top n]');
@@ -64,9 +70,12 @@ function main(): void {
   for (const file of list) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    let at = 0; // µs since the profile started
     for (let i = 0; i < profile.samples.length; i++) {
       const node = nodes.get(profile.samples[i]!)!;
       const dt = profile.timeDeltas[i] ?? 0;
+      at += dt;
+      if (at < fromUs) continue;
       const { functionName, url, lineNumber } = node.callFrame;
       if (functionName === '(idle)') {
         idle += dt;

@@ -32,6 +32,8 @@ export async function startPlatform(o: {
   dataDir: string;
   partitions: number;
   log: (line: string) => void;
+  /** More environment for every service (a lever under test: NODE_OPTIONS, KAFKA_* …). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<Platform> {
   const started = await Promise.allSettled(
     PLATFORM_SERVICES.map(async (name) => {
@@ -46,6 +48,7 @@ export async function startPlatform(o: {
               DATA_DIR: join(o.dataDir, name),
               PARTITIONS: String(o.partitions),
               LOG_LEVEL: 'warn',
+              ...o.env,
             },
           });
           o.log(

@@ -24,12 +24,12 @@ import { ROUTE_NAMES, ROUTES, type RouteName } from './routes.ts';
 import type { PlatformSizes } from './sizes.ts';
 
 const LOAD = join(import.meta.dirname, 'load.ts');
-const SECRET = 'bench-only-auth-secret-0123456789-platform';
+export const SECRET = 'bench-only-auth-secret-0123456789-platform';
 export const BROKER = 'broker';
 export const LOAD_GENERATOR = 'load generator';
 
 /** The load generator process; `call` sends one task and resolves with its reply. */
-function startLoad() {
+export function startLoad() {
   const child = spawnNode(LOAD, []);
   const waiting = new Map<number, { resolve: (v: LoadReply | null) => void; reject: (e: Error) => void }>();
   let seq = 0;
@@ -60,7 +60,7 @@ function startLoad() {
     stop: () => stopChild(child),
   };
 }
-type Load = ReturnType<typeof startLoad>;
+export type Load = ReturnType<typeof startLoad>;
 
 /** Records per second of the core's count processor and the CPU (its process + the broker) per record. */
 async function countBaseline(
@@ -103,7 +103,7 @@ async function countBaseline(
   }
 }
 
-interface Phase {
+export interface Phase {
   readonly endpoints: readonly Endpoint[];
   readonly adminToken: string;
   readonly pids: ReadonlyMap<string, number>;
@@ -116,7 +116,7 @@ interface Phase {
  * Runs one load task and waits until every group is idle again; the CPU of every process from
  * the start of the load to idle, per 1,000 accepted events, and what the groups did.
  */
-async function measured(
+export async function measured(
   phase: Phase,
   load: Load,
   task: LoadTask,
@@ -162,7 +162,7 @@ export async function runPlatform(
   log: (line: string) => void,
 ): Promise<Measurements[]> {
   const sizes = ctx.sizes.platform;
-  const reps = ctx.sizes.repetitions;
+  const reps = Math.min(ctx.sizes.repetitions, sizes.repetitions ?? ctx.sizes.repetitions);
   const port = Number(ctx.brokers[0]?.split(':').pop());
   const brokerPid = pidListeningOn(port);
   if (brokerPid === undefined)

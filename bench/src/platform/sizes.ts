@@ -26,6 +26,11 @@ export interface PlatformSizes {
   readonly drainTimeoutMs: number;
   /** The baseline: records the core's count processor reads per repetition. */
   readonly countRecords: number;
+  /**
+   * Repetitions of the scenario when fewer than the run's: quick mode runs one, since its
+   * figures mean nothing (it proves the plumbing) and each repetition drives three routes.
+   */
+  readonly repetitions?: number;
 }
 
 export const OPEN_SHARES = [0.25, 0.5, 1] as const;
@@ -60,5 +65,6 @@ export const PLATFORM_SIZES: Record<Mode, PlatformSizes> = {
     pollMs: 100,
     drainTimeoutMs: 60_000,
     countRecords: 5_000,
+    repetitions: 1,
   },
 };

@@ -74,7 +74,11 @@ function oracle(messages: readonly BatchMessage[], now: number): Buffer {
 }
 
 describe('encodeRecordBatch', () => {
-  it('writes the bytes platformatic writes, for 60 seeded random batches of 1..3000 records', () => {
+  // CPU only (≈ 1 s quiet), but 7–9 s on a machine at load average 20–30: vitest's 5 s default
+  // failed it there.
+  it('writes the bytes platformatic writes, for 60 seeded random batches of 1..3000 records', {
+    timeout: 60_000,
+  }, () => {
     for (let seed = 1; seed <= 60; seed++) {
       const random = seeded(seed);
       const count = seed % 10 === 0 ? 3000 : 1 + Math.floor(random() * (seed % 3 === 0 ? 3000 : 200));

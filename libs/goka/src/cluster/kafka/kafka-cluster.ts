@@ -48,6 +48,17 @@ export interface KafkaClusterOptions {
   readonly sessionTimeoutMs?: number;
   /** Default a third of the session timeout, at most 3 000. */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * How long a processor's fetch waits at the broker for records when there are none (kafkajs
+   * `maxWaitTimeInMs`; a fetch returns as soon as one record arrives, so this bounds only the
+   * idle poll rate, and how long a pause, resume or stop waits for the fetch in flight).
+   * Default 500. 3 000 (readers 1 000) took the idle platform of five services from 0.31 to
+   * 0.22 cores (the broker's share from 0.15 to 0.08) but did not raise what it accepts under
+   * load (bench/README.md, "Levers"), so the default stays.
+   */
+  readonly fetchMaxWaitMs?: number;
+  /** The same for readers (views, table recovery, joined tables, standbys). Default 250. */
+  readonly readerFetchMaxWaitMs?: number;
   /** How long a rebalance waits for members to finish their batches and rejoin. Default 60 000. */
   readonly rebalanceTimeoutMs?: number;
   /**
@@ -157,8 +168,8 @@ export class KafkaCluster implements Cluster {
       sessionTimeout,
       heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
-      maxWaitTime: 500,
-      readerMaxWaitTime: 250,
+      maxWaitTime: options.fetchMaxWaitMs ?? 500,
+      readerMaxWaitTime: options.readerFetchMaxWaitMs ?? 250,
       giveUpAfter: options.rejoinTimeoutMs ?? 150_000,
     };
     this.maxPartitionBatchBytes = options.maxPartitionBatchBytes ?? 900_000;
