@@ -1,7 +1,7 @@
 import { notFound, type RoutePlugin, Type } from '@showcase/service-kit';
 import { callService } from '../upstream.ts';
 import type { ConsoleDeps } from './deps.ts';
-import { callerToken, limitOf, security, tags } from './shared.ts';
+import { callerToken, security, tags } from './shared.ts';
 
 const Key = Type.String({ minLength: 1, maxLength: 1024 });
 const TableQuery = Type.Object({
@@ -39,7 +39,7 @@ export const tableRoutes: RoutePlugin<ConsoleDeps> = async (app, { auth, config,
       const upstream = byName.get(request.params.service);
       if (!upstream) throw notFound(`no service "${request.params.service}" is configured in the console`);
       const q = request.query;
-      const limit = limitOf(q.limit, 1, 500);
+      const limit = q.limit;
       const params = new URLSearchParams();
       for (const name of ['key', 'from', 'to', 'after'] as const) {
         const v = q[name];

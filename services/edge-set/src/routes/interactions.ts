@@ -12,25 +12,6 @@ import type { EdgeSetDeps } from './deps.ts';
 import { literals } from './schemas.ts';
 
 /**
- * Bodies are validated as sent: the shared validator coerces scalars (`{ "to": 7 }` would pass
- * as "7"), so string fields are checked for their JSON type before it runs.
- */
-function stringsAsSent(fields: readonly string[]) {
-  return async (request: { body: unknown }) => {
-    const body = request.body;
-    if (typeof body !== 'object' || body === null) return;
-    for (const field of fields) {
-      const value: unknown = Object.hasOwn(body, field)
-        ? (body as Record<string, unknown>)[field]
-        : undefined;
-      if (value !== undefined && typeof value !== 'string') {
-        throw badRequest(`body.${field} must be a string`, `body.${field}`);
-      }
-    }
-  };
-}
-
-/**
  * POST /interactions: the write of docs/contracts.md (edge-set). It goes through the emitter and
  * answers 202 once Kafka acknowledged it; the groups apply it to the pair rows and the index.
  */
@@ -39,7 +20,6 @@ export const interactionRoutes: RoutePlugin<EdgeSetDeps> = async (app, { auth, e
     '/interactions',
     {
       onRequest: auth.user,
-      preValidation: stringsAsSent(['to', 'type']),
       schema: {
         summary: 'Record an interaction of the caller with another user',
         tags: ['interactions'],

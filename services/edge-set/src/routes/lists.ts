@@ -8,7 +8,7 @@ import {
 } from '@showcase/service-kit';
 import { listEdges, listMatches } from '../lists.ts';
 import type { EdgeSetDeps } from './deps.ts';
-import { CursorParam, cursorOf, EdgeSchema, Limit, limitAsDigits, literals, MatchSchema } from './schemas.ts';
+import { CursorParam, cursorOf, EdgeSchema, Limit, literals, MatchSchema } from './schemas.ts';
 
 /**
  * A user's edges and matches in pages, read from the index view (eventually consistent; a
@@ -19,7 +19,6 @@ export const listRoutes: RoutePlugin<EdgeSetDeps> = async (app, { auth, views })
     '/users/:id/edges',
     {
       onRequest: auth.selfOrAdmin('id'),
-      preValidation: limitAsDigits,
       schema: {
         summary: "A user's edges in one direction, ordered by the other user's id, in pages",
         tags: ['edges'],
@@ -49,7 +48,6 @@ export const listRoutes: RoutePlugin<EdgeSetDeps> = async (app, { auth, views })
     '/users/:id/matches',
     {
       onRequest: auth.selfOrAdmin('id'),
-      preValidation: limitAsDigits,
       schema: {
         summary: "A user's current matches, ordered by the other user's id, in pages",
         tags: ['edges'],

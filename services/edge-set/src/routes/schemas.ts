@@ -19,19 +19,6 @@ export const CursorParam = Type.Optional(
   Type.String({ minLength: 1, maxLength: 80, description: '`next` of the previous page' }),
 );
 
-/**
- * `limit` must be written as digits: the validator's number coercion lets `Infinity` through as
- * a number, so the raw query value is checked first (the schema then checks the range).
- */
-export async function limitAsDigits(request: { query: unknown }) {
-  const query = request.query;
-  if (typeof query !== 'object' || query === null || !Object.hasOwn(query, 'limit')) return;
-  const raw: unknown = (query as Record<string, unknown>).limit;
-  if (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw)) {
-    throw badRequest('querystring.limit must be an integer from 1 to 1000', 'querystring.limit');
-  }
-}
-
 /** The `cursor` query parameter of a list, decoded; a 400 naming it when it is not one. */
 export function cursorOf(raw: string | undefined, typed: boolean) {
   if (raw === undefined) return undefined;

@@ -1,4 +1,4 @@
-import { badRequest, ErrorSchema, HttpError, type RoutePlugin, Type } from '@showcase/service-kit';
+import { ErrorSchema, HttpError, type RoutePlugin, Type } from '@showcase/service-kit';
 import { NearbyWatch } from '../search/nearby-watch.ts';
 import type { MatchSearchDeps } from './deps.ts';
 import { bearer, errors, NearbyRow, RadiusKm, UserParams } from './schemas.ts';
@@ -38,11 +38,6 @@ export const nearbyRoutes: RoutePlugin<MatchSearchDeps> = async (app, { auth, di
         limit?: number;
         online?: boolean;
       };
-      // Coerced query strings can turn "Infinity" into a number that slips past the schema bounds.
-      if (!Number.isFinite(radiusKm))
-        throw badRequest('querystring.radiusKm must be a number in (0, 500]', 'querystring.radiusKm');
-      if (!Number.isInteger(limit))
-        throw badRequest('querystring.limit must be an integer in [1, 500]', 'querystring.limit');
       const users = directory.nearby(request.params.id, { radiusKm, limit, onlineOnly: online });
       if (users === undefined) throw incompleteProfile();
       return { users };

@@ -1,6 +1,5 @@
 import type { Location, Profile, UserUpdate } from '@showcase/contracts';
 import { badRequest, newId, type RoutePlugin, type Type } from '@showcase/service-kit';
-import { strictBodyValidator } from '../body-validator.ts';
 import type { MatchSearchDeps } from './deps.ts';
 import {
   Accepted,
@@ -28,7 +27,6 @@ export const userRoutes: RoutePlugin<MatchSearchDeps> = async (app, { auth, emit
       path,
       {
         onRequest: auth.selfOrAdmin('id'),
-        validatorCompiler: strictBodyValidator,
         schema: {
           summary,
           tags: ['users'],

@@ -1,5 +1,4 @@
 import {
-  badRequest,
   bearerSecurity as bearer,
   ErrorSchema,
   clientErrorResponses as errors,
@@ -19,20 +18,6 @@ export const labelRoutes: RoutePlugin<SegmentationDeps> = async (app, { auth, vi
     '/labels',
     {
       onRequest: auth.admin,
-      // The shared validator coerces scalars (7 → "7"); a body is taken as sent, so check first.
-      preValidation: async (request) => {
-        const body = request.body as Record<string, unknown> | null | undefined;
-        for (const field of ['user', 'segment'] as const) {
-          if (
-            body &&
-            typeof body === 'object' &&
-            Object.hasOwn(body, field) &&
-            typeof body[field] !== 'string'
-          ) {
-            throw badRequest(`body.${field} must be a string`, `body.${field}`);
-          }
-        }
-      },
       schema: {
         summary:
           'Ground truth (admin): the user belongs to the group named `segment`; its current segment gets the vote',
