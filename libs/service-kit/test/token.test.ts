@@ -24,6 +24,26 @@ describe('tokens', () => {
     expect(verifyToken(expired, SECRET, 200)).toBeUndefined();
   });
 
+  it('mints what any HS256 implementation verifies, and verifies what one signs (the hand-made signClaims)', () => {
+    const t = mintToken({ secret: SECRET, user: 'u1', admin: true, ttlSeconds: 3600, now: 1_000 });
+    const [head, body, sig] = t.split('.');
+    expect(JSON.parse(Buffer.from(head!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(body!, 'base64url').toString())).toEqual({
+      sub: 'u1',
+      role: 'admin',
+      iat: 1_000,
+      exp: 4_600,
+    });
+    expect(sig).toBe(createHmac('sha256', SECRET).update(`${head}.${body}`).digest('base64url'));
+    const signed = signClaims({ sub: 'u2', iat: 1_000, exp: 2_000 });
+    expect(verifyToken(signed, SECRET, 1_500)).toEqual({ sub: 'u2', iat: 1_000, exp: 2_000 });
+    // An unsigned token ("alg": "none") and a tampered body are refused.
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${signed.split('.')[1]}.`;
+    expect(verifyToken(none, SECRET, 1_500)).toBeUndefined();
+    const tampered = `${signed.split('.')[0]}.${Buffer.from('{"sub":"admin","iat":1000,"exp":2000}').toString('base64url')}.${signed.split('.')[2]}`;
+    expect(verifyToken(tampered, SECRET, 1_500)).toBeUndefined();
+  });
+
   it('minting refuses subjects that are not user ids (look-alikes with invisible characters)', () => {
     expect(() => mintToken({ secret: SECRET, user: 'alice\u200b' })).toThrow(/not a valid user id/);
     expect(() => mintToken({ secret: SECRET, user: 'a b' })).toThrow(/not a valid user id/);
