@@ -101,6 +101,11 @@ interface InboxReply {
   total: number;
 }
 
+/** Bad options fail before simulate.ts starts a broker and the services. */
+export function validate(args: string[]): void {
+  parseOptions(args);
+}
+
 export async function simulate(target: Target, args: string[], log: (line: string) => void = console.log) {
   const options = parseOptions(args);
   assertLoopback(target.url);

@@ -64,6 +64,11 @@ function options(args: string[]) {
   };
 }
 
+/** Bad options fail before simulate.ts starts a broker and the services. */
+export function validate(args: string[]): void {
+  options(args);
+}
+
 export async function simulate(target: Target, args: string[], log: (line: string) => void = console.log) {
   const o = options(args);
   assertLoopback(target.url);

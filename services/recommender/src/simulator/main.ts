@@ -251,6 +251,11 @@ async function settleEdges(
 }
 
 /** Entry point of `npm run simulate -- recommender` (e2e/src/simulate.ts). */
+/** Bad options fail before simulate.ts starts a broker and the services. */
+export function validate(args: string[]): void {
+  parseOptions(args);
+}
+
 export async function simulate(
   target: { url: string; urls: Readonly<Record<string, string>>; secret: string },
   args: string[],
