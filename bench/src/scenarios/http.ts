@@ -19,7 +19,7 @@ import { servicePartitions } from '../service-partitions.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const SERVICE_MAIN = join(ROOT, 'services', 'anti-spam', 'src', 'main.ts');
-const SERVICE_API = join(ROOT, 'services', 'anti-spam', 'src', 'api.ts');
+const SERVICE_API = join(ROOT, 'services', 'anti-spam', 'src', 'routes', 'inbox.ts');
 const BARE_SERVER = resolve(import.meta.dirname, '..', 'bare-server.ts');
 const SECRET = 'bench-only-auth-secret-0123456789';
 const INBOX_MESSAGES = 60;
@@ -148,7 +148,7 @@ export const http: Scenario = {
   title: 'http: GET /users/:id/inbox through anti-spam (Fastify + view) vs a bare Fastify route',
   async unavailable() {
     if (!existsSync(SERVICE_MAIN)) return 'services/anti-spam/src/main.ts does not exist';
-    if (!readFileSync(SERVICE_API, 'utf8').includes("'/users/:id/inbox'")) {
+    if (!existsSync(SERVICE_API) || !readFileSync(SERVICE_API, 'utf8').includes("'/users/:id/inbox'")) {
       return 'services/anti-spam has no GET /users/:id/inbox route';
     }
     return undefined;
