@@ -41,6 +41,9 @@ export interface GrowthRow {
 /** Growth is read over this much of the end of a run at most (the issue's "last 20 minutes"). */
 export const GROWTH_WINDOW_MS = 20 * 60_000;
 
+/** The growth window of a run that lasted `endMs`: the last 20 minutes, or its last two thirds. */
+export const growthWindowMs = (endMs: number) => Math.min(GROWTH_WINDOW_MS, (endMs * 2) / 3);
+
 const mib = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / 2 ** 20);
 
 async function loopDelayP99Ms(url: string): Promise<number | undefined> {
@@ -128,7 +131,7 @@ export class ResourceSampler {
 
 export function growthOf(name: string, samples: readonly ResourceSample[]): GrowthRow {
   const endMs = samples.at(-1)?.atMs ?? 0;
-  const windowMs = Math.min(GROWTH_WINDOW_MS, (endMs * 2) / 3);
+  const windowMs = growthWindowMs(endMs);
   const inWindow = samples.filter((s) => s.atMs >= endMs - windowMs);
   const first = inWindow[0];
   const last = inWindow.at(-1);

@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { provideKafka } from '@showcase/kafka-infra';
 import { repoRoot, type ServiceProcess, startService } from './harness.ts';
-import { GROWTH_WINDOW_MS, ResourceSampler, renderGrowth } from './resource-sampler.ts';
+import { growthWindowMs, ResourceSampler, renderGrowth } from './resource-sampler.ts';
 
 /** Where the simulator finds the services: `url` is the simulated one's, `urls` has every one. */
 export interface SimulationTarget {
@@ -169,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
       await sampler?.stop();
     }
     if (sampler) {
-      const windowMin = Math.min(GROWTH_WINDOW_MS, ((Date.now() - began) * 2) / 3) / 60_000;
+      const windowMin = growthWindowMs(Date.now() - began) / 60_000;
       const growth = sampler.growth();
       console.log(`\n${renderGrowth(growth, windowMin)}`);
       if (resourcesJson) {
