@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KAFKA_VERSION, type ProvidedKafka, provideKafka } from '@showcase/kafka-infra';
+import { exitWhenWritten } from '@showcase/simkit';
 import type { ChildTask, VariantReply } from './child.ts';
 import { rawKafka, withAdmin } from './kafka.ts';
 import { newRunId } from './naming.ts';
@@ -387,10 +388,10 @@ async function main(): Promise<number> {
 // After a signal the handler cleans up and exits; main() finishing meanwhile must not cut that short.
 main().then(
   (code) => {
-    if (!stopping) process.exit(code);
+    if (!stopping) exitWhenWritten(code);
   },
   (error: unknown) => {
     say(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    if (!stopping) process.exit(1);
+    if (!stopping) exitWhenWritten(1);
   },
 );

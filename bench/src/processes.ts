@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { exitWhenWritten } from '@showcase/simkit';
 
 const live = new Set<ChildProcess>();
 
@@ -116,7 +117,8 @@ export function serveTask<T>(work: () => Promise<T>): void {
   const reply = (message: unknown, code: number) => {
     if (!process.send) {
       console.log(JSON.stringify(message));
-      process.exit(code);
+      exitWhenWritten(code);
+      return;
     }
     process.send(message, () => process.exit(code));
   };

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { provideKafka } from '@showcase/kafka-infra';
+import { exitWhenWritten } from '@showcase/simkit';
 import { repoRoot, type ServiceProcess, startService } from './harness.ts';
 import { growthWindowMs, ResourceSampler, renderGrowth } from './resource-sampler.ts';
 
@@ -186,9 +187,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenWritten(code),
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    exitWhenWritten(1);
   },
 );

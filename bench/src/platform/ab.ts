@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBroker } from '@showcase/kafka-infra';
 import { mintToken } from '@showcase/service-kit';
+import { exitWhenWritten } from '@showcase/simkit';
 import { median } from '../stats.ts';
 import { fetchGroupsJson, scrapeLoop } from './ab-groups.ts';
 import { CpuMeter } from './cpu.ts';
@@ -200,9 +201,9 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => exitWhenWritten(0),
   (error: unknown) => {
     console.error(error);
-    process.exit(1);
+    exitWhenWritten(1);
   },
 );

@@ -1,4 +1,5 @@
 export { optionInt, optionNumber } from './cli.ts';
+export { exitWhenWritten } from './exit.ts';
 export { Http, type HttpAnswer } from './http.ts';
 export { assertLoopback } from './loopback.ts';
 export { pool, sleep } from './pool.ts';

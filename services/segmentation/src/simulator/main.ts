@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { optionNumber } from '@showcase/simkit';
+import { exitWhenWritten, optionNumber } from '@showcase/simkit';
 import { directDriver } from './direct-driver.ts';
 import type { Driver } from './driver.ts';
 import { type ExperimentResult, runExperiment } from './experiment.ts';
@@ -92,10 +92,10 @@ export async function simulate(target: Target | undefined, args: string[]): Prom
 // Run directly (`npx tsx .../main.ts --direct`): no simulate.ts around us.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   simulate(undefined, process.argv.slice(2)).then(
-    () => process.exit(0),
+    () => exitWhenWritten(0),
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
+      exitWhenWritten(1);
     },
   );
 }
