@@ -24,6 +24,8 @@ export interface Ledger {
   readonly decided: Set<string>;
   /** Requests the services refused or that failed, per service. */
   readonly failed: Map<string, number>;
+  /** The same per `service route: status or error` (what to look at when one fails). */
+  readonly failures: Map<string, number>;
   accepted: number;
   /** Reads answered 200 (not events: nobody's ground truth changes). */
   reads: number;
@@ -52,6 +54,7 @@ export async function drive(
     ownEvents: new Map(),
     decided: new Set(),
     failed: new Map(),
+    failures: new Map(),
     accepted: 0,
     reads: 0,
     rounds: 0,
@@ -102,8 +105,10 @@ export async function drive(
       }
       bump(ledger.ownEvents, e.actor);
       ledger.accepted++;
-    } catch {
+    } catch (error) {
       bump(ledger.failed, e.service);
+      const route = 'read' in e ? 'GET' : e.service === 'match-search' ? `PUT ${e.update.type}` : 'POST';
+      bump(ledger.failures, `${e.service} ${route}: ${failureReason(error)}`);
     }
   };
 
@@ -150,4 +155,12 @@ export async function drive(
   ledger.rounds = stream.rounds;
   ledger.seconds = elapsed();
   return ledger;
+}
+
+/** A status the driver threw for, or the error's name (TimeoutError, TypeError of fetch…) and message. */
+function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (/^\d{3}$/.test(error.message)) return `HTTP ${error.message}`;
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  return `${error.name}: ${error.message}${cause}`;
 }

@@ -120,7 +120,7 @@ export async function simulate(target: SimulationTarget, args: string[]): Promis
   } finally {
     meter.stop();
   }
-  const failed = [...ledger.failed].map(([s, n]) => `${s} ${n}`).join(', ');
+  const failed = [...ledger.failures].map(([why, n]) => `${why} ×${n}`).join(', ');
   say(
     `traffic: ${ledger.accepted} events accepted and ${ledger.reads} reads answered in ${ledger.seconds.toFixed(1)} s (${(ledger.accepted / ledger.seconds).toFixed(0)}/s), ` +
       `${ledger.rounds} rounds${failed ? `; refused or failed: ${failed}` : ''}`,
@@ -181,7 +181,7 @@ export async function simulate(target: SimulationTarget, args: string[]): Promis
     const { blocked: _blocked, ...spam } = antiSpam;
     writeFileSync(
       o.json,
-      `${JSON.stringify({ rows, quality: { ...quality, antiSpam: spam }, traffic: { accepted: ledger.accepted, seconds: ledger.seconds, rounds: ledger.rounds, failed: Object.fromEntries(ledger.failed) } }, null, 2)}\n`,
+      `${JSON.stringify({ rows, quality: { ...quality, antiSpam: spam }, traffic: { accepted: ledger.accepted, seconds: ledger.seconds, rounds: ledger.rounds, failed: Object.fromEntries(ledger.failed), failures: Object.fromEntries(ledger.failures) } }, null, 2)}\n`,
     );
   }
   return { rows, table, quality };
