@@ -54,8 +54,8 @@ it('the quick platform simulation: one population, five services, figures agains
     // SAMPLE_EVERY=1: segmentation's model learns from every own event instead of every fifth. A
     // quick run gives it ~1,340 points at the default, too few to find the six archetypes
     // reliably: eight quick runs ended with 1 to 6 segments and ARI 0.000–0.735 (a CI run failed
-    // at 0.217); with every event (~6,600 points) three runs at load 33–44 found 7 segments,
-    // ARI 0.590 / 0.635 / 0.647.
+    // at 0.217); with every event (~6,600 points) four runs at load 33–44 found 7 segments,
+    // ARI 0.590 / 0.635 / 0.647 / 0.688.
     [
       '--import',
       'tsx',
