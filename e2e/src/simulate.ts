@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   const file =
     name === 'platform'
       ? resolve(import.meta.dirname, 'platform-simulator', 'main.ts')
-      : resolve(repoRoot, 'services', name, 'src', 'simulator', 'main.ts');
+      : resolve(repoRoot, 'services', name, 'sim', 'main.ts');
   if (!existsSync(file)) {
     console.error(`service "${name}" has no simulator (${file})`);
     return 2;

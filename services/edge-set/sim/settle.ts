@@ -1,7 +1,7 @@
 import type { Edge, Interaction } from '@showcase/contracts';
 import { sleep } from '@showcase/simkit';
-import { type GraphReader, observeGraph } from '../observe.ts';
-import { batchOracle, type Comparison, compare, type Observed } from '../oracle.ts';
+import { type GraphReader, observeGraph } from './observe.ts';
+import { batchOracle, type Comparison, compare, type Observed } from './oracle.ts';
 
 /** The edges and matches without times: the service stamps `at`, the simulator cannot know it. */
 export function timeless(o: Observed): Observed {

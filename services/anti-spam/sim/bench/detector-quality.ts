@@ -7,19 +7,19 @@
  * the simulator. For tuning rules across seeds; the figures of record come from
  * `npm run simulate -- anti-spam` (the whole service over HTTP on a broker).
  *
- *   npx tsx services/anti-spam/src/bench/detector-quality.ts [--seeds 1,2,3] [--users 500] \
+ *   npx tsx services/anti-spam/sim/bench/detector-quality.ts [--seeds 1,2,3] [--users 500] \
  *     [--spam-ratio 0.06] [--rounds 30] [--warmup 5]
  */
 import { type MessageSent, messagesSent } from '@showcase/contracts';
 import { createTester, partitionFor } from '@showcase/goka';
 import { Random } from '@showcase/simkit';
-import { defaultDetectorConfig } from '../features.ts';
-import type { DetectorState } from '../model.ts';
-import { destinationsGroup } from '../processors/destinations.ts';
-import { detectorGroup } from '../processors/detector.ts';
-import { kindRows, printKindRows } from '../simulator/kinds.ts';
-import { buildPopulation, Traffic } from '../simulator/population.ts';
-import { reports } from '../topics.ts';
+import { defaultDetectorConfig } from '../../src/features.ts';
+import type { DetectorState } from '../../src/model.ts';
+import { destinationsGroup } from '../../src/processors/destinations.ts';
+import { detectorGroup } from '../../src/processors/detector.ts';
+import { reports } from '../../src/topics.ts';
+import { kindRows, printKindRows } from '../kinds.ts';
+import { buildPopulation, Traffic } from '../population.ts';
 
 interface Options {
   seeds: number[];

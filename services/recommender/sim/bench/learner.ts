@@ -12,17 +12,17 @@
  * `old` is the factorisation alone (LEARN_NEIGHBOURS=0: exactly the model before issue 24);
  * `new` keeps the neighbour lists (default 100 ids per list).
  *
- *   npx tsx services/recommender/src/bench/learner.ts [--interactions 50000] [--users 1000] [--reps 3] [--json file]
+ *   npx tsx services/recommender/sim/bench/learner.ts [--interactions 50000] [--users 1000] [--reps 3] [--json file]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Interaction, interactions } from '@showcase/contracts';
 import { createTester, partitionFor } from '@showcase/goka';
 import { quantile, seeded } from '@showcase/simkit';
-import { applyFeedback, applyRate, type LearnerLoop, rateOf } from '../learn-steps.ts';
-import { defaultLearnerConfig, type LearnerConfig, type ModelRow, rowFor } from '../model.ts';
-import { learnerGroup } from '../processors/learner.ts';
-import { defaultSignalWeights } from '../signals.ts';
+import { applyFeedback, applyRate, type LearnerLoop, rateOf } from '../../src/learn-steps.ts';
+import { defaultLearnerConfig, type LearnerConfig, type ModelRow, rowFor } from '../../src/model.ts';
+import { learnerGroup } from '../../src/processors/learner.ts';
+import { defaultSignalWeights } from '../../src/signals.ts';
 
 const { values } = parseArgs({
   options: {

@@ -3,15 +3,15 @@
  * UserDirectory as the view tap would, then 2,000 nearby queries per radius (limit 100, mutual
  * filters) and, as the baseline in the same run, a linear scan with the same rules.
  *
- *   npx tsx services/match-search/src/bench/nearby-in-process.ts [users=1000000] [scans=5]
+ *   npx tsx services/match-search/sim/bench/nearby-in-process.ts [users=1000000] [scans=5]
  *
  * Prints one line per figure and the load average (the machine is shared: read the ratio).
  */
 import { loadavg } from 'node:os';
 import { mutuallyCompatible } from '@showcase/contracts';
 import { haversineKm } from '@showcase/geo';
-import { UserDirectory } from '../search/user-directory.ts';
-import { CityPopulation } from '../simulator/population.ts';
+import { UserDirectory } from '../../src/search/user-directory.ts';
+import { CityPopulation } from '../population.ts';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const scans = Number(process.argv[3] ?? 5);

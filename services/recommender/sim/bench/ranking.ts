@@ -6,15 +6,15 @@
  * before issue 24) and the neighbourhood walks without the refinement over the candidates. Fastify, auth and the pair-table range scan are not in these figures (the
  * repo bench's `recommender` scenario measures the whole request).
  *
- *   npx tsx services/recommender/src/bench/ranking.ts [--candidates 1000] [--requests 300] [--json file]
+ *   npx tsx services/recommender/sim/bench/ranking.ts [--candidates 1000] [--requests 300] [--json file]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { seeded } from '@showcase/simkit';
-import { defaultAffinityConfig } from '../affinity.ts';
-import { createCandidateIndex } from '../candidate-index.ts';
-import { defaultLearnerConfig, emptyRow, type ModelRow } from '../model.ts';
-import { Ranker, type Searchable } from '../ranker.ts';
+import { defaultAffinityConfig } from '../../src/affinity.ts';
+import { createCandidateIndex } from '../../src/candidate-index.ts';
+import { defaultLearnerConfig, emptyRow, type ModelRow } from '../../src/model.ts';
+import { Ranker, type Searchable } from '../../src/ranker.ts';
 
 const { values } = parseArgs({
   options: {

@@ -12,13 +12,13 @@ import {
 } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
 import { loadConfig, mintToken } from '@showcase/service-kit';
-import { createCandidateIndex } from '../candidate-index.ts';
-import { learnerConfig, rankerConfig, recommenderEnv, signalWeights } from '../config.ts';
-import { applyFeedback, applyRate, rateOf } from '../learn-steps.ts';
-import { type ModelRow, rowFor } from '../model.ts';
-import { Ranker, type Ranking, type Searchable } from '../ranker.ts';
-import { createRecommender } from '../service.ts';
-import type { Scored } from '../top-k.ts';
+import { createCandidateIndex } from '../src/candidate-index.ts';
+import { learnerConfig, rankerConfig, recommenderEnv, signalWeights } from '../src/config.ts';
+import { applyFeedback, applyRate, rateOf } from '../src/learn-steps.ts';
+import { type ModelRow, rowFor } from '../src/model.ts';
+import { Ranker, type Ranking, type Searchable } from '../src/ranker.ts';
+import { createRecommender } from '../src/service.ts';
+import type { Scored } from '../src/top-k.ts';
 
 /**
  * How the simulator reaches the platform. Writes go where a client's would (match-search's and

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { Edge, Interaction } from '@showcase/contracts';
 import { assertLoopback, Http, summary as latencySummary, optionInt, sleep } from '@showcase/simkit';
 import WebSocket from 'ws';
-import type { EdgePage, MatchPage } from '../observe.ts';
+import type { EdgePage, MatchPage } from './observe.ts';
 import { buildPopulation, type PlannedInteraction, planInteractions } from './population.ts';
 import { settleOnOracle } from './settle.ts';
 

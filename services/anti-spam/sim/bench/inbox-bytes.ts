@@ -5,13 +5,13 @@
  * and counts key + value bytes of every record, so the figure is exactly what a broker would be
  * sent. Prints a line for humans and one JSON line.
  *
- *   npx tsx services/anti-spam/src/bench/inbox-bytes.ts [--messages 3000] [--chars 1990]
+ *   npx tsx services/anti-spam/sim/bench/inbox-bytes.ts [--messages 3000] [--chars 1990]
  */
 import { parseArgs } from 'node:util';
 import { messagesSent } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
-import { createAntiSpam } from '../service.ts';
-import { deliveries, groups } from '../topics.ts';
+import { createAntiSpam } from '../../src/service.ts';
+import { deliveries, groups } from '../../src/topics.ts';
 
 const { values } = parseArgs({
   options: { messages: { type: 'string', default: '3000' }, chars: { type: 'string', default: '1990' } },

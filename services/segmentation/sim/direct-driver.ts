@@ -10,7 +10,7 @@ import {
 } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
 import { mintToken } from '@showcase/service-kit';
-import { createSegmentation } from '../service.ts';
+import { createSegmentation } from '../src/service.ts';
 import type { Driver, Prediction } from './driver.ts';
 
 /**

@@ -7,7 +7,7 @@
  * like changes the liker's recommendations.
  *
  *   npm run simulate -- recommender            # starts match-search, edge-set, recommender
- *   npx tsx services/recommender/src/simulator/main.ts --direct
+ *   npx tsx services/recommender/sim/main.ts --direct
  *                                              # recommender in-process; the simulator writes
  *                                              # the contract topics of the other two itself
  *
@@ -263,9 +263,7 @@ export async function simulate(
 ) {
   const options = parseOptions(args);
   if (options.direct || options.offline)
-    throw new Error(
-      '--direct runs without services: npx tsx services/recommender/src/simulator/main.ts --direct',
-    );
+    throw new Error('--direct runs without services: npx tsx services/recommender/sim/main.ts --direct');
   for (const url of Object.values(target.urls)) assertLoopback(url);
   const driver = httpDriver(target.urls, target.secret);
   try {

@@ -10,8 +10,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assertLoopback, Http, optionInt, pool, quantile } from '@showcase/simkit';
-import { applyUserUpdate } from '../processors/users.ts';
-import type { NearbyUser } from '../search/user-directory.ts';
+import { applyUserUpdate } from '../src/processors/users.ts';
+import type { NearbyUser } from '../src/search/user-directory.ts';
 import { bruteForceNearby, type World } from './oracle.ts';
 import { CityPopulation } from './population.ts';
 

@@ -3,7 +3,7 @@
  * driven through anti-spam, edge-set and match-search over HTTP (simulate.ts starts all four
  * services on one broker), then a drift; prints the ARI over time next to batch k-means.
  * `--direct`: no other services — the service runs in this process on an in-memory cluster and
- * the events go straight into the contract topics (also: `npx tsx services/segmentation/src/simulator/main.ts --direct`).
+ * the events go straight into the contract topics (also: `npx tsx services/segmentation/sim/main.ts --direct`).
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -4,7 +4,7 @@
  * Kafka, HTTP or the other groups. The simulator's population makes the traffic (hard cases
  * and every spammer kind, with replies), so both implementations see the same messages.
  *
- *   npx tsx services/anti-spam/src/bench/detector-throughput.ts [--rounds 60] [--repeat 3] [--seed 42] \
+ *   npx tsx services/anti-spam/sim/bench/detector-throughput.ts [--rounds 60] [--repeat 3] [--seed 42] \
  *     [--impl <src dir of another anti-spam checkout>]...
  *
  * Several --impl run interleaved (A B A B …), medians printed, and one JSON line at the end.
@@ -22,7 +22,7 @@ import {
   type TopicSpec,
 } from '@showcase/goka';
 import { quantile, Random } from '@showcase/simkit';
-import { buildPopulation, Traffic } from '../simulator/population.ts';
+import { buildPopulation, Traffic } from '../population.ts';
 
 interface Options {
   rounds: number;
@@ -42,7 +42,7 @@ function parse(argv: string[]): Options {
     else if (a === '--impl') o.impls.push(resolve(v));
     else throw new Error(`unknown option ${a}`);
   }
-  if (o.impls.length === 0) o.impls.push(resolve(import.meta.dirname, '..'));
+  if (o.impls.length === 0) o.impls.push(resolve(import.meta.dirname, '..', '..', 'src'));
   return o;
 }
 

@@ -1,6 +1,6 @@
 import { pool } from '@showcase/simkit';
-import { type Ranking, rankings } from '../ranker.ts';
-import type { Scored } from '../top-k.ts';
+import { type Ranking, rankings } from '../src/ranker.ts';
+import type { Scored } from '../src/top-k.ts';
 import { mean, ndcgAtK, recallAtK } from './metrics.ts';
 import { candidatesOf, likeProbability, mutualInterest, type SimUser } from './population.ts';
 

@@ -1,5 +1,5 @@
 import { seeded } from '@showcase/simkit';
-import { FEATURE_FLOORS, FEATURE_NAMES } from '../features.ts';
+import { FEATURE_FLOORS, FEATURE_NAMES } from '../src/features.ts';
 import { adjustedRandIndex } from './ari.ts';
 import { batchKMeans, standardise } from './batch-kmeans.ts';
 import { type Driver, inParallel } from './driver.ts';

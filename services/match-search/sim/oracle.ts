@@ -1,6 +1,6 @@
 import { mutuallyCompatible, pairKey, type UserState } from '@showcase/contracts';
 import { haversineKm } from '@showcase/geo';
-import type { NearbyQuery, NearbyUser } from '../search/user-directory.ts';
+import type { NearbyQuery, NearbyUser } from '../src/search/user-directory.ts';
 
 /** What the platform knows, kept by the test itself (never read back from the service). */
 export interface World {
