@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from './client.ts';
-import { type ServiceProcess, type StartOptions, startService } from './harness.ts';
+import { type ServiceProcess, type StartOptions, startService } from './service-process.ts';
 
 /** The broker of the integration global setup (infra/kafka). */
 export function brokers(): string {
   const value = process.env.KAFKA_BROKERS;
   if (!value)
     throw new Error(
-      'KAFKA_BROKERS is not set: e2e tests run as *.int.test.ts under the infra/kafka global setup',
+      'KAFKA_BROKERS is not set: tests that start services run as *.int.test.ts under the infra/kafka global setup',
     );
   return value;
 }

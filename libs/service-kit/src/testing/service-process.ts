@@ -2,17 +2,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { buildOnce, serviceCommand } from '../../scripts/service-command.ts';
+import { buildOnce, serviceCommand } from '../supervisor/service-command.ts';
 
 /**
  * Starts a service of this repository as its own process, the way `npm start` runs it
- * (scripts/service-command.ts: plain node on services/<name>/dist/main.js, built first if the
+ * (supervisor/service-command.ts: plain node on services/<name>/dist/main.js, built first if the
  * sources changed; tsx on src/main.ts with START_FROM=src), waits for /readyz, and stops it with
  * SIGTERM (SIGKILL after a deadline). Generic: any service folder with src/main.ts.
  *
  * Every process started here is also killed when the test process exits, whatever happened.
  */
-export const repoRoot = resolve(import.meta.dirname, '..', '..');
+/** The repository root: libs/service-kit/{src,dist}/testing is four levels below it. */
+export const repoRoot = resolve(import.meta.dirname, '..', '..', '..', '..');
 
 export interface StartOptions {
   /** Extra/overriding environment (PORT, KAFKA_BROKERS, AUTH_SECRET, DATA_DIR, …). */
@@ -49,16 +50,25 @@ const running = new Set<ChildProcess>();
 const killAll = () => {
   for (const child of running) child.kill('SIGKILL');
 };
-process.once('exit', killAll);
-// A test run that is itself stopped by a signal does not reach 'exit' on its own.
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killAll();
-    // Someone else handles the signal (e.g. simulate.ts stops its broker): let them exit.
-    if (process.listenerCount(signal) === 0) {
-      process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
-    }
-  });
+let reaping = false;
+/**
+ * Installed with the first started process, not on import: a unit test that only imports the
+ * testing entry (e.g. for assertFuzzClean) keeps Node's own signal handling.
+ */
+function reapOnExit(): void {
+  if (reaping) return;
+  reaping = true;
+  process.once('exit', killAll);
+  // A test run that is itself stopped by a signal does not reach 'exit' on its own.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      // Someone else handles the signal (e.g. simulate.ts stops its broker): let them exit.
+      if (process.listenerCount(signal) === 0) {
+        process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+      }
+    });
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -76,6 +86,7 @@ export async function startService(name: string, options: StartOptions = {}): Pr
   const sources = resolve(repoRoot, 'services', name, 'src', 'main.ts');
   if (!existsSync(sources)) throw new Error(`no service "${name}": ${sources} does not exist`);
   buildOnce(repoRoot);
+  reapOnExit();
   const { command, args } = serviceCommand(repoRoot, name);
   const port = options.port ?? (await freePort());
   const env: Record<string, string> = {};
