@@ -1,4 +1,4 @@
-import { quantile } from '@showcase/simkit';
+import { quantile, textTable } from '@showcase/simkit';
 import type { SimUser } from './population.ts';
 
 /**
@@ -108,17 +108,13 @@ export function kindRows(
 }
 
 export function printKindRows(rows: readonly KindRow[], log: (line: string) => void): void {
-  const pad = (s: string, n: number) => s.padEnd(n);
-  log(
-    `${pad('kind', 14)}${pad('users', 7)}${pad('blocked', 9)}${pad('rate', 7)}${pad('max score', 11)}payload delivered before block`,
-  );
-  for (const r of rows) {
+  const head = ['kind', 'users', 'blocked', 'rate', 'max score', 'payload delivered before block'];
+  const body = rows.map((r) => {
     const b = r.payloadBeforeBlock;
     const spam = b
       ? `p50 ${b.p50.toFixed(1)}, p95 ${b.p95.toFixed(1)}, max ${b.max}${r.perCampaignMax !== undefined ? `; per farm max ${r.perCampaignMax}` : ''}`
       : 'normal (rate = wrongly blocked)';
-    log(
-      `${pad(r.kind, 14)}${pad(String(r.users), 7)}${pad(String(r.blocked), 9)}${pad(r.rate.toFixed(3), 7)}${pad(r.maxScore.toFixed(2), 11)}${spam}`,
-    );
-  }
+    return [r.kind, String(r.users), String(r.blocked), r.rate.toFixed(3), r.maxScore.toFixed(2), spam];
+  });
+  for (const line of textTable(head, body, { right: [1, 2, 3, 4], rule: false })) log(line);
 }
