@@ -6,7 +6,9 @@
 # dependencies: `npm prune` removes packages and runs no install scripts, so the patched kafkajs
 # stays patched (a fresh `npm ci --omit=dev` could not apply the patch: patch-package is a dev
 # tool). The runtime stage holds only what plain `node` needs (scripts/runtime-files.sh:
-# package.json files, dist/, the console's public/, production node_modules) and runs as `node`.
+# package.json files, dist/, the console's public/, production node_modules) and runs as `node`:
+# no sources, so none of the services' sim/ folders (simulators, oracles, benches), which the
+# build does not compile either (docs/architecture.md, "Runtime apart from simulators").
 FROM node:20-slim AS build
 WORKDIR /app
 COPY . .

@@ -18,7 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort } from '../e2e/src/harness.ts';
+import { freePort } from '../libs/service-kit/src/testing/index.ts';
 import { serviceCommand } from './service-command.ts';
 
 const root = resolve(import.meta.dirname, '..');

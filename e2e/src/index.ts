@@ -1,4 +1,16 @@
-export { ApiClient, eventually, type Reply, TestSocket } from './client.ts';
-export { freePort, repoRoot, type ServiceProcess, type StartOptions, startService } from './harness.ts';
+/** The e2e suite's helpers; the service-process ones live in service-kit's testing entry. */
+export {
+  ApiClient,
+  brokers,
+  eventually,
+  freePort,
+  type Reply,
+  repoRoot,
+  type ServiceProcess,
+  type StartOptions,
+  startService,
+  TestSocket,
+  type UsedService,
+  useService,
+} from '@showcase/service-kit/testing';
 export { type PlatformInstance, type UsedPlatform, usePlatform } from './platform.ts';
-export { brokers, type UsedService, useService } from './vitest.ts';

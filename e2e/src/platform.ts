@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient } from './client.ts';
-import { type ServiceProcess, startService } from './harness.ts';
-import { brokers } from './vitest.ts';
+import { ApiClient, brokers, type ServiceProcess, startService } from '@showcase/service-kit/testing';
 
 /** One instance of a service in a platform run: its process and a client for it. */
 export interface PlatformInstance {

@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { provideKafka } from '@showcase/kafka-infra';
+import { repoRoot, type ServiceProcess, startService } from '@showcase/service-kit/testing';
 import { exitWhenWritten } from '@showcase/simkit';
-import { repoRoot, type ServiceProcess, startService } from './harness.ts';
 import { growthWindowMs, ResourceSampler, renderGrowth } from './resource-sampler.ts';
 
 /** Where the simulator finds the services: `url` is the simulated one's, `urls` has every one. */
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   const file =
     name === 'platform'
       ? resolve(import.meta.dirname, 'platform-simulator', 'main.ts')
-      : resolve(repoRoot, 'services', name, 'src', 'simulator', 'main.ts');
+      : resolve(repoRoot, 'services', name, 'sim', 'main.ts');
   if (!existsSync(file)) {
     console.error(`service "${name}" has no simulator (${file})`);
     return 2;

@@ -6,7 +6,7 @@ import {
   type MatchPage,
   observeGraph,
   randomInteractions,
-} from '@showcase/edge-set';
+} from '@showcase/edge-set/sim';
 import { Emitter, kafkaCluster } from '@showcase/goka';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brokers, eventually, type UsedService, useService } from '../src/index.ts';

@@ -1,5 +1,5 @@
+import { SPAMMER_KINDS } from '@showcase/anti-spam/sim';
 import { describe, expect, it } from 'vitest';
-import { SPAMMER_KINDS } from '../../services/anti-spam/src/simulator/spammers.ts';
 import { ARCHETYPES } from '../src/platform-simulator/oracles.ts';
 import {
   buildPopulation,

@@ -72,8 +72,9 @@ describe('the build', () => {
       const pkg = readJson<PackageJson>(resolve(repoRoot, dir, 'package.json'));
       for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
         if (typeof target === 'string') {
-          // Test tooling only (e.g. the vitest global setup): never loaded by a built service.
-          expect(target, `${pkg.name} ${subpath}`).toMatch(/^\.\/src\/.*\.ts$/);
+          // Test tooling only (e.g. the vitest global setup) or a service's simulator entry
+          // (sim/, never built): never loaded by a built service.
+          expect(target, `${pkg.name} ${subpath}`).toMatch(/^\.\/(src|sim)\/.*\.ts$/);
           continue;
         }
         expect(Object.keys(target), `${pkg.name} ${subpath}`).toEqual(['dist', 'default']);

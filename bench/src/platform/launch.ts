@@ -9,7 +9,7 @@
  * /admin/groups this scenario polls.
  */
 import { join } from 'node:path';
-import { type ServiceProcess, startService } from '../../../e2e/src/harness.ts';
+import { type ServiceProcess, startService } from '@showcase/service-kit/testing';
 
 export const PLATFORM_SERVICES = [
   'anti-spam',

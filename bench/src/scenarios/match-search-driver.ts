@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import { type UserUpdate, userUpdates } from '@showcase/contracts';
 import { partitionFor } from '@showcase/goka';
-import { CityPopulation } from '@showcase/match-search/simulator/population';
+import { CityPopulation } from '@showcase/match-search/sim';
 import { mintToken } from '@showcase/service-kit';
 import type { Message } from 'kafkajs';
 import { rawKafka, rawProducer } from '../kafka.ts';

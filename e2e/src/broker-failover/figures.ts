@@ -1,3 +1,4 @@
+import { textTable } from '@showcase/simkit';
 import type { WriteRecord } from './load.ts';
 
 /** A broker event: from the moment it was done to the broker until the cluster was whole again. */
@@ -84,11 +85,5 @@ export function figuresTable(rows: readonly EventFigures[], slowMs: number): str
     `${(r.writesOkAfterMs / 1000).toFixed(1)} s`,
     `${(r.eventMs / 1000).toFixed(1)} s`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return textTable(head, body).join('\n');
 }

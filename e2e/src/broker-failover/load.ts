@@ -1,4 +1,4 @@
-import type { Reply } from '../client.ts';
+import type { Reply } from '@showcase/service-kit/testing';
 
 /** One write request of the load: when it was sent, when it ended, how (0: no HTTP answer). */
 export interface WriteRecord {

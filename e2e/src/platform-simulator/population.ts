@@ -1,12 +1,12 @@
-import type { Gender, InteractionType, Location, Profile } from '@showcase/contracts';
-import { Random } from '@showcase/simkit';
-import { friendCircles } from '../../../services/anti-spam/src/simulator/friend-circles.ts';
 import {
+  friendCircles,
   type SpamAccount,
   type SpammerKind,
   SpamPlanner,
   spamAccounts,
-} from '../../../services/anti-spam/src/simulator/spammers.ts';
+} from '@showcase/anti-spam/sim';
+import type { Gender, InteractionType, Location, Profile } from '@showcase/contracts';
+import { Random } from '@showcase/simkit';
 import {
   type Action,
   ARCHETYPES,

@@ -6,3 +6,4 @@ export { pool, sleep } from './pool.ts';
 export { dirBytes, openDescriptors, rssBytes } from './proc.ts';
 export { mulberry32Step, pick, Random, seeded } from './random.ts';
 export { type Classification, classification, quantile, type Summary, summary } from './stats.ts';
+export { type TableOptions, textTable } from './table.ts';

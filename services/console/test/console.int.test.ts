@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type MessageSent, messagesSent } from '@showcase/contracts';
-import { brokers, repoRoot, type UsedService, useService } from '@showcase/e2e';
 import { Emitter, type KafkaCluster, kafkaCluster } from '@showcase/goka';
+import { brokers, repoRoot, type UsedService, useService } from '@showcase/service-kit/testing';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 

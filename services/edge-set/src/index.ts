@@ -1,11 +1,8 @@
-export { pick, seeded } from '@showcase/simkit';
 export { DEFAULT_PORT, type EdgeSetConfig, edgeSetEnv } from './config.ts';
 export { applyInteraction, applyToRow, matchSince } from './edges.ts';
 export * from './index-keys.ts';
 export { listEdges, listMatches, parseCursor } from './lists.ts';
 export type * from './model.ts';
-export { type EdgePage, type GraphReader, type MatchPage, observeGraph } from './observe.ts';
-export { batchOracle, type Comparison, compare, type Observed, type OracleResult } from './oracle.ts';
 export { indexGroup } from './processors/edge-index.ts';
 export { notifierGroup } from './processors/notifier.ts';
 export { pairsGroup } from './processors/pairs.ts';
@@ -34,4 +31,3 @@ export {
   tables,
   topology,
 } from './topics.ts';
-export { randomInteractions, type WorkloadOptions } from './workload.ts';

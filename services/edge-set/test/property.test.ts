@@ -1,11 +1,11 @@
 import { type Interaction, interactions } from '@showcase/contracts';
 import type { View } from '@showcase/goka';
 import { afterEach, describe, expect, it } from 'vitest';
+import { observeGraph } from '../sim/observe.ts';
+import { batchOracle, compare, type Observed } from '../sim/oracle.ts';
+import { randomInteractions } from '../sim/workload.ts';
 import { listEdges, listMatches, parseCursor } from '../src/lists.ts';
 import type { IndexEntry } from '../src/model.ts';
-import { observeGraph } from '../src/observe.ts';
-import { batchOracle, compare, type Observed } from '../src/oracle.ts';
-import { randomInteractions } from '../src/workload.ts';
 import { startGroups } from './support.ts';
 
 type Groups = Awaited<ReturnType<typeof startGroups>>;

@@ -6,8 +6,8 @@ import { kafkaCluster, levelStorage } from '@showcase/goka';
 import { brokersFromEnv } from '@showcase/kafka-infra';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bruteForceNearby } from '../sim/oracle.ts';
 import { createMatchSearch, type MatchSearch } from '../src/service.ts';
-import { bruteForceNearby } from '../src/simulator/oracle.ts';
 import { population } from './population.ts';
 import { SECRET, token } from './support.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bruteForceNearby } from '../src/simulator/oracle.ts';
+import { bruteForceNearby } from '../sim/oracle.ts';
 import { population } from './population.ts';
 import { auth, startMatchSearch, tableWriters } from './support.ts';
 

@@ -1,8 +1,8 @@
 import { type Gender, genders, type Profile, type UserUpdate } from '@showcase/contracts';
 import type { LatLon } from '@showcase/geo';
 import { edgeCasePosition, Random } from '@showcase/geo/testing';
+import type { World } from '../sim/oracle.ts';
 import { applyUserUpdate } from '../src/processors/users.ts';
-import type { World } from '../src/simulator/oracle.ts';
 
 export function randomProfile(rnd: Random): Profile {
   const seeking = genders.filter(() => rnd.next() < 0.6);

@@ -1,8 +1,8 @@
 import { userTable } from '@showcase/contracts';
 import { memoryCluster, memoryStorage, type Storage } from '@showcase/goka';
 import { afterEach, describe, expect, it } from 'vitest';
+import { simulate } from '../sim/main.ts';
 import { createMatchSearch, type MatchSearch } from '../src/service.ts';
-import { simulate } from '../src/simulator/main.ts';
 import { SECRET } from './support.ts';
 
 let running: MatchSearch | undefined;

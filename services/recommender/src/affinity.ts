@@ -56,7 +56,7 @@ type Lookup = (user: string) => ModelRow | undefined;
  * Speed: a request touches up to 400 ids per candidate (four lists of `LEARN_NEIGHBOURS`), so the
  * similarity maps are typed arrays indexed by an interned id, and each row's lists are interned
  * once (cached per row object: a mirror replaces the object when the row changes). Map lookups
- * by string cost ~25× more (the ranking bench: services/recommender/src/bench/ranking.ts).
+ * by string cost ~25× more (the ranking bench: services/recommender/sim/bench/ranking.ts).
  */
 const indexOf = new Map<string, number>();
 const names: string[] = [];

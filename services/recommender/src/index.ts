@@ -15,4 +15,5 @@ export {
   recommenderService,
 } from './service.ts';
 export { defaultSignalWeights, signalOf } from './signals.ts';
+export type { Scored } from './top-k.ts';
 export { groups, tables } from './topics.ts';

@@ -6,8 +6,8 @@ import {
   type UserState,
   userTable,
 } from '@showcase/contracts';
-import { brokers, eventually, type UsedService, useService } from '@showcase/e2e';
 import { Emitter, type KafkaCluster, kafkaCluster } from '@showcase/goka';
+import { brokers, eventually, type UsedService, useService } from '@showcase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BERLIN, profile } from './support.ts';
 

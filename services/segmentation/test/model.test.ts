@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { adjustedRandIndex } from '../sim/ari.ts';
 import { learn, newSegment } from '../src/model/learn.ts';
 import {
   assign,
@@ -8,7 +9,6 @@ import {
   type ModelState,
   resolveSegment,
 } from '../src/model/state.ts';
-import { adjustedRandIndex } from '../src/simulator/ari.ts';
 import { centres, drawPoints, type Mixture } from './mixture.ts';
 
 const DIMS = 17;

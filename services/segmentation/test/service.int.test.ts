@@ -1,7 +1,7 @@
 import { type Interaction, interactions, type UserUpdate, userUpdates } from '@showcase/contracts';
-import { eventually, type UsedService, useService } from '@showcase/e2e';
 import { Emitter, kafkaCluster } from '@showcase/goka';
 import { brokersFromEnv } from '@showcase/kafka-infra';
+import { eventually, type UsedService, useService } from '@showcase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
