@@ -171,6 +171,9 @@ export class MemoryCluster implements Cluster {
       membership: g.membership,
       start: () => g.join(id, options.handler),
       commit: async (offsets: readonly CommitOffset[]) => g.commit(offsets),
+      pause: (partition) => g.pause(id, partition),
+      seekToCommitted: async () => undefined, // resume reads from the committed offsets anyway
+      resume: (partition) => g.resume(id, partition),
       stop: () => g.leave(id),
     };
   }

@@ -11,7 +11,7 @@ import { MessageDone } from './message-done.ts';
 import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
-import { TransactionFailed } from './partition-restart.ts';
+import { TransactionFailed } from './restart-budget.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
 import { TransactionEffects } from './transaction-effects.ts';
@@ -122,7 +122,7 @@ export class PartitionTask {
       await this.rt.lease.confirmed(signal, name);
       throwIfStopped(signal, name);
       if (this._state === 'recovering') this._state = 'running';
-      this.rt.partitionRunning(this.partition);
+      this.rt.logger.debug({ partition: this.partition }, 'partition running');
     } catch (error) {
       // A revocation or a stop during recovery is not a failure of the partition.
       if (signal.aborted) throw error instanceof RecoveryAborted ? error : new RecoveryAborted(name);
@@ -375,8 +375,9 @@ export class PartitionTask {
   }
 
   /**
-   * Finishes the partition for a revocation or a stop: waits for the batch being processed and
-   * for every effect in flight, writes the store, commits what is done, releases the stores.
+   * Finishes the partition for a revocation, a restart or a stop: waits for the batch being
+   * processed and for every effect in flight (their offsets become committable), writes the
+   * store, releases the stores. The owner waits for the commit (`OffsetCommitter.settled`).
    */
   async close(): Promise<void> {
     if (this._state === 'closed') return;
@@ -393,7 +394,6 @@ export class PartitionTask {
     // or (a failed produce) the partition fails and their offsets are never committed.
     await this.effects.settle();
     await this.table?.flush();
-    await this.rt.commitNow();
     await Promise.all(this.tables.replicas.map((r) => r.stop()));
     await Promise.all([
       this.tables.store?.close(),

@@ -30,9 +30,6 @@ export interface ProcessorRuntime {
   readonly inputs: ReadonlyMap<string, InputEdge<unknown, unknown, unknown>>;
   /** The offset after a finished prefix of a topic-partition may now be committed. */
   committable(topic: string, partition: number, offset: number): void;
-  /** Commits everything committable and resolves when the broker has it. */
-  commitNow(): Promise<void>;
-  partitionRunning(partition: number): void;
   /** Checked before every record and every write handed to the producer (at-least-once). */
   readonly lease: MembershipLease;
   /**

@@ -2,7 +2,7 @@ import type { OutgoingRecord, RecordMetadata, TransactionalProducer } from '../c
 import type { Effects } from '../context.ts';
 import type { EffectWriter } from './effect-writer.ts';
 import type { MessageDone } from './message-done.ts';
-import { TransactionFailed } from './partition-restart.ts';
+import { TransactionFailed } from './restart-budget.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import type { TableState } from './table-state.ts';
 

@@ -1,7 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { deferred } from '../../deferred.ts';
 import type { Logger } from '../../logger.ts';
-import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
@@ -66,6 +65,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** Per partition, which assignment resumed it last: a late readiness must not resume a newer one. */
   private readonly epochs = new Map<number, number>();
   private epoch = 0;
+  /** Partitions the handler paused (`pause`) and has not resumed yet. */
+  private readonly held = new Set<number>();
   private readonly joined = deferred({ quiet: true });
   private stopping: Promise<void> | undefined;
   /** Since when kafkajs keeps crashing without a successful join in between. */
@@ -91,8 +92,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     private readonly options: GroupConsumerOptions,
     private readonly settings: ConsumerSettings,
     logger: Logger,
-    /** Reads committed offsets for `refetchOffsetsWhenReady`. */
-    private readonly admin?: TopicAdmin,
+    /** Reads committed offsets for `refetchOffsetsWhenReady` and `seekToCommitted`. */
+    private readonly admin: TopicAdmin,
   ) {
     this.logger = logger.child({ consumerGroup: options.group });
     this.membership = { confirmedAt: 0, sessionTimeoutMs: settings.sessionTimeout };
@@ -204,9 +205,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const revoked = [...this.owned].filter((p) => !next.has(p) || expelled).sort((a, b) => a - b);
     const added = [...next].filter((p) => !kept(p)).sort((a, b) => a - b);
     this.owned = next;
+    for (const p of revoked) this.held.delete(p);
     this.failingSince = undefined;
     const { handler } = this.options;
-    if (added.length > 0 && handler.ready) this.pause(added);
+    if (added.length > 0 && handler.ready) this.pauseConsumer(added);
     for (const p of added) this.epochs.set(p, ++this.epoch);
     this.logger.debug({ partitions: [...next], added, revoked }, 'joined the group');
     this.chain = this.chain
@@ -219,80 +221,81 @@ export class KafkaGroupConsumer implements GroupConsumer {
       .catch((error: unknown) => this.fail(asError(error)));
   }
 
-  /**
-   * `restarted`: the partition's task was replaced while the partition stayed ours; kafkajs'
-   * position may lie past records the old task took but never finished (it resolved the batch,
-   * then its writes were dropped), so it restarts at the committed offsets whatever the guarantee.
-   */
-  private resumeWhenReady(partition: number, epoch: number, restarted = false): void {
+  /** Resumes a partition that arrived once the handler says it is ready. */
+  private resumeWhenReady(partition: number, epoch: number): void {
     const ready = this.options.handler.ready;
     if (!ready) return;
     const current = () => this.epochs.get(partition) === epoch && this.owned.has(partition) && this.active;
     ready(partition).then(
       async () => {
         if (!current()) return;
-        if ((this.options.refetchOffsetsWhenReady || restarted) && this.admin) {
-          // kafkajs read the committed offsets at the generation's first fetch, before `ready`
-          // fenced the previous owner; read them again now and start there.
-          let committed: Map<string, number>;
+        // kafkajs read the committed offsets at the generation's first fetch, before `ready`
+        // fenced the previous owner; read them again now and start there.
+        if (this.options.refetchOffsetsWhenReady) {
           try {
-            committed = await this.admin.committedOffsets(this.options.group, this.options.topics, partition);
-            // A topic with nothing committed starts at its beginning (the subscription reads from
-            // the beginning). Seek there too: after a restarted partition, kafkajs' own position
-            // may lie past records that an aborted transaction had consumed.
-            for (const topic of this.options.topics) {
-              if (committed.has(topic)) continue;
-              const low = (await this.admin.offsets(topic)).find((o) => o.partition === partition)?.low;
-              if (low !== undefined) committed.set(topic, low);
-            }
+            await this.seekCommitted(partition);
           } catch (error) {
-            this.fail(
-              new Error(`group ${this.options.group}: cannot read committed offsets`, { cause: error }),
-            );
+            this.fail(asError(error));
             return;
           }
           if (!current()) return;
-          for (const [topic, offset] of committed) {
-            try {
-              this.consumer?.seek({ topic, partition, offset: String(offset) });
-            } catch {
-              // between incarnations: the next join reads the offsets anew
-            }
-          }
         }
-        try {
-          this.consumer?.resume(this.options.topics.map((topic) => ({ topic, partitions: [partition] })));
-        } catch {
-          // kafkajs is between incarnations (crash restart); the next join pauses and resumes anew
-        }
+        this.resumeConsumer(partition);
       },
       () => undefined, // a partition that cannot get ready fails the processor through its own path
     );
   }
 
+  pause(partition: number): void {
+    if (!this.accepts(partition)) return;
+    this.held.add(partition);
+    // A readiness of the partition's assignment still pending must not resume it now.
+    this.epochs.set(partition, ++this.epoch);
+    this.pauseConsumer([partition]);
+  }
+
+  async seekToCommitted(partition: number): Promise<void> {
+    if (!this.held.has(partition)) return;
+    await this.seekCommitted(partition);
+  }
+
+  resume(partition: number): void {
+    if (!this.held.delete(partition) || !this.accepts(partition)) return;
+    this.resumeConsumer(partition);
+  }
+
   /**
-   * The handler gave up a partition's task (its transaction failed and was aborted) but the
-   * partition is still ours: the partition is paused, its task replaced by a new one through
-   * revoked/assigned, and it resumes at the committed offsets once the new task is ready — the
-   * same path as a partition that arrives in a rebalance. A rebalance that takes the partition
-   * away meanwhile wins: then there is nothing to restart.
+   * Seeks every subscribed topic of the partition to its committed offset. A topic with nothing
+   * committed starts at its log start (the subscription reads from the beginning); kafkajs' own
+   * position may lie past records that a batch abandoned by a pause had consumed.
    */
-  private restart(partition: number, reason: PartitionRestart): void {
-    this.logger.warn({ partition, err: reason.reason }, 'restarting a partition from its committed offsets');
-    this.pause([partition]);
-    const epoch = ++this.epoch;
-    this.epochs.set(partition, epoch);
-    const { handler } = this.options;
-    const stillOurs = () => this.owned.has(partition) && this.active && this.epochs.get(partition) === epoch;
-    this.chain = this.chain
-      .then(async () => {
-        if (!stillOurs()) return;
-        await handler.revoked([partition]);
-        if (!stillOurs()) return;
-        await handler.assigned([partition]);
-        this.resumeWhenReady(partition, epoch, true);
-      })
-      .catch((error: unknown) => this.fail(asError(error)));
+  private async seekCommitted(partition: number): Promise<void> {
+    let committed: Map<string, number>;
+    try {
+      committed = await this.admin.committedOffsets(this.options.group, this.options.topics, partition);
+      for (const topic of this.options.topics) {
+        if (committed.has(topic)) continue;
+        const low = (await this.admin.offsets(topic)).find((o) => o.partition === partition)?.low;
+        if (low !== undefined) committed.set(topic, low);
+      }
+    } catch (error) {
+      throw new Error(`group ${this.options.group}: cannot read committed offsets`, { cause: error });
+    }
+    for (const [topic, offset] of committed) {
+      try {
+        this.consumer?.seek({ topic, partition, offset: String(offset) });
+      } catch {
+        // between incarnations: the next join reads the offsets anew
+      }
+    }
+  }
+
+  private resumeConsumer(partition: number): void {
+    try {
+      this.consumer?.resume(this.options.topics.map((topic) => ({ topic, partitions: [partition] })));
+    } catch {
+      // kafkajs is between incarnations (crash restart); the next join pauses and resumes anew
+    }
   }
 
   /**
@@ -307,6 +310,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (!this.active) return;
     const lost = [...this.owned].sort((a, b) => a - b);
     this.owned = new Set();
+    this.held.clear();
     if (lost.length > 0) {
       this.chain = this.chain
         .then(() => this.options.handler.revoked(lost))
@@ -366,6 +370,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
       const records = batch.messages.map((m) => toConsumedRecord(batch.topic, partition, m));
       const { handler } = this.options;
       await handler.batch(partition, records);
+      // Paused by the handler meanwhile: the batch stays unresolved, to be read again.
+      if (this.held.has(partition)) return;
       const last = batch.messages[batch.messages.length - 1]!.offset;
       // kafkajs resolves the markers after the last record with it (its lastOffset() counts them).
       resolveOffset(last);
@@ -373,14 +379,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
       if (passed > Number(last) + 1) handler.passed?.(batch.topic, partition, passed);
       await handler.drain?.(partition);
     } catch (error) {
-      // The batch is left unresolved either way.
-      if (error instanceof PartitionRestart) {
-        if (this.accepts(partition)) this.restart(partition, error);
-        return;
-      }
-      // Never rethrow into kafkajs: it retries the batch, crashes, restarts on the same record
-      // and loops forever. A failing handler fails the processor instead (its error policy
-      // already decided that this error stops it).
+      // The batch is left unresolved. Never rethrow into kafkajs: it retries the batch,
+      // crashes, restarts on the same record and loops forever. A failing handler fails the
+      // processor instead (its error policy already decided that this error stops it).
       this.fail(asError(error));
     } finally {
       stopHeartbeats();
@@ -408,7 +409,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     }
   }
 
-  private pause(partitions: readonly number[]): void {
+  private pauseConsumer(partitions: readonly number[]): void {
     try {
       this.consumer?.pause(this.options.topics.map((topic) => ({ topic, partitions: [...partitions] })));
     } catch {

@@ -324,6 +324,9 @@ export class KafkaCluster implements Cluster {
       },
       membership: consumer.membership,
       commit: (offsets) => consumer.commit(offsets),
+      pause: (partition) => consumer.pause(partition),
+      seekToCommitted: (partition) => consumer.seekToCommitted(partition),
+      resume: (partition) => consumer.resume(partition),
       stop: async () => {
         this.open.delete(handle);
         await consumer.stop();
