@@ -61,6 +61,7 @@ export type { RecoverySnapshot } from './recovery-progress.ts';
 export { levelStorage } from './storage/level-storage.ts';
 export { memoryStorage } from './storage/memory-storage.ts';
 export type { KeyRange, Storage, Store, StoreOp } from './storage/storage.ts';
+export { TableMirror } from './table-mirror.ts';
 export { createTester, Tester, type TesterOptions } from './tester/tester.ts';
 export { type TrackedMessage, Tracker } from './tester/tracker.ts';
 export {
@@ -71,3 +72,4 @@ export {
   ViewUnavailable,
   type ViewUpdate,
 } from './view.ts';
+export type { RowListener, RowSubscription } from './view-rows.ts';

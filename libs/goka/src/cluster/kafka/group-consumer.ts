@@ -223,10 +223,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   /** Resumes a partition that arrived once the handler says it is ready. */
   private resumeWhenReady(partition: number, epoch: number): void {
-    const ready = this.options.handler.ready;
-    if (!ready) return;
+    const { handler } = this.options;
+    if (!handler.ready) return;
     const current = () => this.epochs.get(partition) === epoch && this.owned.has(partition) && this.active;
-    ready(partition).then(
+    handler.ready(partition).then(
       async () => {
         if (!current()) return;
         // kafkajs read the committed offsets at the generation's first fetch, before `ready`
