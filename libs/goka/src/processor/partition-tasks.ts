@@ -2,7 +2,7 @@ import { RecoveryAborted } from '../abort.ts';
 import type { ConsumedRecord, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
 import { type Deferred, deferred } from '../deferred.ts';
 import type { Logger } from '../logger.ts';
-import { MembershipLapsed } from './membership-lease.ts';
+import { MembershipLapsed } from './lease/membership-lease.ts';
 import type { OffsetCommitter } from './offset-committer.ts';
 import { PartitionTask } from './partition-task.ts';
 import { RestartBudget, TransactionFailed } from './restart-budget.ts';

@@ -92,9 +92,9 @@ export class MemoryGroup {
 
   /** Commits only move forward. */
   commit(offsets: readonly CommitOffset[]): void {
-    for (const o of offsets) {
-      const key = `${o.topic}/${o.partition}`;
-      if ((this.committed.get(key) ?? -1) < o.offset) this.committed.set(key, o.offset);
+    for (const commit of offsets) {
+      const key = `${commit.topic}/${commit.partition}`;
+      if ((this.committed.get(key) ?? -1) < commit.offset) this.committed.set(key, commit.offset);
     }
   }
 
