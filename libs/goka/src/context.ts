@@ -1,36 +1,7 @@
 import type { Headers, OutgoingRecord } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
-import type { JoinEdge, LookupEdge, OutputEdge } from './edges.ts';
+import type { Context, JoinEdge, LookupEdge, OutputEdge } from './edges.ts';
 import { partitionFor } from './murmur2.ts';
-
-/** What a callback sees of the message it processes, and the only way it has effects. */
-export interface Context<V = unknown, L = unknown> {
-  readonly group: string;
-  readonly key: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  /** Record timestamp, ms since epoch. */
-  readonly timestamp: number;
-  readonly headers: Readonly<Headers>;
-  /** The group table's value for the current key (undefined when absent). */
-  value(): V | undefined;
-  setValue(value: V): void;
-  delete(): void;
-  /** The co-partitioned table's value for the current key. */
-  join<T>(table: JoinEdge<T>): T | undefined;
-  join(table: string): unknown;
-  /** Any key of a looked-up table, from the processor's view of it. */
-  lookup<T>(table: LookupEdge<T>, key: string): Promise<T | undefined>;
-  lookup(table: string, key: string): Promise<unknown>;
-  /** Emits to a declared output; `null` is a tombstone. */
-  emit<T>(topic: OutputEdge<T>, key: string, value: T | null, options?: { headers?: Headers }): void;
-  emit(topic: string, key: string, value: unknown, options?: { headers?: Headers }): void;
-  /** Sends a message to another key of this group (through `<group>-loop`). */
-  loopback(key: string, value: L): void;
-  /** Aborts the callback; the group's error policy decides what happens to the message. */
-  fail(error: unknown): never;
-}
 
 /** Where a context reads from and what it may write to; built once per partition task. */
 export interface ContextScope {

@@ -1,5 +1,5 @@
+import type { Headers } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
-import type { Context } from './context.ts';
 
 /**
  * The edges of a group graph. Each is a plain, immutable description; `defineGroup` validates
@@ -95,4 +95,36 @@ export function requireName(edge: string, name: string): void {
   if (typeof name !== 'string' || !TOPIC_NAME.test(name) || name === '.' || name === '..') {
     throw new TypeError(`${edge}(): "${String(name)}" is not a valid topic name (letters, digits, . _ -)`);
   }
+}
+
+/**
+ * What a callback sees of the message it processes, and the only way it has effects. Declared
+ * with the edges: the callbacks get it and it names them (context.ts implements it).
+ */
+export interface Context<V = unknown, L = unknown> {
+  readonly group: string;
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Record timestamp, ms since epoch. */
+  readonly timestamp: number;
+  readonly headers: Readonly<Headers>;
+  /** The group table's value for the current key (undefined when absent). */
+  value(): V | undefined;
+  setValue(value: V): void;
+  delete(): void;
+  /** The co-partitioned table's value for the current key. */
+  join<T>(table: JoinEdge<T>): T | undefined;
+  join(table: string): unknown;
+  /** Any key of a looked-up table, from the processor's view of it. */
+  lookup<T>(table: LookupEdge<T>, key: string): Promise<T | undefined>;
+  lookup(table: string, key: string): Promise<unknown>;
+  /** Emits to a declared output; `null` is a tombstone. */
+  emit<T>(topic: OutputEdge<T>, key: string, value: T | null, options?: { headers?: Headers }): void;
+  emit(topic: string, key: string, value: unknown, options?: { headers?: Headers }): void;
+  /** Sends a message to another key of this group (through `<group>-loop`). */
+  loopback(key: string, value: L): void;
+  /** Aborts the callback; the group's error policy decides what happens to the message. */
+  fail(error: unknown): never;
 }

@@ -99,9 +99,9 @@ export function defineGroup<V = unknown, L = unknown>(name: string, ...edges: Ed
   for (const l of lookups) {
     if (l.table === own.table) fail(`cannot look up its own table "${own.table}"; use value()`);
   }
-  for (const o of outputs) {
-    if (o.topic === own.table) fail(`cannot output to its own table "${own.table}"; use setValue()`);
-    if (o.topic === own.loop) fail(`cannot output to its own loop topic "${own.loop}"; use loopback()`);
+  for (const out of outputs) {
+    if (out.topic === own.table) fail(`cannot output to its own table "${own.table}"; use setValue()`);
+    if (out.topic === own.loop) fail(`cannot output to its own loop topic "${own.loop}"; use loopback()`);
   }
 
   const codecs = new Map<string, Codec<unknown>>();

@@ -17,12 +17,12 @@ export type {
   TransactionalProducer,
 } from './cluster/cluster.ts';
 export { coPartitionedAssignment } from './cluster/cluster.ts';
-export { KafkaCluster, type KafkaClusterOptions, kafkaCluster } from './cluster/kafka/kafka-cluster.ts';
+export { KafkaCluster, type KafkaClusterOptions, kafkaCluster } from './cluster/kafka-cluster.ts';
 export { MemoryCluster, type MemoryClusterOptions, memoryCluster } from './cluster/memory-cluster.ts';
 export { bytes, type Codec, DecodeError, json, string } from './codec.ts';
-export type { Context } from './context.ts';
 export {
   type Callback,
+  type Context,
   type Edge,
   type InputEdge,
   input,
@@ -48,7 +48,7 @@ export {
 } from './group.ts';
 export type { Logger } from './logger.ts';
 export { murmur2, partitionFor } from './murmur2.ts';
-export type { PartitionState, PartitionStats } from './processor/partition-task.ts';
+export type { PartitionState, PartitionStats } from './processor/partition-stats.ts';
 export {
   type Guarantee,
   Processor,
@@ -61,6 +61,7 @@ export type { RecoverySnapshot } from './recovery-progress.ts';
 export { levelStorage } from './storage/level-storage.ts';
 export { memoryStorage } from './storage/memory-storage.ts';
 export type { KeyRange, Storage, Store, StoreOp } from './storage/storage.ts';
+export { TableMirror } from './table-mirror.ts';
 export { createTester, Tester, type TesterOptions } from './tester/tester.ts';
 export { type TrackedMessage, Tracker } from './tester/tracker.ts';
 export {
@@ -71,3 +72,4 @@ export {
   ViewUnavailable,
   type ViewUpdate,
 } from './view.ts';
+export type { RowListener, RowSubscription } from './view-rows.ts';

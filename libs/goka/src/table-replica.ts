@@ -73,14 +73,14 @@ export class TableReplica {
     const recovered: Promise<void>[] = [];
     for (const { partition, store } of partitions) {
       throwIfStopped(signal, name);
-      const o = offsets.get(partition);
-      if (!o) throw new Error(`${name}: topic "${topic}" has no partition ${partition}`);
-      const start = await abortable(resumeOffset(store, o), signal, name);
+      const bounds = offsets.get(partition);
+      if (!bounds) throw new Error(`${name}: topic "${topic}" has no partition ${partition}`);
+      const start = await abortable(resumeOffset(store, bounds), signal, name);
       stores.set(partition, store);
       from.push({ partition, from: start });
-      this.positions.set(partition, { target: o.high, next: start, high: o.high });
-      progress.expect(Math.max(0, o.high - start));
-      if (start < o.high) {
+      this.positions.set(partition, { target: bounds.high, next: start, high: bounds.high });
+      progress.expect(Math.max(0, bounds.high - start));
+      if (start < bounds.high) {
         const caughtUp = new Promise<void>((resolve, reject) => {
           this.waiting.set(partition, { resolve, reject });
         });

@@ -8,6 +8,7 @@ import { RecoveryProgress, type RecoverySnapshot } from './recovery-progress.ts'
 import { memoryStorage } from './storage/memory-storage.ts';
 import type { KeyRange, Storage, Store } from './storage/storage.ts';
 import { TableReplica } from './table-replica.ts';
+import { type RowListener, type RowSubscription, ViewRows } from './view-rows.ts';
 
 export interface ViewOptions<T> {
   readonly cluster: Cluster;
@@ -77,12 +78,15 @@ export class View<T> {
   private _state: ViewState = 'idle';
   private _error: Error | undefined;
   private decodeErrors = 0;
+  /** The subscribers' feed: every row the stores apply (see `subscribe`). */
+  private readonly rows: ViewRows<T>;
   /** Aborted by stop(): a recovery in progress ends at once, without failing the view. */
   private readonly stopping = new AbortController();
 
   constructor(private readonly options: ViewOptions<T>) {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ view: options.table });
     this.progress = new RecoveryProgress(`view ${options.table}`, this.logger);
+    this.rows = new ViewRows(options.codec);
     // An 'error' event without listener would crash the process; failures are in state/error.
     this.events.on('error', () => undefined);
   }
@@ -104,6 +108,24 @@ export class View<T> {
   off<E extends keyof ViewEvents<T>>(event: E, listener: (...args: ViewEvents<T>[E]) => void): this {
     this.events.off(event, listener as (...args: unknown[]) => void);
     return this;
+  }
+
+  /**
+   * A subscription with an initial snapshot: `onRow` gets every row of the table, then every
+   * change as the view applies it (`undefined`: deleted). Subscribed before `start()`, rows come
+   * as the stores open (what they held) and recover, so whatever `onRow` builds is complete
+   * exactly when the view is `running`, and nothing is read twice. Subscribed later, changes
+   * come from now on and the rows held now are read once the view runs (a change wins over
+   * them). Unlike `update` events, which start only once the view runs.
+   */
+  subscribe(onRow: RowListener<T>): RowSubscription {
+    const early = this._state === 'idle';
+    const subscriber = this.rows.add(onRow, !early);
+    const snapshotted = this.untilRunning().then(() =>
+      early ? undefined : this.rows.snapshot(subscriber, this.stores),
+    );
+    snapshotted.catch(() => undefined);
+    return { snapshotted, close: () => this.rows.remove(subscriber) };
   }
 
   /** Resolves once every partition is recovered; the view keeps following afterwards. */
@@ -131,7 +153,7 @@ export class View<T> {
         throwIfStopped(signal, name);
       }
       const count = partitions ?? cluster.defaultPartitions;
-      const storage = this.options.storage ?? memoryStorage();
+      const storage = this.rows.storage(this.options.storage ?? memoryStorage());
       // Assigned before the check: stop() closes whatever was opened.
       this.stores = await Promise.all(Array.from({ length: count }, (_, p) => storage.open(table, p)));
       throwIfStopped(signal, name);
@@ -258,6 +280,21 @@ export class View<T> {
     if (!this.ready) throw new Error(`view ${this.options.table}: not started`);
     await this.ready.catch(() => undefined);
     if (this._state !== 'running') throw new ViewUnavailable(this.options.table, this._state, this._error);
+  }
+
+  /** Resolves when the view runs; rejects once it fails or stops (it never runs again then). */
+  private untilRunning(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (state: ViewState) => {
+        if (state === 'running') resolve();
+        else if (state === 'failed' || state === 'stopping' || state === 'stopped') {
+          reject(new ViewUnavailable(this.options.table, state, this._error));
+        } else return;
+        this.off('state', check);
+      };
+      this.on('state', check);
+      check(this._state);
+    });
   }
 
   private async storeFor(key: string): Promise<Store> {

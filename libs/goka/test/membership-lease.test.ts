@@ -8,7 +8,7 @@ import {
   Processor,
   persist,
 } from '../src/index.ts';
-import { MembershipLease } from '../src/processor/membership-lease.ts';
+import { MembershipLease } from '../src/processor/lease/membership-lease.ts';
 import { GatedCluster, until } from './support/gated-cluster.ts';
 import { type CountEvent, type Tally, tallyGroup, testLogger } from './support/kafka.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RestartBudget } from '../src/processor/partition-restart.ts';
+import { RestartBudget } from '../src/processor/restart-budget.ts';
 
 describe('RestartBudget', () => {
   it('allows restarts while a partition makes progress, and refuses the one past the limit in a row', () => {

@@ -7,9 +7,8 @@ export type {
   MatchSearchWrites,
 } from './routes/deps.ts';
 export { incompleteProfile } from './routes/nearby.ts';
-export { directoryStores } from './search/directory-stores.ts';
+export { type DirectoryViews, feedDirectory } from './search/directory-feed.ts';
 export { type NearbyEvent, NearbyWatch } from './search/nearby-watch.ts';
-export { type StoreTap, tappedStorage } from './search/tapped-storage.ts';
 export {
   type DirectoryChange,
   type NearbyQuery,

@@ -12,24 +12,18 @@ import { usersGroup } from './processors/users.ts';
 import type { MatchSearchContext, MatchSearchTables, MatchSearchWrites } from './routes/deps.ts';
 import { nearbyRoutes } from './routes/nearby.ts';
 import { userRoutes } from './routes/users.ts';
-import { directoryStores } from './search/directory-stores.ts';
+import { feedDirectory } from './search/directory-feed.ts';
 import { UserDirectory } from './search/user-directory.ts';
 import { tables } from './topics.ts';
 
 /**
  * match-search, declared. Writes: API → `match-search-user-updates` → the users group (per user,
  * partitioned) → `match-search-users-table`. Reads: three views (users, spam blocks, edge-set
- * pairs) whose stores feed an in-memory `UserDirectory`, so every instance answers nearby
+ * pairs) whose rows feed an in-memory `UserDirectory`, so every instance answers nearby
  * queries from its own grid, complete once its views are running. `processor: false` makes a
  * search-only replica. One definition per instance: it holds that instance's directory.
  */
 export function matchSearchService(options: { readonly processor?: boolean } = {}) {
-  let directory: UserDirectory | undefined;
-  const current = (): UserDirectory => {
-    if (directory === undefined)
-      throw new Error('match-search: a view store opened before the directory existed');
-    return directory;
-  };
   return defineService({
     name: 'match-search',
     port: DEFAULT_PORT,
@@ -39,10 +33,11 @@ export function matchSearchService(options: { readonly processor?: boolean } = {
       options.processor === false ? {} : { users: processed(usersGroup()) },
     views: () => ({ users: tables.users, spamBlocks: tables.spamBlocks, pairs: tables.pairs }),
     emitters: () => ({ updates: userUpdates }),
-    storage: (base) => directoryStores(base, current),
-    // The grid's cell size is configuration: the directory is made once it is loaded, before start.
-    context: ({ config }): MatchSearchContext => {
-      directory = new UserDirectory({ cellDeg: config.GRID_CELL_DEG });
+    // The grid's cell size is configuration: the directory is made once it is loaded, and
+    // subscribed to its views before they start.
+    context: ({ config, views }): MatchSearchContext => {
+      const directory = new UserDirectory({ cellDeg: config.GRID_CELL_DEG });
+      feedDirectory(views, directory);
       return { directory };
     },
     routes: [userRoutes, nearbyRoutes],

@@ -3,7 +3,6 @@ import { createTester, Emitter, memoryStorage, type Tester, View } from '@showca
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { usersGroup } from '../src/processors/users.ts';
 import { type NearbyEvent, NearbyWatch } from '../src/search/nearby-watch.ts';
-import { tappedStorage } from '../src/search/tapped-storage.ts';
 import { UserDirectory } from '../src/search/user-directory.ts';
 import { anyone, locationUpdate, presenceUpdate, profileUpdate } from './support.ts';
 
@@ -15,7 +14,7 @@ afterEach(async () => {
   await tester?.stop();
 });
 
-/** The users group on the tester, and a view whose store is tapped into a directory (as in app.ts). */
+/** The users group on the tester, and a view subscribed by a directory (as in service.ts). */
 async function setup(seedStore = memoryStorage()) {
   tester = createTester();
   await tester.processor(usersGroup());
@@ -24,11 +23,9 @@ async function setup(seedStore = memoryStorage()) {
     cluster: tester.cluster,
     table: userTable.name,
     codec: userTable.codec,
-    storage: tappedStorage(seedStore, {
-      put: (k, raw) => directory.applyUser(k, userTable.codec.decode(raw)),
-      delete: (k) => directory.applyUser(k, undefined),
-    }),
+    storage: seedStore,
   });
+  v.subscribe((key, state) => directory.applyUser(key, state));
   view = v as View<unknown>;
   await v.start();
   const send = (u: Parameters<typeof tester.consume>[2] & { user: string }) =>
@@ -80,11 +77,9 @@ describe('directory fed by the users table (tester)', () => {
       cluster: tester.cluster,
       table: userTable.name,
       codec: userTable.codec,
-      storage: tappedStorage(store, {
-        put: (k, raw) => directory.applyUser(k, userTable.codec.decode(raw)),
-        delete: (k) => directory.applyUser(k, undefined),
-      }),
+      storage: store,
     });
+    again.subscribe((key, state) => directory.applyUser(key, state));
     view = again as View<unknown>;
     await again.start();
     expect(directory.locationOf('a')).toEqual({ lat: 1, lon: 1 });

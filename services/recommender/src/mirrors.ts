@@ -1,10 +1,12 @@
 import type { BlockState, UserState } from '@showcase/contracts';
-import type { View } from '@showcase/goka';
+import { TableMirror, type View } from '@showcase/goka';
 import { isSoundRow, type LearnerConfig, type ModelRow, rowFor } from './model.ts';
 import type { Searchable } from './ranker.ts';
-import { TableMirror } from './table-mirror.ts';
 
-/** The ranker's in-memory copies of three tables, each keeping only what ranking needs. */
+/**
+ * The ranker's in-memory copies of three tables, each keeping only what ranking needs. Made
+ * before the views start (the service's context), so each is complete when its view runs.
+ */
 export interface Mirrors {
   /** Users with a profile and a valid location. */
   readonly users: TableMirror<UserState, Searchable>;

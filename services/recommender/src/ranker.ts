@@ -37,7 +37,7 @@ export interface Searchable {
   readonly location: Location;
 }
 
-/** Synchronous reads of a table kept in memory (a TableMirror in the service). */
+/** Synchronous reads of a table kept in memory (goka's TableMirror in the service). */
 export interface Rows<M> {
   get(key: string): M | undefined;
   /** Resolves once the rows are loaded. */

@@ -1,7 +1,10 @@
 /**
  * The seam between the library and a broker. Processors, views and emitters talk only to these
- * interfaces; `memoryCluster()` implements them in-process and `kafkaCluster()` with kafkajs.
- * Offsets are plain numbers (safe up to 2^53) and always mean "the next offset to read".
+ * interfaces; `memoryCluster()` implements them in-process and `kafkaCluster()` on Apache Kafka
+ * (kafkajs for group membership and admin, @platformatic/kafka or kafkajs for producers and
+ * readers; see kafka/kafka-cluster.ts). Offsets are plain numbers (safe up to 2^53) and always
+ * mean "the next offset to read". Nothing below this folder knows processors: a consumer group
+ * delivers, pauses, seeks and resumes; what a partition's work means is the handler's business.
  */
 
 export type Headers = Record<string, string>;
@@ -185,6 +188,20 @@ export interface GroupConsumer {
   /** Absent: the membership never lapses (no sessions). */
   readonly membership?: GroupMembership;
   commit(offsets: readonly CommitOffset[]): Promise<void>;
+  /**
+   * Holds back the records of an owned partition (every subscribed topic) until `resume`. A
+   * batch being delivered when it is called is the last one: the consumer neither finishes it
+   * (no `drain`) nor counts it as consumed, so `seekToCommitted` reads it again. For a handler
+   * that starts a partition over while keeping it (a failed transaction, a lapsed lease).
+   */
+  pause(partition: number): void;
+  /**
+   * Moves a paused partition's position (every subscribed topic) to the group's committed
+   * offsets, or the log start where nothing is committed. Resolves once `resume` reads from there.
+   */
+  seekToCommitted(partition: number): Promise<void>;
+  /** Delivers the paused partition's records again. No-op once a rebalance took the partition. */
+  resume(partition: number): void;
   /** Revokes everything (through the handler), leaves the group. */
   stop(): Promise<void>;
 }

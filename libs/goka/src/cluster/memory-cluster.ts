@@ -171,6 +171,9 @@ export class MemoryCluster implements Cluster {
       membership: g.membership,
       start: () => g.join(id, options.handler),
       commit: async (offsets: readonly CommitOffset[]) => g.commit(offsets),
+      pause: (partition) => g.pause(id, partition),
+      seekToCommitted: async () => undefined, // resume reads from the committed offsets anyway
+      resume: (partition) => g.resume(id, partition),
       stop: () => g.leave(id),
     };
   }
@@ -256,10 +259,10 @@ export class MemoryCluster implements Cluster {
       if (group.members.size === 0) continue;
       for (const member of group.members.values()) {
         for (const partition of member.partitions) {
-          for (const t of group.topics) {
-            const log = this.topics.get(t)?.logs[partition];
+          for (const topic of group.topics) {
+            const log = this.topics.get(topic)?.logs[partition];
             if (!log) continue;
-            if ((group.committedOffset(t, partition) ?? 0) < log.high) return false;
+            if ((group.committedOffset(topic, partition) ?? 0) < log.high) return false;
           }
         }
       }
@@ -275,11 +278,11 @@ export class MemoryCluster implements Cluster {
       if (group.rebalancing > 0) out.push(`group ${group.id} is rebalancing`);
       for (const member of group.members.values()) {
         for (const partition of member.partitions) {
-          for (const t of group.topics) {
-            const log = this.topics.get(t)?.logs[partition];
-            const committed = group.committedOffset(t, partition) ?? 0;
+          for (const topic of group.topics) {
+            const log = this.topics.get(topic)?.logs[partition];
+            const committed = group.committedOffset(topic, partition) ?? 0;
             if (log && committed < log.high)
-              out.push(`group ${group.id} ${t}/${partition}: committed ${committed} of ${log.high}`);
+              out.push(`group ${group.id} ${topic}/${partition}: committed ${committed} of ${log.high}`);
           }
         }
       }

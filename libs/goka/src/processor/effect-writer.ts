@@ -2,7 +2,7 @@ import type { OutgoingRecord, RecordMetadata } from '../cluster/cluster.ts';
 import type { Effects } from '../context.ts';
 import type { SendTarget } from '../producer/batching-producer.ts';
 import type { EffectsOutcome, MessageDone } from './message-done.ts';
-import type { ProcessorRuntime } from './runtime.ts';
+import type { EffectsRuntime } from './runtime.ts';
 import type { TableState } from './table-state.ts';
 import { type WriteAcked, WriteCoalescer } from './write-coalescer.ts';
 
@@ -58,12 +58,12 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
   coalescedWrites = 0;
 
   constructor(
-    private readonly rt: ProcessorRuntime,
+    private readonly runtime: EffectsRuntime,
     private readonly partition: number,
     private readonly onFailure: (error: Error) => void,
   ) {
-    this.coalescer = rt.coalesce
-      ? new WriteCoalescer(rt.coalesce, (key, value, waiters) =>
+    this.coalescer = runtime.coalesce
+      ? new WriteCoalescer(runtime.coalesce, (key, value, waiters) =>
           this.sendTableWrite(key, null, value, waiters),
         )
       : undefined;
@@ -100,7 +100,7 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
    */
   private send(record: OutgoingRecord, target: SendTarget): void {
     if (this.lapse) target.sent(this.lapse, undefined);
-    else this.rt.producer.enqueue(record, target);
+    else this.runtime.producer.enqueue(record, target);
   }
 
   discard(error: Error): number {
@@ -155,7 +155,7 @@ export class SendingEffects implements EffectWriter, EffectsOutcome {
     value: Buffer | null,
     waiters: WriteAcked | WriteAcked[],
   ): void {
-    const { group } = this.rt;
+    const { group } = this.runtime;
     this.send(
       {
         topic: group.table,

@@ -59,9 +59,9 @@ export async function prepareGroupTopics(
     }
   }
   const outputs = new Map<string, { codec: Codec<unknown>; partitions: number }>();
-  for (const o of g.outputs) {
+  for (const out of g.outputs) {
     try {
-      outputs.set(o.topic, { codec: o.codec, partitions: await resolvePartitions(cluster, o.topic) });
+      outputs.set(out.topic, { codec: out.codec, partitions: await resolvePartitions(cluster, out.topic) });
     } catch (error) {
       throw fail(`output: ${(error as Error).message}`);
     }

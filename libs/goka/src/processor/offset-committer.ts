@@ -4,8 +4,9 @@ import type { Logger } from '../logger.ts';
 /**
  * At-least-once offset commits of a processor: the latest committable offset per topic and
  * partition, sent to the group consumer one request at a time; offsets that became committable
- * while a request was in flight go in the next one. (Exactly-once commits offsets inside each
- * partition's transaction instead.)
+ * while a request was in flight go in the next one. This is the one place that sends commits:
+ * they follow from `committable`; a drain or a revocation only waits for them (`settled`).
+ * (Exactly-once commits offsets inside each partition's transaction instead.)
  */
 export class OffsetCommitter {
   /** Per topic, per partition: the offset to commit next (nested maps: no key string per call). */
@@ -19,6 +20,7 @@ export class OffsetCommitter {
   /** The consumer the commits go to; nothing is committed before it is known. */
   use(consumer: GroupConsumer): void {
     this.consumer = consumer;
+    if (this.pendingCount > 0) this.send();
   }
 
   /**
@@ -35,7 +37,7 @@ export class OffsetCommitter {
     const size = partitions.size;
     partitions.set(partition, offset);
     this.pendingCount += partitions.size - size;
-    if (!this.inFlight) void this.commitNow();
+    if (!this.inFlight) this.send();
   }
 
   /** Revoked partitions: their pending offsets belong to the next owner now. */
@@ -46,14 +48,13 @@ export class OffsetCommitter {
   }
 
   /** Resolves once every offset committable so far was sent (or its commit failed and was logged). */
-  commitNow(): Promise<void> {
-    if (this.inFlight) {
-      // The request that ends this one may already carry our offsets: wait for it too.
-      return this.inFlight.then(() =>
-        this.inFlight || this.pendingCount > 0 ? this.commitNow() : undefined,
-      );
-    }
-    if (this.pendingCount === 0 || !this.consumer) return Promise.resolve();
+  settled(): Promise<void> {
+    // The request that ends this one may carry offsets that came meanwhile: wait for it too.
+    return this.inFlight ? this.inFlight.then(() => this.settled()) : Promise.resolve();
+  }
+
+  private send(): void {
+    if (this.pendingCount === 0 || !this.consumer) return;
     const offsets: CommitOffset[] = [];
     for (const [topic, partitions] of this.toCommit) {
       for (const [partition, offset] of partitions) offsets.push({ topic, partition, offset });
@@ -69,8 +70,7 @@ export class OffsetCommitter {
       .finally(() => {
         this.inFlight = undefined;
         // Offsets that became committable while this request was in flight.
-        if (this.pendingCount > 0) void this.commitNow();
+        this.send();
       });
-    return this.inFlight;
   }
 }

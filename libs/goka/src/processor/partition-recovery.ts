@@ -2,7 +2,7 @@ import { throwIfStopped } from '../abort.ts';
 import type { RecoveryProgress } from '../recovery-progress.ts';
 import type { Store } from '../storage/storage.ts';
 import { TableReplica } from '../table-replica.ts';
-import type { ProcessorRuntime } from './runtime.ts';
+import type { RecoveryRuntime } from './runtime.ts';
 
 /**
  * What a partition's recovery has opened so far. The task owns it: on close it stops the
@@ -23,14 +23,14 @@ export interface PartitionTables {
  * group table's store as soon as it is open.
  */
 export async function recoverTables(
-  rt: ProcessorRuntime,
+  runtime: RecoveryRuntime,
   partition: number,
   progress: RecoveryProgress,
   signal: AbortSignal,
   tables: PartitionTables,
   onTableStore: (store: Store) => void,
 ): Promise<void> {
-  const { group, storage, cluster } = rt;
+  const { group, storage, cluster } = runtime;
   const name = `${group.name}/${partition}`;
   const replaying: Promise<void>[] = [];
   // A replay is observed at once: a stop that lands while a later store opens throws before the
@@ -47,7 +47,7 @@ export async function recoverTables(
       name: `${name} ${what}`,
       partitions: [{ partition, store }],
       progress,
-      onError: (error) => rt.fail(error),
+      onError: (error) => runtime.fail(error),
       signal,
     });
   if (group.persist) {

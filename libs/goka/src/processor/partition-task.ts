@@ -6,43 +6,19 @@ import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
 import { type EffectWriter, SendingEffects } from './effect-writer.ts';
-import { MembershipLapsed } from './membership-lease.ts';
+import { MembershipLapsed } from './lease/membership-lease.ts';
 import { MessageDone } from './message-done.ts';
 import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
-import { TransactionFailed } from './partition-restart.ts';
+import { type PartitionState, type PartitionStats, partitionStats } from './partition-stats.ts';
+import { TransactionFailed } from './restart-budget.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
 import { TransactionEffects } from './transaction-effects.ts';
 
 /** The edge a record is handed to: an input, or the loopback. */
 type MessageEdge = NonNullable<Group<unknown, unknown>['loopback']> | InputEdge<unknown, unknown, unknown>;
-
-/** `lapsed`: the membership lease ran out; the task processes nothing more and is replaced. */
-export type PartitionState = 'recovering' | 'running' | 'lapsed' | 'closing' | 'closed' | 'failed';
-
-export interface PartitionStats {
-  readonly partition: number;
-  readonly state: PartitionState;
-  readonly processed: number;
-  readonly deadLettered: number;
-  readonly skippedTombstones: number;
-  /** Table writes that a later write of their key replaced before they were sent (coalescing). */
-  readonly coalescedWrites: number;
-  /** Messages started whose effects are not all acknowledged yet. */
-  readonly inFlight: number;
-  /** Exactly-once: transactions committed, and the records (table writes, emits, loopbacks) they carried. */
-  readonly transactions: number;
-  readonly transactionRecords: number;
-  /**
-   * Per input (and loop) topic of this partition: `consumed`, the next offset to process, and
-   * `committable`, the next offset once everything before it is acknowledged. Lag is a topic's
-   * high-water mark (`cluster.offsets(topic)`) minus `consumed`.
-   */
-  readonly positions: Readonly<Record<string, { readonly consumed: number; readonly committable: number }>>;
-  readonly recovery: ReturnType<RecoveryProgress['snapshot']>;
-}
 
 /**
  * Everything one processor instance does for one partition it owns: recover the table (and the
@@ -76,18 +52,18 @@ export class PartitionTask {
   private skippedTombstones = 0;
 
   constructor(
-    private readonly rt: ProcessorRuntime,
+    private readonly runtime: ProcessorRuntime,
     readonly partition: number,
   ) {
-    this.progress = new RecoveryProgress(`${rt.group.name}/${partition}`, rt.logger);
+    this.progress = new RecoveryProgress(`${runtime.group.name}/${partition}`, runtime.logger);
     // One transactional id per group partition: whoever owns the partition next fences us.
-    this.transaction = rt.exactlyOnce
-      ? rt.cluster.transactionalProducer!({ transactionalId: `${rt.group.name}-${partition}` })
+    this.transaction = runtime.exactlyOnce
+      ? runtime.cluster.transactionalProducer!({ transactionalId: `${runtime.group.name}-${partition}` })
       : undefined;
     this.effects = this.transaction
-      ? new TransactionEffects(rt, partition, this.transaction)
-      : new SendingEffects(rt, partition, (error) => this.effectsFailed(error));
-    this.reads = new MessageReads(rt.group, rt.scope.tableCodec, partition, this.tables);
+      ? new TransactionEffects(runtime, partition, this.transaction)
+      : new SendingEffects(runtime, partition, (error) => this.effectsFailed(error));
+    this.reads = new MessageReads(runtime.group, runtime.scope.tableCodec, partition, this.tables);
     this.ready = this.recover();
     this.ready.catch(() => undefined);
   }
@@ -97,32 +73,32 @@ export class PartitionTask {
   }
 
   private async recover(): Promise<void> {
-    const { group } = this.rt;
+    const { group } = this.runtime;
     const signal = this.closing.signal;
     const name = `${group.name}/${this.partition}`;
     try {
       // Before reading the changelog: registering the id aborts a transaction a previous owner
       // left open, which would otherwise hold back what read-committed readers may see.
       if (this.transaction) await abortable(this.transaction.init(), signal, name);
-      await recoverTables(this.rt, this.partition, this.progress, signal, this.tables, (store) => {
+      await recoverTables(this.runtime, this.partition, this.progress, signal, this.tables, (store) => {
         this.table = this.effects.table = new TableState(
           store,
-          this.rt.cacheSize,
-          this.rt.cacheBytes,
+          this.runtime.cacheSize,
+          this.runtime.cacheBytes,
           (error) => {
             const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
             this.halted ??= failure;
-            this.rt.fail(failure);
+            this.runtime.fail(failure);
           },
         );
       });
       await this.table?.resume();
       // A task that replaces a lapsed one waits until the group confirms the membership again
       // (or re-hands the partition: a rejoin as a new member revokes, which aborts this wait).
-      await this.rt.lease.confirmed(signal, name);
+      await this.runtime.lease.confirmed(signal, name);
       throwIfStopped(signal, name);
       if (this._state === 'recovering') this._state = 'running';
-      this.rt.partitionRunning(this.partition);
+      this.runtime.logger.debug({ partition: this.partition }, 'partition running');
     } catch (error) {
       // A revocation or a stop during recovery is not a failure of the partition.
       if (signal.aborted) throw error instanceof RecoveryAborted ? error : new RecoveryAborted(name);
@@ -143,7 +119,7 @@ export class PartitionTask {
         if (this.halted) throw this.halted;
         // The lease: one Date.now() per record. A member that froze past its session goes on
         // with this loop when it thaws; nothing of it may be written any more.
-        if (this.rt.lease.lapsed()) throw this.rt.leaseLapsed();
+        if (this.runtime.lease.lapsed()) throw this.runtime.leaseLapsed();
         if (this._state !== 'running') throw new Error(`partition ${this.partition} is ${this._state}`);
         // Most messages need no await at all (see processOne): no promise, no microtask hop.
         const waiting = this.processOne(record, keys[i]!);
@@ -170,7 +146,7 @@ export class PartitionTask {
    * common path runs synchronously.
    */
   private processOne(record: ConsumedRecord, key: string): Promise<void> | undefined {
-    const { group } = this.rt;
+    const { group } = this.runtime;
     const tracker = this.trackerFor(record.topic);
     const done = new MessageDone(this.onFinish, record.topic, tracker, tracker.begin(record.offset));
     if (record.value === null) {
@@ -179,7 +155,7 @@ export class PartitionTask {
       done.finish();
       return undefined;
     }
-    const edge = record.topic === group.loopTopic ? group.loopback : this.rt.inputs.get(record.topic);
+    const edge = record.topic === group.loopTopic ? group.loopback : this.runtime.inputs.get(record.topic);
     if (!edge) throw new Error(`group "${group.name}": no edge consumes topic "${record.topic}"`);
     let message: unknown;
     let current: unknown;
@@ -231,7 +207,7 @@ export class PartitionTask {
     done: MessageDone,
   ): Promise<void> | undefined {
     const ctx = new MessageContext(
-      this.rt.scope,
+      this.runtime.scope,
       key,
       record.topic,
       this.partition,
@@ -265,7 +241,7 @@ export class PartitionTask {
 
   /** Dead-letters the message (policy 'dead-letter') or throws the failure that stops the partition. */
   private handleFailure(record: ConsumedRecord, error: unknown, done: MessageDone): void {
-    const { group, policy, logger } = this.rt;
+    const { group, policy, logger } = this.runtime;
     const cause = error instanceof CallbackFailure ? error.cause : error;
     const message = cause instanceof Error ? cause.message : String(cause);
     const where = `${record.topic}/${record.partition}@${record.offset}`;
@@ -297,7 +273,7 @@ export class PartitionTask {
     );
     this.halted = failure;
     this._state = 'failed';
-    this.rt.fail(failure);
+    this.runtime.fail(failure);
     throw failure;
   }
 
@@ -317,12 +293,12 @@ export class PartitionTask {
       return;
     }
     const failure = new Error(
-      `group "${this.rt.group.name}": writing effects of partition ${this.partition} failed`,
+      `group "${this.runtime.group.name}": writing effects of partition ${this.partition} failed`,
       { cause: error },
     );
     this.halted ??= failure;
     if (this._state === 'running' || this._state === 'recovering') this._state = 'failed';
-    this.rt.fail(failure);
+    this.runtime.fail(failure);
   }
 
   /**
@@ -340,7 +316,7 @@ export class PartitionTask {
   /** A message is done (bound once: every MessageDone of the task calls it). */
   private readonly onFinish = (topic: string, tracker: OffsetTracker, slot: number): void => {
     const committable = tracker.finish(slot);
-    if (committable !== undefined) this.rt.committable(topic, this.partition, committable);
+    if (committable !== undefined) this.runtime.committable(topic, this.partition, committable);
   };
 
   /**
@@ -375,8 +351,9 @@ export class PartitionTask {
   }
 
   /**
-   * Finishes the partition for a revocation or a stop: waits for the batch being processed and
-   * for every effect in flight, writes the store, commits what is done, releases the stores.
+   * Finishes the partition for a revocation, a restart or a stop: waits for the batch being
+   * processed and for every effect in flight (their offsets become committable), writes the
+   * store, releases the stores. The owner waits for the commit (`OffsetCommitter.settled`).
    */
   async close(): Promise<void> {
     if (this._state === 'closed') return;
@@ -387,13 +364,13 @@ export class PartitionTask {
     await this.ready.catch(() => undefined);
     await this.processing;
     // Lapsed: the held-back writes are dropped, not sent (settle below would send them).
-    if (this.halted instanceof MembershipLapsed) this.rt.writesDropped(this.effects.discard(this.halted));
-    else if (this.rt.lease.lapsed()) this.lapse(this.rt.leaseLapsed());
+    if (this.halted instanceof MembershipLapsed)
+      this.runtime.writesDropped(this.effects.discard(this.halted));
+    else if (this.runtime.lease.lapsed()) this.lapse(this.runtime.leaseLapsed());
     // Held-back table writes are sent here: they reach the changelog before the commit below,
     // or (a failed produce) the partition fails and their offsets are never committed.
     await this.effects.settle();
     await this.table?.flush();
-    await this.rt.commitNow();
     await Promise.all(this.tables.replicas.map((r) => r.stop()));
     await Promise.all([
       this.tables.store?.close(),
@@ -404,29 +381,20 @@ export class PartitionTask {
   }
 
   stats(): PartitionStats {
-    let open = 0;
-    const positions: Record<string, { consumed: number; committable: number }> = {};
-    for (const [topic, t] of this.trackers) {
-      open += t.open;
-      positions[topic] = { consumed: t.nextOffset ?? 0, committable: t.committableOffset ?? 0 };
-    }
-    for (const [topic, next] of this.passedTo) {
-      const at = positions[topic];
-      if (!at) positions[topic] = { consumed: next, committable: next };
-      else if (next > at.consumed) positions[topic] = { consumed: next, committable: at.committable };
-    }
-    return {
-      partition: this.partition,
-      state: this._state,
-      processed: this.processed,
-      deadLettered: this.deadLettered,
-      skippedTombstones: this.skippedTombstones,
-      coalescedWrites: this.effects.coalescedWrites,
-      inFlight: open,
-      transactions: this.effects.committedTransactions,
-      transactionRecords: this.effects.transactionRecords,
-      positions,
-      recovery: this.progress.snapshot(),
-    };
+    return partitionStats(
+      {
+        partition: this.partition,
+        state: this._state,
+        processed: this.processed,
+        deadLettered: this.deadLettered,
+        skippedTombstones: this.skippedTombstones,
+        coalescedWrites: this.effects.coalescedWrites,
+        transactions: this.effects.committedTransactions,
+        transactionRecords: this.effects.transactionRecords,
+        recovery: this.progress.snapshot(),
+      },
+      this.trackers,
+      this.passedTo,
+    );
   }
 }

@@ -2,7 +2,7 @@ import type { Cluster } from '../cluster/cluster.ts';
 import type { Logger } from '../logger.ts';
 import type { RecoverySnapshot } from '../recovery-progress.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { PartitionStats } from './partition-task.ts';
+import type { PartitionStats } from './partition-stats.ts';
 import type { ErrorPolicy } from './runtime.ts';
 
 export interface ProcessorOptions {

@@ -1,5 +1,5 @@
 import type { RecoverySnapshot } from '../recovery-progress.ts';
-import type { PartitionStats } from './partition-task.ts';
+import type { PartitionStats } from './partition-stats.ts';
 import type { ProcessorState, ProcessorStats } from './processor-options.ts';
 
 /** What the lease keeper counted (at-least-once; zero otherwise). */

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { RecoveryAborted } from '../abort.ts';
-import type { ClusterProducer, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
+import type { ClusterProducer, GroupConsumer } from '../cluster/cluster.ts';
 import type { Codec } from '../codec.ts';
 import type { ContextScope } from '../context.ts';
-import { type Deferred, deferred } from '../deferred.ts';
+import { deferred } from '../deferred.ts';
 import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { defaultLogger, type Logger } from '../logger.ts';
@@ -11,13 +11,12 @@ import { BatchingProducer } from '../producer/batching-producer.ts';
 import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { prepareGroupTopics } from './group-topics.ts';
-import { LeaseKeeper } from './lease-keeper.ts';
-import { leasedProducer } from './leased-producer.ts';
+import { LeaseKeeper } from './lease/lease-keeper.ts';
+import { leasedProducer } from './lease/leased-producer.ts';
+import type { MembershipLapsed } from './lease/membership-lease.ts';
 import { LookupViews } from './lookup-views.ts';
-import { MembershipLapsed } from './membership-lease.ts';
 import { OffsetCommitter } from './offset-committer.ts';
-import { PartitionRestart, RestartBudget, TransactionFailed } from './partition-restart.ts';
-import { PartitionTask } from './partition-task.ts';
+import { PartitionTasks } from './partition-tasks.ts';
 import type { ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
 import { processorStats } from './processor-stats.ts';
 import type { ErrorPolicy, ProcessorRuntime } from './runtime.ts';
@@ -25,9 +24,6 @@ import { StandbyReplicas } from './standby.ts';
 import { coalesceOptions } from './write-coalescer.ts';
 
 export type { Guarantee, ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
-
-/** Restarts of a partition in a row (no transaction committed in between) before it fails. */
-const MAX_RESTARTS_IN_A_ROW = 5;
 
 /**
  * Runs a group graph as a member of a consumer group. Each instance owns some partitions;
@@ -39,8 +35,8 @@ export class Processor<V = unknown, L = unknown> {
   private readonly storage: Storage;
   private readonly policy: ErrorPolicy;
   private readonly exactlyOnce: boolean;
-  private readonly tasks = new Map<number, PartitionTask>();
-  private readonly restarts = new RestartBudget(MAX_RESTARTS_IN_A_ROW);
+  /** The partitions owned, set up with the runtime once the group's topics are checked. */
+  private tasks: PartitionTasks | undefined;
   private lookups: LookupViews | undefined;
   private readonly committer: OffsetCommitter;
   /** At-least-once: whether the group still counts this member (see membership-lease.ts). */
@@ -53,7 +49,6 @@ export class Processor<V = unknown, L = unknown> {
   private lifecycle: ProcessorState = 'idle';
   /** Aborted by stop() and fail(): start() stops waiting (for joins, views, recoveries) at once. */
   private readonly stopSignal = new AbortController();
-  private changeWaiter: Deferred<void> | undefined;
   private started: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private _error: Error | undefined;
@@ -91,7 +86,7 @@ export class Processor<V = unknown, L = unknown> {
   /** `recovering` while any owned partition still replays its changelog. */
   get state(): ProcessorState {
     if (this.lifecycle === 'running' || this.lifecycle === 'starting') {
-      for (const t of this.tasks.values()) if (t.state === 'recovering') return 'recovering';
+      for (const task of this.tasks?.owned() ?? []) if (task.state === 'recovering') return 'recovering';
     }
     return this.lifecycle;
   }
@@ -103,7 +98,7 @@ export class Processor<V = unknown, L = unknown> {
 
   /** Partitions this instance owns right now. */
   get partitions(): number[] {
-    return [...this.tasks.keys()].sort((a, b) => a - b);
+    return this.tasks?.partitions() ?? [];
   }
 
   on(event: 'state', listener: (state: ProcessorState) => void): this;
@@ -131,20 +126,25 @@ export class Processor<V = unknown, L = unknown> {
     try {
       const runtime = await this.prepare();
       this.throwIfStopped();
+      const tasks = new PartitionTasks(runtime, this.committer, this.standby, this.logger, (error) =>
+        this.fail(error),
+      );
+      this.tasks = tasks;
       this.consumer = this.options.cluster.groupConsumer({
         group: this.group.name,
         topics: [...runtime.inputs.keys(), ...(this.group.loopback ? [this.group.loopTopic] : [])],
-        handler: this.handler(runtime),
+        handler: tasks,
         // Exactly-once: a partition's task fences the previous owner before it is ready; the
         // committed offsets are read only after that (a zombie's commit may land until then).
         ...(this.exactlyOnce ? { refetchOffsetsWhenReady: true } : {}),
       });
       this.committer.use(this.consumer);
+      tasks.use(this.consumer);
       // Exactly-once needs no lease: the next owner's transactional producer fences our writes.
       if (!this.exactlyOnce) this.keeper.start(this.consumer.membership);
       await Promise.race([this.consumer.start(), this.failure.promise]);
       this.throwIfStopped();
-      await Promise.race([this.whenOwnedReady(), this.failure.promise]);
+      await Promise.race([this.whenOwnedReady(tasks), this.failure.promise]);
       // fail() may have run while we awaited; TypeScript cannot see that through `this`.
       if ((this.lifecycle as ProcessorState) === 'starting') this.setState('running');
       this.logger.info({ partitions: this.partitions }, 'processor running');
@@ -168,12 +168,12 @@ export class Processor<V = unknown, L = unknown> {
    * recovers (another member joined) is not a failure: its task rejects `ready` with
    * `RecoveryAborted`, and what counts is the partitions owned afterwards.
    */
-  private async whenOwnedReady(): Promise<void> {
+  private async whenOwnedReady(owned: PartitionTasks): Promise<void> {
     for (;;) {
       this.throwIfStopped();
-      const tasks = [...this.tasks.values()];
-      const changed = this.tasksChanged();
-      const outcomes = await Promise.allSettled(tasks.map((t) => t.ready));
+      const tasks = owned.owned();
+      const changed = owned.changed();
+      const outcomes = await Promise.allSettled(tasks.map((task) => task.ready));
       this.throwIfStopped();
       let revoked = false;
       for (const [i, outcome] of outcomes.entries()) {
@@ -191,21 +191,9 @@ export class Processor<V = unknown, L = unknown> {
         await Promise.race([changed, this.failure.promise]);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const now = [...this.tasks.values()];
-      if (!revoked && now.length === tasks.length && now.every((t, i) => t === tasks[i])) return;
+      const now = owned.owned();
+      if (!revoked && now.length === tasks.length && now.every((task, i) => task === tasks[i])) return;
     }
-  }
-
-  /** Resolves at the next change of the owned partitions (after assigned/revoked handled them). */
-  private tasksChanged(): Promise<void> {
-    this.changeWaiter ??= deferred();
-    return this.changeWaiter.promise;
-  }
-
-  private notifyTasksChanged(): void {
-    const waiter = this.changeWaiter;
-    this.changeWaiter = undefined;
-    waiter?.resolve();
   }
 
   /**
@@ -217,9 +205,7 @@ export class Processor<V = unknown, L = unknown> {
     if (stale && this.clientProducer) {
       this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
     }
-    let dropped = stale?.discardQueued(lapse) ?? 0;
-    for (const task of this.tasks.values()) dropped += task.lapse(lapse);
-    return dropped;
+    return (stale?.discardQueued(lapse) ?? 0) + (this.tasks?.lapse(lapse) ?? 0);
   }
 
   /** Checks and creates topics, starts lookup views, builds the context scope. */
@@ -289,8 +275,6 @@ export class Processor<V = unknown, L = unknown> {
         if (this.exactlyOnce) return;
         this.committer.committable(topic, partition, offset);
       },
-      commitNow: () => this.committer.commitNow(),
-      partitionRunning: (partition) => this.logger.debug({ partition }, 'partition running'),
       lease: this.keeper.lease,
       leaseLapsed: () => this.keeper.lapsed(),
       writesDropped: (count) => {
@@ -300,78 +284,8 @@ export class Processor<V = unknown, L = unknown> {
     };
   }
 
-  private handler(rt: ProcessorRuntime): GroupHandler {
-    return {
-      assigned: async (partitions) => {
-        this.logger.info({ partitions }, 'partitions assigned');
-        // Standby stores of these partitions are closed before their tasks open them.
-        await this.standby?.reconcile(new Set([...this.tasks.keys(), ...partitions]));
-        for (const p of partitions) {
-          const task = new PartitionTask(rt, p);
-          this.tasks.set(p, task);
-          task.ready.catch((error: Error) => {
-            if (task.state === 'failed') this.fail(error);
-          });
-        }
-        this.notifyTasksChanged();
-      },
-      revoked: async (partitions) => {
-        this.logger.info({ partitions }, 'partitions revoked');
-        await Promise.all(
-          partitions.map(async (p) => {
-            await this.tasks.get(p)?.close();
-            this.tasks.delete(p);
-          }),
-        );
-        this.committer.forget(partitions);
-        this.notifyTasksChanged();
-        await this.standby?.reconcile(new Set(this.tasks.keys()));
-      },
-      batch: async (partition, records) => {
-        const task = this.tasks.get(partition);
-        if (!task) throw new Error(`group "${this.group.name}": batch for unowned partition ${partition}`);
-        try {
-          await task.process(records);
-        } catch (error) {
-          // Not a failure: the partition starts over from the changelog and the committed offsets.
-          if (error instanceof MembershipLapsed) throw new PartitionRestart(partition, error);
-          if (error instanceof TransactionFailed && this.mayRestart(partition, task, error)) {
-            throw new PartitionRestart(partition, error);
-          }
-          const failure = error instanceof Error ? error : new Error(String(error));
-          this.fail(failure);
-          throw failure;
-        }
-      },
-      passed: (topic, partition, nextOffset) => this.tasks.get(partition)?.passed(topic, nextOffset),
-      ready: (partition) => this.tasks.get(partition)?.ready ?? Promise.resolve(),
-      drain: async (partition) => {
-        try {
-          await this.tasks.get(partition)?.drain();
-        } catch (error) {
-          if (error instanceof MembershipLapsed) throw new PartitionRestart(partition, error);
-          throw error;
-        }
-        await this.committer.commitNow();
-      },
-      crashed: (error) => this.fail(error instanceof PartitionRestart ? error.reason : error),
-    };
-  }
-
-  /** A failed transaction: restart the partition (logged) or, out of budget, fail the processor. */
-  private mayRestart(partition: number, task: PartitionTask, error: TransactionFailed): boolean {
-    const { allowed, inARow } = this.restarts.allow(partition, task.committedTransactions > 0);
-    if (allowed) {
-      this.logger.warn(
-        { partition, restart: inARow, err: error },
-        'a transaction failed; the partition restarts from its committed state',
-      );
-    }
-    return allowed;
-  }
-
   stats(): ProcessorStats {
-    const owned = [...this.tasks.values()].map((t) => t.stats());
+    const owned = (this.tasks?.owned() ?? []).map((task) => task.stats());
     return processorStats(this.group.name, this.state, owned, this.keeper);
   }
 

@@ -5,12 +5,17 @@ import type { Group } from '../group.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { MembershipLapsed, MembershipLease } from './membership-lease.ts';
+import type { MembershipLapsed, MembershipLease } from './lease/membership-lease.ts';
 import type { CoalesceOptions } from './write-coalescer.ts';
 
 export type ErrorPolicy = 'fail' | 'dead-letter';
 
-/** What a partition task needs from its processor: a narrow interface instead of the class. */
+/**
+ * What a partition task needs from its processor, instead of the class: the group and its
+ * settings, the clients and stores it shares, and the few calls back up (committable offsets,
+ * the lease, failing). The task's helpers get only their slices (`EffectsRuntime`,
+ * `RecoveryRuntime`).
+ */
 export interface ProcessorRuntime {
   readonly group: Group<unknown, unknown>;
   readonly cluster: Cluster;
@@ -30,9 +35,6 @@ export interface ProcessorRuntime {
   readonly inputs: ReadonlyMap<string, InputEdge<unknown, unknown, unknown>>;
   /** The offset after a finished prefix of a topic-partition may now be committed. */
   committable(topic: string, partition: number, offset: number): void;
-  /** Commits everything committable and resolves when the broker has it. */
-  commitNow(): Promise<void>;
-  partitionRunning(partition: number): void;
   /** Checked before every record and every write handed to the producer (at-least-once). */
   readonly lease: MembershipLease;
   /**
@@ -44,3 +46,9 @@ export interface ProcessorRuntime {
   writesDropped(count: number): void;
   fail(error: Error): void;
 }
+
+/** What the effect writers use (effect-writer.ts, transaction-effects.ts). */
+export type EffectsRuntime = Pick<ProcessorRuntime, 'group' | 'producer' | 'coalesce'>;
+
+/** What a partition's table recovery uses (partition-recovery.ts). */
+export type RecoveryRuntime = Pick<ProcessorRuntime, 'group' | 'cluster' | 'storage' | 'fail'>;

@@ -2,8 +2,8 @@ import type { OutgoingRecord, RecordMetadata, TransactionalProducer } from '../c
 import type { Effects } from '../context.ts';
 import type { EffectWriter } from './effect-writer.ts';
 import type { MessageDone } from './message-done.ts';
-import { TransactionFailed } from './partition-restart.ts';
-import type { ProcessorRuntime } from './runtime.ts';
+import { TransactionFailed } from './restart-budget.ts';
+import type { EffectsRuntime } from './runtime.ts';
 import type { TableState } from './table-state.ts';
 
 interface TxEntry {
@@ -32,11 +32,11 @@ export class TransactionEffects implements EffectWriter {
   coalescedWrites = 0;
 
   constructor(
-    private readonly rt: ProcessorRuntime,
+    private readonly runtime: EffectsRuntime,
     private readonly partition: number,
     private readonly producer: TransactionalProducer,
   ) {
-    this.latest = rt.coalesce ? new Map() : undefined;
+    this.latest = runtime.coalesce ? new Map() : undefined;
   }
 
   get committedTransactions(): number {
@@ -50,7 +50,7 @@ export class TransactionEffects implements EffectWriter {
       this.table?.pending(key, value, previous !== undefined);
       const entry: TxEntry = {
         record: {
-          topic: this.rt.group.table,
+          topic: this.runtime.group.table,
           partition: this.partition,
           key: keyBytes ?? Buffer.from(key, 'utf8'),
           value,
@@ -95,7 +95,7 @@ export class TransactionEffects implements EffectWriter {
     try {
       metas = await this.producer.commit(
         entries.map((e) => e.record),
-        this.rt.group.name,
+        this.runtime.group.name,
         offsets,
       );
     } catch (error) {
@@ -103,7 +103,7 @@ export class TransactionEffects implements EffectWriter {
       // pending table values and positions are ahead of the committed state); the processor
       // decides whether a new task starts over from the committed state or the processor fails.
       throw new TransactionFailed(
-        `group "${this.rt.group.name}": the transaction of partition ${this.partition} failed: ${
+        `group "${this.runtime.group.name}": the transaction of partition ${this.partition} failed: ${
           error instanceof Error ? error.message : String(error)
         }`,
         error,

@@ -14,9 +14,9 @@ export function coalesceOptions(
   option: boolean | { readonly windowMs?: number; readonly maxBytes?: number } | undefined,
 ): CoalesceOptions | undefined {
   if (option === undefined || option === false) return undefined;
-  const o = option === true ? {} : option;
-  const windowMs = o.windowMs ?? DEFAULT_COALESCE.windowMs;
-  const maxBytes = o.maxBytes ?? DEFAULT_COALESCE.maxBytes;
+  const given = option === true ? {} : option;
+  const windowMs = given.windowMs ?? DEFAULT_COALESCE.windowMs;
+  const maxBytes = given.maxBytes ?? DEFAULT_COALESCE.maxBytes;
   if (!Number.isFinite(windowMs) || windowMs < 0) {
     throw new TypeError(`group "${group}": coalesce.windowMs must be a finite number >= 0`);
   }

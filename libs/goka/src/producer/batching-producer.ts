@@ -1,5 +1,5 @@
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster/cluster.ts';
-import { perTopic } from './per-topic.ts';
+import { perTopic } from '../per-topic.ts';
 
 /** Called once per record: with its metadata when acknowledged, or with the error. */
 export type SendCallback = (error: Error | undefined, meta: RecordMetadata | undefined) => void;
@@ -71,12 +71,12 @@ export class BatchingProducer {
     private readonly producer: ClusterProducer,
     options: BatchingProducerOptions | number = {},
   ) {
-    const o = typeof options === 'number' ? { maxBatch: options } : options;
-    this.maxBatch = o.maxBatch ?? MAX_BATCH;
-    this.stickyErrors = o.stickyErrors ?? false;
-    this.maxInFlight = o.maxInFlight ?? 1;
+    const settings = typeof options === 'number' ? { maxBatch: options } : options;
+    this.maxBatch = settings.maxBatch ?? MAX_BATCH;
+    this.stickyErrors = settings.stickyErrors ?? false;
+    this.maxInFlight = settings.maxInFlight ?? 1;
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
-      throw new RangeError(`maxInFlight must be a positive integer, got ${o.maxInFlight}`);
+      throw new RangeError(`maxInFlight must be a positive integer, got ${settings.maxInFlight}`);
     }
   }
 

@@ -52,14 +52,14 @@ export class Tester {
   ): Promise<Processor<V, L>> {
     const g = group as Group<unknown, unknown>;
     this.groups.set(g.name, g);
-    for (const t of [
+    for (const topic of [
       ...g.inputs.map((i) => i.topic),
       ...g.outputs.map((o) => o.topic),
       g.table,
       g.loopTopic,
     ]) {
-      const codec = g.codecFor(t);
-      if (codec && !this.codecs.has(t)) this.codecs.set(t, codec);
+      const codec = g.codecFor(topic);
+      if (codec && !this.codecs.has(topic)) this.codecs.set(topic, codec);
     }
     // setTableValue writes the store behind the processor's back; without a value cache the
     // processor reads the store, so it sees such writes. (Only the tester writes that way.)

@@ -34,7 +34,7 @@ export type DirectoryChange =
   | { readonly kind: 'pair'; readonly user: string; readonly other: string };
 
 /**
- * The search's in-memory state, a secondary index over three tables (fed by `tappedStorage`):
+ * The search's in-memory state, a secondary index over three tables (fed by its views' subscriptions, see directory-feed.ts):
  * - users with a profile and a location in a `GeoGridIndex`, their profiles (interned: users with
  *   the same profile share one object, which keeps 1 M users small and lets a query cache the
  *   mutual-filter verdict per distinct profile) and who is online;

@@ -1,20 +1,20 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { deferred } from '../../deferred.ts';
 import type { Logger } from '../../logger.ts';
-import { PartitionRestart } from '../../processor/partition-restart.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
+import { type HandoffHost, handOff } from './batch-handoff.ts';
 import {
   asError,
-  keepAlive,
   OPENING_GRACE_MS,
   openWhileWanted,
   REOPEN_DELAY_MS,
   reopenLater,
   settlesWithin,
 } from './consumer-upkeep.ts';
-import { toConsumedRecord } from './records.ts';
+import { MembershipClock } from './membership-clock.ts';
+import { PartitionFlow } from './partition-flow.ts';
 
 export interface ConsumerSettings {
   readonly sessionTimeout: number;
@@ -35,25 +35,12 @@ const CONCURRENT_BATCHES = 64;
 
 /**
  * A processor's membership in its consumer group, on kafkajs (classic protocol, eager
- * rebalancing: every member gives up everything and rejoins).
- *
- * The handoff of a partition during a rebalance. kafkajs has no "partitions revoked" callback
- * and rejoins as soon as a heartbeat reports the rebalance, which it checks after each batch;
- * afterwards a commit of the old generation is rejected. So the work is made finished *before*
- * kafkajs can rejoin: `eachBatch` hands the batch to the handler, then waits for
- * `handler.drain(partition)` — every effect of the batch acknowledged and its offsets
- * committed — before it returns. kafkajs runs the batches of one fetch together and rejoins
- * only once all of them returned (the fetcher awaits its whole worker queue first), so when it
- * rejoins, everything this member processed is committed, still with its valid generation
- * (the coordinator accepts commits of the current generation while it waits for members to
- * rejoin). The next owner starts exactly where this one stopped. The revocation itself is
- * then reported to the handler after the join, from the assignment diff; by then there is
+ * rebalancing: every member gives up everything and rejoins): joining, the assignment diff of
+ * each join (what the handler is told it got and lost), crashes and reopening, leaving. How a
+ * batch is handed over before kafkajs may rejoin is in batch-handoff.ts; which partitions kafkajs
+ * may fetch (held back until ready, paused by the handler) in partition-flow.ts. The revocation
+ * itself is reported to the handler after the join, from the assignment diff; by then there is
  * nothing left to finish.
- *
- * A partition that arrives is paused until `handler.ready(partition)` (its table recovered):
- * recovery may take long, and an `eachBatch` blocked on it would also block heartbeats and the
- * next rebalance. Long batches send heartbeats themselves, since kafkajs only sends them
- * between batches.
  */
 export class KafkaGroupConsumer implements GroupConsumer {
   private consumer: Consumer | undefined;
@@ -63,9 +50,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** handler.assigned/revoked, strictly in the order the group dictated them. */
   private chain: Promise<void> = Promise.resolve();
   private readonly batches = new Set<Promise<void>>();
-  /** Per partition, which assignment resumed it last: a late readiness must not resume a newer one. */
-  private readonly epochs = new Map<number, number>();
-  private epoch = 0;
+  private readonly flow: PartitionFlow;
+  private readonly handoff: HandoffHost;
   private readonly joined = deferred({ quiet: true });
   private stopping: Promise<void> | undefined;
   /** Since when kafkajs keeps crashing without a successful join in between. */
@@ -76,26 +62,36 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** The latest open() (first start or a reopen after kafkajs gave up). */
   private opening: Promise<void> | undefined;
   private readonly logger: Logger;
-  /**
-   * When the coordinator last confirmed this membership: the send time of the latest heartbeat it
-   * acknowledged, or of the SyncGroup request of the latest join. The send time, not the answer's
-   * arrival: an answer read after a freeze says the member was alive before it froze, nothing more.
-   */
-  readonly membership: { confirmedAt: number; readonly sessionTimeoutMs: number };
-  /** Send time of the latest Heartbeat / SyncGroup request answered (successfully or not). */
-  private heartbeatSentAt = 0;
-  private syncSentAt = 0;
+  /** When the coordinator last confirmed this membership (the processor's lease reads it). */
+  readonly membership: MembershipClock;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: GroupConsumerOptions,
     private readonly settings: ConsumerSettings,
     logger: Logger,
-    /** Reads committed offsets for `refetchOffsetsWhenReady`. */
-    private readonly admin?: TopicAdmin,
+    /** Reads committed offsets for `refetchOffsetsWhenReady` and `seekToCommitted`. */
+    admin: TopicAdmin,
   ) {
     this.logger = logger.child({ consumerGroup: options.group });
-    this.membership = { confirmedAt: 0, sessionTimeoutMs: settings.sessionTimeout };
+    this.membership = new MembershipClock(settings.sessionTimeout);
+    this.flow = new PartitionFlow(
+      {
+        group: options.group,
+        topics: options.topics,
+        consumer: () => this.consumer,
+        owns: (partition) => this.accepts(partition),
+      },
+      admin,
+    );
+    this.handoff = {
+      handler: options.handler,
+      heartbeatInterval: settings.heartbeatInterval,
+      assignments: () => this.chain,
+      owns: (partition) => this.accepts(partition),
+      isHeld: (partition) => this.flow.isHeld(partition),
+      fail: (error) => this.fail(error),
+    };
   }
 
   async start(): Promise<void> {
@@ -131,20 +127,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
       },
     });
     this.consumer = consumer;
-    // kafkajs reports a request (with its send time) as soon as its answer arrives, before it
-    // parses the answer's error code; HEARTBEAT and GROUP_JOIN follow only on success. kafkajs
-    // runs one heartbeat at a time (its own and keepAlive's share a promise), so the latest
-    // answered Heartbeat request is the one HEARTBEAT reports.
-    consumer.on(consumer.events.REQUEST, ({ payload }) => {
-      if (payload.apiName === 'Heartbeat') this.heartbeatSentAt = payload.sentAt;
-      else if (payload.apiName === 'SyncGroup') this.syncSentAt = payload.sentAt;
-    });
-    consumer.on(consumer.events.HEARTBEAT, () => {
-      if (this.consumer === consumer) this.confirmed(this.heartbeatSentAt);
-    });
+    this.membership.follow(consumer, () => this.consumer === consumer);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       if (this.consumer !== consumer) return;
-      this.confirmed(this.syncSentAt);
+      this.membership.joined();
       this.onJoin(payload.memberAssignment, payload.memberId);
     });
     // A fetch that returned only transaction markers or aborted records reaches no eachBatch;
@@ -171,10 +157,6 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
   }
 
-  private confirmed(sentAt: number): void {
-    if (sentAt > this.membership.confirmedAt) this.membership.confirmedAt = sentAt;
-  }
-
   /**
    * Runs synchronously inside kafkajs' join, before the generation's first fetch.
    *
@@ -191,7 +173,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const expelled = this.memberId !== undefined && memberId !== this.memberId;
     this.memberId = memberId;
     if (!this.active) {
-      this.pauseAll();
+      this.flow.pauseAll();
       return;
     }
     if (expelled && this.owned.size > 0) {
@@ -204,95 +186,40 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const revoked = [...this.owned].filter((p) => !next.has(p) || expelled).sort((a, b) => a - b);
     const added = [...next].filter((p) => !kept(p)).sort((a, b) => a - b);
     this.owned = next;
+    this.flow.forget(revoked);
     this.failingSince = undefined;
     const { handler } = this.options;
-    if (added.length > 0 && handler.ready) this.pause(added);
-    for (const p of added) this.epochs.set(p, ++this.epoch);
+    this.flow.arrived(added, handler.ready !== undefined);
     this.logger.debug({ partitions: [...next], added, revoked }, 'joined the group');
     this.chain = this.chain
       .then(async () => {
         if (revoked.length > 0) await handler.revoked(revoked);
         if (added.length > 0) await handler.assigned(added);
         this.joined.resolve();
-        for (const p of added) this.resumeWhenReady(p, this.epochs.get(p)!);
-      })
-      .catch((error: unknown) => this.fail(asError(error)));
-  }
-
-  /**
-   * `restarted`: the partition's task was replaced while the partition stayed ours; kafkajs'
-   * position may lie past records the old task took but never finished (it resolved the batch,
-   * then its writes were dropped), so it restarts at the committed offsets whatever the guarantee.
-   */
-  private resumeWhenReady(partition: number, epoch: number, restarted = false): void {
-    const ready = this.options.handler.ready;
-    if (!ready) return;
-    const current = () => this.epochs.get(partition) === epoch && this.owned.has(partition) && this.active;
-    ready(partition).then(
-      async () => {
-        if (!current()) return;
-        if ((this.options.refetchOffsetsWhenReady || restarted) && this.admin) {
-          // kafkajs read the committed offsets at the generation's first fetch, before `ready`
-          // fenced the previous owner; read them again now and start there.
-          let committed: Map<string, number>;
-          try {
-            committed = await this.admin.committedOffsets(this.options.group, this.options.topics, partition);
-            // A topic with nothing committed starts at its beginning (the subscription reads from
-            // the beginning). Seek there too: after a restarted partition, kafkajs' own position
-            // may lie past records that an aborted transaction had consumed.
-            for (const topic of this.options.topics) {
-              if (committed.has(topic)) continue;
-              const low = (await this.admin.offsets(topic)).find((o) => o.partition === partition)?.low;
-              if (low !== undefined) committed.set(topic, low);
-            }
-          } catch (error) {
-            this.fail(
-              new Error(`group ${this.options.group}: cannot read committed offsets`, { cause: error }),
+        if (handler.ready) {
+          for (const p of added) {
+            this.flow.resumeWhenReady(
+              p,
+              handler.ready(p),
+              this.options.refetchOffsetsWhenReady ?? false,
+              (error) => this.fail(error),
             );
-            return;
-          }
-          if (!current()) return;
-          for (const [topic, offset] of committed) {
-            try {
-              this.consumer?.seek({ topic, partition, offset: String(offset) });
-            } catch {
-              // between incarnations: the next join reads the offsets anew
-            }
           }
         }
-        try {
-          this.consumer?.resume(this.options.topics.map((topic) => ({ topic, partitions: [partition] })));
-        } catch {
-          // kafkajs is between incarnations (crash restart); the next join pauses and resumes anew
-        }
-      },
-      () => undefined, // a partition that cannot get ready fails the processor through its own path
-    );
-  }
-
-  /**
-   * The handler gave up a partition's task (its transaction failed and was aborted) but the
-   * partition is still ours: the partition is paused, its task replaced by a new one through
-   * revoked/assigned, and it resumes at the committed offsets once the new task is ready — the
-   * same path as a partition that arrives in a rebalance. A rebalance that takes the partition
-   * away meanwhile wins: then there is nothing to restart.
-   */
-  private restart(partition: number, reason: PartitionRestart): void {
-    this.logger.warn({ partition, err: reason.reason }, 'restarting a partition from its committed offsets');
-    this.pause([partition]);
-    const epoch = ++this.epoch;
-    this.epochs.set(partition, epoch);
-    const { handler } = this.options;
-    const stillOurs = () => this.owned.has(partition) && this.active && this.epochs.get(partition) === epoch;
-    this.chain = this.chain
-      .then(async () => {
-        if (!stillOurs()) return;
-        await handler.revoked([partition]);
-        if (!stillOurs()) return;
-        await handler.assigned([partition]);
-        this.resumeWhenReady(partition, epoch, true);
       })
       .catch((error: unknown) => this.fail(asError(error)));
+  }
+
+  pause(partition: number): void {
+    this.flow.pause(partition);
+  }
+
+  seekToCommitted(partition: number): Promise<void> {
+    return this.flow.seekToCommitted(partition);
+  }
+
+  resume(partition: number): void {
+    this.flow.resume(partition);
   }
 
   /**
@@ -307,6 +234,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (!this.active) return;
     const lost = [...this.owned].sort((a, b) => a - b);
     this.owned = new Set();
+    this.flow.forget(lost);
     if (lost.length > 0) {
       this.chain = this.chain
         .then(() => this.options.handler.revoked(lost))
@@ -338,7 +266,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   private eachBatch(payload: EachBatchPayload): Promise<void> {
     if (!this.accepts(payload.batch.partition)) return Promise.resolve();
-    const work = this.deliver(payload);
+    const work = handOff(this.handoff, payload);
     this.batches.add(work);
     return work.finally(() => this.batches.delete(work));
   }
@@ -355,38 +283,6 @@ export class KafkaGroupConsumer implements GroupConsumer {
     return this.state === 'running' || this.state === 'starting';
   }
 
-  private async deliver({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
-    const { partition } = batch;
-    // A rebalance is noticed again by kafkajs after the batch.
-    const stopHeartbeats = keepAlive(heartbeat, this.settings.heartbeatInterval);
-    try {
-      await this.chain; // the handler knows about the partition
-      // Returning without resolving leaves the records to be fetched again by the next owner.
-      if (!this.accepts(partition)) return;
-      const records = batch.messages.map((m) => toConsumedRecord(batch.topic, partition, m));
-      const { handler } = this.options;
-      await handler.batch(partition, records);
-      const last = batch.messages[batch.messages.length - 1]!.offset;
-      // kafkajs resolves the markers after the last record with it (its lastOffset() counts them).
-      resolveOffset(last);
-      const passed = Number(batch.lastOffset()) + 1;
-      if (passed > Number(last) + 1) handler.passed?.(batch.topic, partition, passed);
-      await handler.drain?.(partition);
-    } catch (error) {
-      // The batch is left unresolved either way.
-      if (error instanceof PartitionRestart) {
-        if (this.accepts(partition)) this.restart(partition, error);
-        return;
-      }
-      // Never rethrow into kafkajs: it retries the batch, crashes, restarts on the same record
-      // and loops forever. A failing handler fails the processor instead (its error policy
-      // already decided that this error stops it).
-      this.fail(asError(error));
-    } finally {
-      stopHeartbeats();
-    }
-  }
-
   async commit(offsets: readonly CommitOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     const consumer = this.consumer;
@@ -400,27 +296,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (this.state === 'failed' || this.state === 'stopped') return;
     const stopping = this.state === 'stopping';
     this.state = 'failed';
-    this.pauseAll();
+    this.flow.pauseAll();
     this.joined.reject(error);
     if (!stopping) {
       this.logger.error({ err: error }, 'group consumer failed');
       this.options.handler.crashed(error);
-    }
-  }
-
-  private pause(partitions: readonly number[]): void {
-    try {
-      this.consumer?.pause(this.options.topics.map((topic) => ({ topic, partitions: [...partitions] })));
-    } catch {
-      // not running (yet): nothing to pause
-    }
-  }
-
-  private pauseAll(): void {
-    try {
-      this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
-    } catch {
-      // not running (yet): nothing to pause
     }
   }
 
@@ -441,7 +321,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const failed = this.state === 'failed';
     if (!failed) this.state = 'stopping';
     this.cancelReopen?.();
-    this.pauseAll();
+    this.flow.pauseAll();
     this.joined.reject(new Error(`group ${this.options.group}: stopped before joining`));
     await Promise.allSettled([...this.batches]);
     await this.chain;

@@ -65,10 +65,10 @@ export class KafkaTransactionalProducer extends KafkaProducer implements Transac
           : await sendInChunks((batch) => transaction.sendBatch(batch), records, this.maxPartitionBytes);
       if (offsets.length > 0) {
         const byTopic = new Map<string, { partition: number; offset: string }[]>();
-        for (const o of offsets) {
-          const list = byTopic.get(o.topic) ?? [];
-          byTopic.set(o.topic, list);
-          list.push({ partition: o.partition, offset: String(o.offset) });
+        for (const commit of offsets) {
+          const list = byTopic.get(commit.topic) ?? [];
+          byTopic.set(commit.topic, list);
+          list.push({ partition: commit.partition, offset: String(commit.offset) });
         }
         const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
         await retryConcurrent(() => transaction.sendOffsets({ consumerGroupId: group, topics }));

@@ -1,4 +1,3 @@
-import { PartitionRestart } from '../../processor/partition-restart.ts';
 import {
   type CommitOffset,
   coPartitionedAssignment,
@@ -13,6 +12,8 @@ interface Member {
   readonly handler: GroupHandler;
   partitions: number[];
   pumps: Pump[];
+  /** Partitions the handler paused: their pumps are stopped (or stopping) until `resume`. */
+  readonly paused: Set<number>;
 }
 
 /**
@@ -73,7 +74,7 @@ export class MemoryGroup {
   /** A member joins: a rebalance hands it its share. */
   join(id: string, handler: GroupHandler): Promise<void> {
     return this.enqueue(async () => {
-      this.members.set(id, { id, handler, partitions: [], pumps: [] });
+      this.members.set(id, { id, handler, partitions: [], pumps: [], paused: new Set() });
       await this.revokeAll();
       await this.assignAll();
     });
@@ -91,9 +92,9 @@ export class MemoryGroup {
 
   /** Commits only move forward. */
   commit(offsets: readonly CommitOffset[]): void {
-    for (const o of offsets) {
-      const key = `${o.topic}/${o.partition}`;
-      if ((this.committed.get(key) ?? -1) < o.offset) this.committed.set(key, o.offset);
+    for (const commit of offsets) {
+      const key = `${commit.topic}/${commit.partition}`;
+      if ((this.committed.get(key) ?? -1) < commit.offset) this.committed.set(key, commit.offset);
     }
   }
 
@@ -115,6 +116,7 @@ export class MemoryGroup {
     for (const member of this.members.values()) {
       await Promise.all(member.pumps.map((p) => p.stop()));
       member.pumps = [];
+      member.paused.clear();
       if (member.partitions.length > 0) await member.handler.revoked(member.partitions);
       // Remembered for a sticky assignment, like a Kafka member's user data.
       this.previous.set(member.id, member.partitions);
@@ -138,22 +140,31 @@ export class MemoryGroup {
   }
 
   /**
-   * The handler gave up a partition's task (`PartitionRestart`) but the partition stays the
-   * member's: a new task replaces it and reads on from the committed offsets once ready — the
-   * memory side of the Kafka group consumer's restart.
+   * Stops delivering the member's partition. Not awaited: the handler may pause from inside a
+   * batch, which the pump is waiting for; the pump ends after it. Its records stay uncommitted.
    */
-  private restart(member: Member, partition: number): Promise<void> {
-    return this.enqueue(async () => {
-      const index = member.partitions.indexOf(partition);
-      if (this.members.get(member.id) !== member || index === -1) return;
-      await member.pumps[index]?.stop();
-      await member.handler.revoked([partition]);
-      await member.handler.assigned([partition]);
-      member.pumps[index] = this.pump(member, partition);
-    });
+  pause(memberId: string, partition: number): void {
+    const member = this.members.get(memberId);
+    const index = member?.partitions.indexOf(partition) ?? -1;
+    if (!member || index === -1 || member.paused.has(partition)) return;
+    member.paused.add(partition);
+    void member.pumps[index]?.stop();
   }
 
-  private pump(member: Member, partition: number): Pump {
+  /**
+   * Delivers the paused partition again, from the committed offsets (a pump reads them when it
+   * starts, like a Kafka seek to the committed offsets), once the paused pump has ended.
+   */
+  resume(memberId: string, partition: number): void {
+    const member = this.members.get(memberId);
+    const index = member?.partitions.indexOf(partition) ?? -1;
+    if (!member || index === -1 || !member.paused.delete(partition)) return;
+    const stopped = member.pumps[index]?.stop() ?? Promise.resolve();
+    member.pumps[index] = this.pump(member, partition, stopped);
+  }
+
+  /** `gate`: what delivery waits for; by default the handler's readiness of the partition. */
+  private pump(member: Member, partition: number, gate = member.handler.ready?.(partition)): Pump {
     const sources = () =>
       this.topics
         .filter((t) => partition < this.topic(t).logs.length)
@@ -167,12 +178,8 @@ export class MemoryGroup {
       sources,
       this.maxBatch,
       (records) => member.handler.batch(partition, records),
-      (error) => {
-        if (error instanceof PartitionRestart)
-          void this.restart(member, partition).catch(member.handler.crashed);
-        else member.handler.crashed(error);
-      },
-      member.handler.ready?.(partition),
+      (error) => member.handler.crashed(error),
+      gate,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { type MessageToProduce, ProduceAcks, type ProduceResult, type Producer } from '@platformatic/kafka';
 import type { RetryOptions } from 'kafkajs';
-import { perTopic } from '../../producer/per-topic.ts';
+import { perTopic } from '../../per-topic.ts';
 import type { ClusterProducer, OutgoingRecord, RecordMetadata } from '../cluster.ts';
 import { chunkEnd } from './chunks.ts';
 import { FastProduceProducer } from './produce-client.ts';

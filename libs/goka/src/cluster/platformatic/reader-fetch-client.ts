@@ -48,15 +48,15 @@ export class FetchClient extends Base {
           reject(error ?? new Error(`no metadata for topic "${topic}"`));
           return;
         }
-        const t = metadata.topics.get(topic);
-        if (!t) {
+        const known = metadata.topics.get(topic);
+        if (!known) {
           reject(new Error(`topic "${topic}" does not exist`));
           return;
         }
         resolve({
-          topicId: t.id,
-          leaders: t.partitions.map((p) => p.leader),
-          epochs: t.partitions.map((p) => p.leaderEpoch),
+          topicId: known.id,
+          leaders: known.partitions.map((p) => p.leader),
+          epochs: known.partitions.map((p) => p.leaderEpoch),
         });
       });
     });

@@ -141,11 +141,11 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   ): Promise<void> {
     const coordinatorId = await this.options.coordinators.nodeId(group);
     await transaction.addConsumer({ groupId: group } as unknown as Consumer);
-    for (const o of offsets) {
+    for (const commit of offsets) {
       const consumed = {
-        topic: o.topic,
-        partition: o.partition,
-        offset: BigInt(o.offset) - 1n,
+        topic: commit.topic,
+        partition: commit.partition,
+        offset: BigInt(commit.offset) - 1n,
         metadata: { consumer: { groupId: group, generationId: -1, memberId: '', coordinatorId } },
       };
       await transaction.addOffset(consumed as unknown as ConsumedMessage);

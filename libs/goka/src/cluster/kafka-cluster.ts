@@ -1,5 +1,5 @@
 import { Kafka, type RetryOptions } from 'kafkajs';
-import { defaultLogger, type Logger } from '../../logger.ts';
+import { defaultLogger, type Logger } from '../logger.ts';
 import type {
   Cluster,
   ClusterProducer,
@@ -11,18 +11,18 @@ import type {
   ReaderOptions,
   TopicSpec,
   TransactionalProducer,
-} from '../cluster.ts';
-import { GroupCoordinators } from '../platformatic/group-coordinators.ts';
-import { PlatformaticProducer } from '../platformatic/producer.ts';
-import { PlatformaticPartitionReader } from '../platformatic/reader.ts';
-import { PlatformaticTransactionalProducer } from '../platformatic/transactional-producer.ts';
-import { TopicAdmin } from './admin.ts';
-import { type ConsumerSettings, KafkaGroupConsumer } from './group-consumer.ts';
-import { kafkajsLevel, kafkajsLogCreator } from './kafkajs-logger.ts';
-import { KafkaPartitionReader } from './partition-reader.ts';
-import { KafkaProducer } from './producer.ts';
-import { assertReadCommittedFilter } from './read-committed.ts';
-import { KafkaTransactionalProducer } from './transactional-producer.ts';
+} from './cluster.ts';
+import { TopicAdmin } from './kafka/admin.ts';
+import { type ConsumerSettings, KafkaGroupConsumer } from './kafka/group-consumer.ts';
+import { kafkajsLevel, kafkajsLogCreator } from './kafka/kafkajs-logger.ts';
+import { KafkaPartitionReader } from './kafka/partition-reader.ts';
+import { KafkaProducer } from './kafka/producer.ts';
+import { assertReadCommittedFilter } from './kafka/read-committed.ts';
+import { KafkaTransactionalProducer } from './kafka/transactional-producer.ts';
+import { GroupCoordinators } from './platformatic/group-coordinators.ts';
+import { PlatformaticProducer } from './platformatic/producer.ts';
+import { PlatformaticPartitionReader } from './platformatic/reader.ts';
+import { PlatformaticTransactionalProducer } from './platformatic/transactional-producer.ts';
 
 /** The client that writes records (`producer()`, `transactionalProducer()`); consumers and readers stay on kafkajs. */
 export type ProducerClient = 'kafkajs' | 'platformatic';
@@ -324,6 +324,9 @@ export class KafkaCluster implements Cluster {
       },
       membership: consumer.membership,
       commit: (offsets) => consumer.commit(offsets),
+      pause: (partition) => consumer.pause(partition),
+      seekToCommitted: (partition) => consumer.seekToCommitted(partition),
+      resume: (partition) => consumer.resume(partition),
       stop: async () => {
         this.open.delete(handle);
         await consumer.stop();

@@ -1,5 +1,5 @@
-import { RecoveryAborted } from '../abort.ts';
-import type { GroupMembership } from '../cluster/cluster.ts';
+import { RecoveryAborted } from '../../abort.ts';
+import type { GroupMembership } from '../../cluster/cluster.ts';
 
 /**
  * The group coordinator has not confirmed this member for nearly a session: it may have been

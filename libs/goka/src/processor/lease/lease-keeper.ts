@@ -1,5 +1,5 @@
-import type { GroupMembership } from '../cluster/cluster.ts';
-import type { Logger } from '../logger.ts';
+import type { GroupMembership } from '../../cluster/cluster.ts';
+import type { Logger } from '../../logger.ts';
 import { type MembershipLapsed, MembershipLease } from './membership-lease.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { ClusterProducer } from '../cluster/cluster.ts';
+import type { ClusterProducer } from '../../cluster/cluster.ts';
 import type { MembershipLease } from './membership-lease.ts';
 
 /**
