@@ -95,9 +95,14 @@ describe('segmentation over the contract topics, as a process', () => {
     const traveller0 = await assigned(traveller(0));
     expect(traveller0.features.moves).toBeCloseTo(1, 3);
     expect(traveller0.features.kmMoved).toBeGreaterThan(3);
-    const before = (await svc.api.get<SegmentsBody>('/segments', u('anyone'))).body;
-    expect(before.segments.length).toBeGreaterThan(0);
-    expect(before.points).toBeGreaterThanOrEqual(2 * 3 * (fed - 4));
+    // The model group learns the sampled points after the features group counted the events; on
+    // a loaded machine it is a moment behind (CI-like load failed here reading it at once).
+    const before = await eventually(async () => {
+      const body = (await svc.api.get<SegmentsBody>('/segments', u('anyone'))).body;
+      expect(body.segments.length).toBeGreaterThan(0);
+      expect(body.points).toBeGreaterThanOrEqual(2 * 3 * (fed - 4));
+      return body;
+    });
 
     // A new process with no local state recovers the model row and the user rows from Kafka.
     const { exitCode } = await svc.restart({ freshDataDir: true });
