@@ -18,3 +18,18 @@ it('the value cache is bounded by bytes as well as entries, evicting the least r
   cache.set('a', Buffer.alloc(10));
   expect(cache.byteSize).toBe(2 * (48 + 2 + 3_000) + 48 + 2 + 10);
 });
+
+it('keeps a value in memory of its own, not a slice that pins a shared pool slab', () => {
+  const cache = new ValueCache(1_000);
+  // Buffer.from(string) of a small value is a slice of Node's shared 8 KiB pool.
+  const slice = Buffer.from(JSON.stringify({ user: 'u1', likes: 3 }));
+  expect(slice.buffer.byteLength).toBeGreaterThan(slice.byteLength);
+  cache.set('u1', slice);
+  const kept = cache.get('u1')!;
+  expect(kept.equals(slice)).toBe(true);
+  expect(kept.buffer.byteLength).toBe(kept.byteLength);
+  // A buffer that already owns its memory is kept as it is (no copy).
+  const own = Buffer.alloc(16_384);
+  cache.set('big', own);
+  expect(cache.get('big')).toBe(own);
+});
