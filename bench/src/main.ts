@@ -22,15 +22,8 @@ import { comparePeers, formatPeerTable } from './peers/comparison.ts';
 import { buildPeer, GOKA_VERSION, goUnavailable, goVersion, runPeer } from './peers/goka-peer.ts';
 import { PEER_SIDES, PEER_VARIANT } from './peers/workloads.ts';
 import { runTask, stopAllChildren } from './processes.ts';
-import {
-  formatNumber,
-  formatTable,
-  type Report,
-  type Row,
-  type Runs,
-  scenarioRows,
-  skippedRow,
-} from './report.ts';
+import { formatNumber, formatTable, type Row, type Runs, scenarioRows, skippedRow } from './report.ts';
+import type { Report } from './report-document.ts';
 import type { Measurements, Scenario, TaskContext } from './scenario.ts';
 import { loadScenario, SCENARIO_NAMES } from './scenarios/index.ts';
 import { type Mode, SIZES } from './sizes.ts';

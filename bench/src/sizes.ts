@@ -1,7 +1,9 @@
 /** Sizes of every scenario, full and quick. Full follows issue 6; quick only proves the plumbing. */
+
+import type { Mode } from './mode.ts';
 import { PLATFORM_SIZES, type PlatformSizes } from './platform/sizes.ts';
 
-export type Mode = 'full' | 'quick';
+export type { Mode };
 
 /** 6 end-to-end: offered rates, the same in both modes (only the duration differs). */
 export const E2E_RATES = [1_000, 10_000] as const;

@@ -1,5 +1,5 @@
 /** Sizes of the platform scenario (12), full and quick. Quick only proves the plumbing in CI. */
-import type { Mode } from '../sizes.ts';
+import type { Mode } from '../mode.ts';
 
 export interface PlatformSizes {
   /** Distinct users the load picks actors and targets from. */
