@@ -48,6 +48,7 @@ export {
 } from './group.ts';
 export type { Logger } from './logger.ts';
 export { murmur2, partitionFor } from './murmur2.ts';
+export { groupOwnTopics, type OwnTopic } from './processor/group-topics.ts';
 export type { PartitionState, PartitionStats } from './processor/partition-stats.ts';
 export {
   type Guarantee,

@@ -65,7 +65,6 @@ export {
 export { type ResolvedConfig, resolveServiceConfig } from './service-config.ts';
 export {
   defaultFailurePolicy,
-  groupOwnTopics,
   groupTopics,
   type TopicUse,
   topicSpecsOf,

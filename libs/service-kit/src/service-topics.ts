@@ -1,23 +1,9 @@
-import type { Group, TopicSpec } from '@showcase/goka';
+import { type Group, groupOwnTopics, type TopicSpec } from '@showcase/goka';
 
 /** A topic a service touches, before its partition count is known. */
 export interface TopicUse {
   readonly name: string;
   readonly compacted?: boolean;
-}
-
-/**
- * A group's own topics, named by goka (`group.table`, `group.loopTopic`, `group.deadLetterTopic`
- * come from goka's `tableTopic`/`loopTopic`/`deadLetterTopic`; nothing here spells a suffix):
- * its table when it persists, its loop topic when it loops back, its dead-letter topic when its
- * failure policy is `dead-letter`.
- */
-export function groupOwnTopics(group: Group<unknown, unknown>, deadLetter: boolean): TopicUse[] {
-  return [
-    ...(group.persist ? [{ name: group.table, compacted: true }] : []),
-    ...(group.loopback ? [{ name: group.loopTopic }] : []),
-    ...(deadLetter ? [{ name: group.deadLetterTopic }] : []),
-  ];
 }
 
 /** Every topic a group reads or writes: inputs, joined and looked-up tables, outputs, its own. */

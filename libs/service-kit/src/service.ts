@@ -4,6 +4,7 @@ import {
   type Codec,
   Emitter,
   type Group,
+  groupOwnTopics,
   memoryStorage,
   Processor,
   type ProcessorOptions,
@@ -26,7 +27,7 @@ import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
 import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
-import { defaultFailurePolicy, groupOwnTopics, topicSpecsOf } from './service-topics.ts';
+import { defaultFailurePolicy, topicSpecsOf } from './service-topics.ts';
 import { ensureTopicsReady } from './topics.ts';
 import { WsBridge } from './ws-bridge.ts';
 

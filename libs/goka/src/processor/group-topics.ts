@@ -11,6 +11,25 @@ export interface GroupTopics {
   readonly outputs: Map<string, { codec: Codec<unknown>; partitions: number }>;
 }
 
+/** A topic a group owns, before its partition count is known. */
+export interface OwnTopic {
+  readonly name: string;
+  readonly compacted?: boolean;
+}
+
+/**
+ * A group's own topics: its table when it persists, its loop topic when it loops back, its
+ * dead-letter topic when failed records go there. The one list of them — the processor creates
+ * them before it joins, and a service derives the topics it provisions from it.
+ */
+export function groupOwnTopics(g: Group<unknown, unknown>, deadLetter: boolean): OwnTopic[] {
+  return [
+    ...(g.persist ? [{ name: g.table, compacted: true }] : []),
+    ...(g.loopback ? [{ name: g.loopTopic }] : []),
+    ...(deadLetter ? [{ name: g.deadLetterTopic }] : []),
+  ];
+}
+
 /**
  * The topics a group reads and writes, checked before it joins: its inputs exist (or are created
  * where the cluster allows it) and are co-partitioned; its own table, loop and dead-letter topics
@@ -39,11 +58,7 @@ export async function prepareGroupTopics(
       `inputs are not co-partitioned: ${inputs.map((t, i) => `"${t}" has ${counts[i]}`).join(', ')}`,
     );
   }
-  const own = [
-    ...(g.persist ? [{ name: g.table, partitions: n, compacted: true }] : []),
-    ...(g.loopback ? [{ name: g.loopTopic, partitions: n }] : []),
-    ...(policy === 'dead-letter' ? [{ name: g.deadLetterTopic, partitions: n }] : []),
-  ];
+  const own = groupOwnTopics(g, policy === 'dead-letter').map((t) => ({ ...t, partitions: n }));
   try {
     await cluster.ensureTopics(own);
   } catch (error) {
