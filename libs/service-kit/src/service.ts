@@ -26,6 +26,7 @@ import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
 import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { withOwnTableBuffers } from './own-table-buffers.ts';
 import { defaultFailurePolicy, groupOwnTopics, topicSpecsOf } from './service-topics.ts';
 import { ensureTopicsReady } from './topics.ts';
 import { WsBridge } from './ws-bridge.ts';
@@ -170,7 +171,8 @@ export class Service<S extends EnvSpec = EnvSpec> {
    * dead-lettered records is `goka_processor_dead_lettered_total` in /metrics.
    */
   processor<V, L>(group: Group<V, L>, options: Omit<ProcessorOptions, 'cluster'> = {}): Processor<V, L> {
-    const p = new Processor(group, {
+    // Table values in buffers of their own: see own-table-buffers.ts (goka's value cache).
+    const p = new Processor(withOwnTableBuffers(group), {
       storage: this.storageFor(group.name),
       logger: this.logger.child({ component: `processor ${group.name}` }),
       onError: this.defaultFailurePolicy(group),
