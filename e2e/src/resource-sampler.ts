@@ -9,8 +9,10 @@
  * For a service it also samples where the memory is (its /metrics, same scrape): V8 heap used,
  * external memory and the ArrayBuffers part of it. RSS growing with a flat heap is native memory
  * (LevelDB, the allocator, Buffers), a growing heap is JavaScript objects held: different causes.
+ * Of a LevelDB data dir it samples the write-ahead logs too: what the stores' memtables hold, native
+ * memory that grows with the writes until each memtable flushes (4 MiB a store by default).
  */
-import { dirBytes, openDescriptors, rssBytes } from '@showcase/simkit';
+import { dirBytes, levelDbLogBytes, openDescriptors, rssBytes } from '@showcase/simkit';
 
 export interface WatchedProcess {
   readonly name: string;
@@ -18,6 +20,8 @@ export interface WatchedProcess {
   /** http://… of a service whose /metrics has prom-client's default metrics. */
   readonly url?: string;
   readonly dataDir?: string;
+  /** `dataDir` holds LevelDB stores (a service's table state): sample their write-ahead logs. */
+  readonly levelDb?: boolean;
   /** Lines at level error or fatal that the process logged so far. */
   readonly errors?: () => number;
 }
@@ -32,6 +36,8 @@ export interface ResourceSample {
   readonly externalBytes?: number;
   readonly arrayBuffersBytes?: number;
   readonly dataBytes?: number;
+  /** LevelDB write-ahead logs in dataDir: about what the memtables hold. */
+  readonly levelDbLogBytes?: number;
   readonly errors?: number;
 }
 
@@ -52,6 +58,7 @@ export interface GrowthRow {
   readonly sockets: { readonly windowStart?: number; readonly end?: number; readonly max?: number };
   readonly loopDelayP99Ms: { readonly median?: number; readonly max?: number };
   readonly dataMiB: { readonly windowStart?: number; readonly end?: number };
+  readonly levelDbLogMiB: MiBGrowth;
   readonly errors?: number;
 }
 
@@ -137,6 +144,7 @@ export class ResourceSampler {
             fds: fd?.fds,
             ...(p.url ? await scrape(p.url) : {}),
             dataBytes: p.dataDir ? dirBytes(p.dataDir) : undefined,
+            levelDbLogBytes: p.dataDir && p.levelDb ? levelDbLogBytes(p.dataDir) : undefined,
             errors: p.errors?.(),
           },
         ];
@@ -154,7 +162,8 @@ export class ResourceSampler {
                 ? ''
                 : ` heap ${f(mib(s.heapUsedBytes))} ext ${f(mib(s.externalBytes))} ab ${f(mib(s.arrayBuffersBytes))} MiB`) +
               (s.loopDelayP99Ms === undefined ? '' : ` loop p99 ${f(s.loopDelayP99Ms, 1)} ms`) +
-              (s.dataBytes === undefined ? '' : ` data ${f(mib(s.dataBytes), 1)} MiB`),
+              (s.dataBytes === undefined ? '' : ` data ${f(mib(s.dataBytes), 1)} MiB`) +
+              (s.levelDbLogBytes === undefined ? '' : ` (logs ${f(mib(s.levelDbLogBytes), 1)})`),
           )
           .join(' · '),
     );
@@ -182,7 +191,7 @@ export function growthOf(name: string, samples: readonly ResourceSample[]): Grow
   // Each figure from its own first and last sample in the window: a scrape that timed out leaves
   // a gap in the heap figures, not in RSS.
   const growthOfField = (
-    field: 'rssBytes' | 'heapUsedBytes' | 'externalBytes' | 'arrayBuffersBytes',
+    field: 'rssBytes' | 'heapUsedBytes' | 'externalBytes' | 'arrayBuffersBytes' | 'levelDbLogBytes',
   ): MiBGrowth => {
     const values = inWindow.map((s) => s[field]).filter((n): n is number => n !== undefined);
     const v0 = values[0];
@@ -210,6 +219,7 @@ export function growthOf(name: string, samples: readonly ResourceSample[]): Grow
       max: sortedDelays.at(-1),
     },
     dataMiB: { windowStart: mib(first?.dataBytes), end: mib(last?.dataBytes) },
+    levelDbLogMiB: growthOfField('levelDbLogBytes'),
     errors: last?.errors,
   };
 }
@@ -232,6 +242,7 @@ export function renderGrowth(rows: readonly GrowthRow[], windowMinutes: number):
     'sockets (start → end, max)',
     'loop p99 ms (median, max)',
     'data MiB (start → end)',
+    'LevelDB logs MiB',
     'errors logged',
   ];
   const body = rows.map((r) => [
@@ -245,6 +256,9 @@ export function renderGrowth(rows: readonly GrowthRow[], windowMinutes: number):
     `${f(r.sockets.windowStart)} → ${f(r.sockets.end)}, ${f(r.sockets.max)}`,
     `${f(r.loopDelayP99Ms.median, 1)}, ${f(r.loopDelayP99Ms.max, 1)}`,
     `${f(r.dataMiB.windowStart, 1)} → ${f(r.dataMiB.end, 1)}`,
+    r.levelDbLogMiB.windowStart === undefined
+      ? '–'
+      : `${f(r.levelDbLogMiB.windowStart, 1)} → ${f(r.levelDbLogMiB.end, 1)}`,
     r.errors === undefined ? '–' : String(r.errors),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));

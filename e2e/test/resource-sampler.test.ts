@@ -50,11 +50,13 @@ describe('growthOf', () => {
       heapUsedBytes: i === 1 ? undefined : 80 * MiB,
       externalBytes: (20 + 10 * i) * MiB,
       arrayBuffersBytes: (10 + 10 * i) * MiB,
+      levelDbLogBytes: (4 + i) * MiB,
     }));
     const row = growthOf('edge-set', samples);
     expect(row.heapUsedMiB).toEqual({ windowStart: 80, end: 80, growthPct: 0 });
     expect(row.externalMiB).toEqual({ windowStart: 30, end: 50, growthPct: (20 / 30) * 100 });
     expect(row.arrayBuffersMiB.growthPct).toBeCloseTo(100, 6);
+    expect(row.levelDbLogMiB).toMatchObject({ windowStart: 5, end: 7 });
   });
 });
 
