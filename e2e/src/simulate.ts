@@ -10,7 +10,7 @@
  * `--url URL` names the simulated service, `--url name=URL` (repeatable) any other.
  * `--env KEY=VALUE` (repeatable) passes settings to the started services, e.g. detector thresholds.
  * `--resources <seconds>` (with started services) samples every service's and the broker's RSS,
- * sockets, event-loop delay and data dir that often and prints their growth at the end (a soak:
+ * sockets, event-loop delay and data dir (and a service's heap, external memory and LevelDB logs) that often and prints their growth at the end (a soak:
  * `npm run simulate -- platform --seconds 1800 --rate 150 --resources 60`); `--resources-json
  * FILE` also writes every sample.
  */
@@ -153,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
                 pid: s.pid ?? -1,
                 url: s.url,
                 dataDir: join(dataDir, s.name),
+                levelDb: true,
                 errors: () => s.loggedErrors(),
               })),
               ...(kafka.broker

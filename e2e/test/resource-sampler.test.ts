@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { GROWTH_WINDOW_MS, growthOf, type ResourceSample } from '../src/resource-sampler.ts';
+import {
+  GROWTH_WINDOW_MS,
+  growthOf,
+  parseServiceMetrics,
+  type ResourceSample,
+} from '../src/resource-sampler.ts';
 
 const MiB = 2 ** 20;
 const minute = 60_000;
@@ -35,5 +40,48 @@ describe('growthOf', () => {
     expect(row.sockets.max).toBeUndefined();
     expect(row.loopDelayP99Ms.max).toBeUndefined();
     expect(row.errors).toBeUndefined();
+  });
+
+  it('tells heap from external memory: each figure grows from its own first sample in the window', () => {
+    // The heap is flat, the Buffers grow; the first heap scrape in the window timed out (a gap).
+    const samples: ResourceSample[] = [0, 1, 2, 3].map((i) => ({
+      atMs: i * minute,
+      rssBytes: (200 + 10 * i) * MiB,
+      heapUsedBytes: i === 1 ? undefined : 80 * MiB,
+      externalBytes: (20 + 10 * i) * MiB,
+      arrayBuffersBytes: (10 + 10 * i) * MiB,
+      levelDbLogBytes: (4 + i) * MiB,
+    }));
+    const row = growthOf('edge-set', samples);
+    expect(row.heapUsedMiB).toEqual({ windowStart: 80, end: 80, growthPct: 0 });
+    expect(row.externalMiB).toEqual({ windowStart: 30, end: 50, growthPct: (20 / 30) * 100 });
+    expect(row.arrayBuffersMiB.growthPct).toBeCloseTo(100, 6);
+    expect(row.levelDbLogMiB).toMatchObject({ windowStart: 5, end: 7 });
+  });
+});
+
+describe('parseServiceMetrics', () => {
+  it('reads loop delay and memory figures from prom-client text with default labels', () => {
+    const text = [
+      '# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.',
+      '# TYPE nodejs_heap_size_used_bytes gauge',
+      'nodejs_heap_size_used_bytes{service="edge-set"} 52428800',
+      'nodejs_heap_space_size_used_bytes{space="old",service="edge-set"} 1',
+      'nodejs_external_memory_bytes{service="edge-set"} 1048576',
+      'nodejs_array_buffers_bytes{service="edge-set"} 524288',
+      'nodejs_eventloop_lag_p99_seconds{service="edge-set"} 0.0125',
+    ].join('\n');
+    expect(parseServiceMetrics(text)).toEqual({
+      loopDelayP99Ms: 12.5,
+      heapUsedBytes: 52_428_800,
+      externalBytes: 1_048_576,
+      arrayBuffersBytes: 524_288,
+    });
+    expect(parseServiceMetrics('')).toEqual({
+      loopDelayP99Ms: undefined,
+      heapUsedBytes: undefined,
+      externalBytes: undefined,
+      arrayBuffersBytes: undefined,
+    });
   });
 });

@@ -58,6 +58,17 @@ export class ServiceMetrics {
       registers,
     });
 
+    // prom-client's defaults have heap used and external but not the ArrayBuffer part of external
+    // (Buffers: Kafka fetches, LevelDB values): a soak tells a heap leak from buffer churn with it.
+    new Gauge({
+      name: 'nodejs_array_buffers_bytes',
+      help: 'Memory of ArrayBuffers and Buffers (part of nodejs_external_memory_bytes)',
+      registers,
+      collect() {
+        this.set(process.memoryUsage().arrayBuffers);
+      },
+    });
+
     const processors = this.processors;
     const views = this.views;
     new Gauge({

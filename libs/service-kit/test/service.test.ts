@@ -134,6 +134,13 @@ describe('health, readiness, metrics, docs', () => {
     expect(text).toMatch(/goka_view_state\{[^}]*table="kit-counter-table",state="running"[^}]*\} 1/);
     expect(text).toMatch(/goka_emit_duration_seconds_count\{[^}]*topic="kit-clicks"/);
     expect(text).toContain('goka_processor_processed_total');
+    // What the soak watch reads to tell a heap leak from native memory (e2e resource-sampler).
+    for (const name of [
+      'nodejs_heap_size_used_bytes',
+      'nodejs_external_memory_bytes',
+      'nodejs_array_buffers_bytes',
+    ])
+      expect(text).toMatch(new RegExp(`^${name}\\{[^}]*\\} [1-9]\\d*$`, 'm'));
     // Lag per input partition: once the click is processed, every partition is at 0.
     let lag = '';
     for (let i = 0; i < 100 && !/goka_processor_lag\{[^}]*topic="kit-clicks"[^}]*\} 0/.test(lag); i++) {

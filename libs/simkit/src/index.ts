@@ -3,7 +3,7 @@ export { exitWhenWritten } from './exit.ts';
 export { Http, type HttpAnswer } from './http.ts';
 export { assertLoopback } from './loopback.ts';
 export { pool, sleep } from './pool.ts';
-export { dirBytes, openDescriptors, rssBytes } from './proc.ts';
+export { dirBytes, levelDbLogBytes, openDescriptors, rssBytes } from './proc.ts';
 export { mulberry32Step, pick, Random, seeded } from './random.ts';
 export { type Classification, classification, quantile, type Summary, summary } from './stats.ts';
 export { type TableOptions, textTable } from './table.ts';

@@ -41,9 +41,9 @@ export function openDescriptors(pid: number): { fds: number; sockets: number } |
  * Disk space the regular files below `dir` take (allocated blocks, not apparent sizes: Kafka
  * preallocates every segment's index files sparsely, 10 MiB each, so a fresh broker with a few
  * hundred partitions "holds" gigabytes it never wrote); 0 when `dir` does not exist; files that
- * vanish mid-walk are skipped.
+ * vanish mid-walk are skipped. With `only`, just the files whose path it accepts.
  */
-export function dirBytes(dir: string): number {
+export function dirBytes(dir: string, only?: (path: string) => boolean): number {
   let names: string[];
   try {
     names = readdirSync(dir, { recursive: true, encoding: 'utf8' });
@@ -52,6 +52,7 @@ export function dirBytes(dir: string): number {
   }
   let total = 0;
   for (const name of names) {
+    if (only && !only(name)) continue;
     try {
       const s = statSync(join(dir, name));
       if (s.isFile()) total += s.blocks * 512;
@@ -60,4 +61,14 @@ export function dirBytes(dir: string): number {
     }
   }
   return total;
+}
+
+/**
+ * Bytes of the LevelDB write-ahead logs (`*.log`) below `dir`: each holds what its store's
+ * memtable holds (writes since the last flush to a table file), so their sum is about the
+ * memtables' share of a service's native memory. It grows until each store's memtable reaches
+ * its write buffer size (LevelDB's default 4 MiB) and flushes.
+ */
+export function levelDbLogBytes(dir: string): number {
+  return dirBytes(dir, (path) => /(?:^|\/)\d+\.log$/.test(path));
 }

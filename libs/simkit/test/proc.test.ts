@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dirBytes, openDescriptors, rssBytes } from '../src/proc.ts';
+import { dirBytes, levelDbLogBytes, openDescriptors, rssBytes } from '../src/proc.ts';
 
 describe('/proc readings', () => {
   it('reads this process: resident memory near what Node reports, a listening socket counted', async () => {
@@ -43,6 +43,25 @@ describe('/proc readings', () => {
       truncateSync(join(dir, 'sparse'), 100 * 2 ** 20);
       expect(dirBytes(dir) - written).toBeLessThan(64 * 1024);
       expect(dirBytes(join(dir, 'missing'))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("counts only LevelDB's write-ahead logs of the stores below a directory", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simkit-leveldb-'));
+    try {
+      for (const p of ['0', '1']) {
+        const store = join(dir, 'group', 'group-table', p);
+        mkdirSync(store, { recursive: true });
+        writeFileSync(join(store, '000003.log'), randomBytes(40_000));
+        writeFileSync(join(store, '000005.ldb'), randomBytes(100_000));
+        writeFileSync(join(store, 'LOG'), 'info log');
+        writeFileSync(join(store, 'LOG.old'), 'older info log');
+      }
+      const logs = levelDbLogBytes(dir);
+      expect(logs).toBeGreaterThanOrEqual(80_000);
+      expect(logs).toBeLessThan(80_000 + 2 * 64 * 1024);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
