@@ -1,4 +1,4 @@
-import { type Cluster, memoryStorage, type Processor, type Storage } from '@showcase/goka';
+import type { Cluster, Processor } from '@showcase/goka';
 import { type ConfigOf, type EnvSpec, loadConfig } from './config.ts';
 import { createService } from './create-service.ts';
 import type {
@@ -55,7 +55,7 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
       ...(definition.version ? { version: definition.version } : {}),
       ...(definition.admin ? { admin: definition.admin } : {}),
       ...(host.cluster ? { cluster: host.cluster } : {}),
-      ...storageOf(definition, host),
+      ...(host.storage ? { storage: host.storage } : {}),
     },
     resolved,
   );
@@ -116,15 +116,6 @@ function usesOf<S extends EnvSpec, V, E, P extends string, X>(
     ...Object.values(refs(definition.views?.(config))).map((t) => ({ name: t.name, compacted: true })),
     ...Object.values(refs(definition.emitters?.(config))).map((t) => ({ name: t.name })),
   ];
-}
-
-/** The host's stores, through the definition's `storage` wrapper when it has one. */
-function storageOf(
-  definition: { readonly storage?: (base: (component: string) => Storage) => (component: string) => Storage },
-  host: BuildHost,
-): { storage?: (component: string) => Storage } {
-  if (!definition.storage) return host.storage ? { storage: host.storage } : {};
-  return { storage: definition.storage(host.storage ?? (() => memoryStorage())) };
 }
 
 /** A definition's views or emitters as a plain record (their value types are erased here). */

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Codec, Group, Processor, ProcessorOptions, Storage, View } from '@showcase/goka';
+import type { Codec, Group, Processor, ProcessorOptions, View } from '@showcase/goka';
 import type { FastifyPluginAsync, FastifyPluginOptions, RawServerDefault } from 'fastify';
 import type { Auth } from './auth.ts';
 import type { ConfigOf, EnvSpec } from './config.ts';
@@ -85,11 +85,6 @@ export interface ServiceDefinition<S extends EnvSpec, V, E, P extends string = n
    * start and stop hooks.
    */
   readonly context?: (parts: ServiceDeps<S, V, E> & { readonly service: Service<S> }) => X;
-  /**
-   * How the stores of its groups and views are made, over the host's (default memory): e.g. a
-   * store that also feeds an in-memory index as the view recovers and follows.
-   */
-  readonly storage?: (base: (component: string) => Storage) => (component: string) => Storage;
   /** One plugin per resource, registered in this order. */
   // NoInfer: the views', emitters' and context's types come from their builders, the routes are
   // checked against them.
