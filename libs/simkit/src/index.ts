@@ -1,6 +1,6 @@
 export { optionInt, optionNumber } from './cli.ts';
 export { exitWhenWritten } from './exit.ts';
-export { Http, type HttpAnswer } from './http.ts';
+export { Http, type HttpAnswer, Tokens } from './http.ts';
 export { assertLoopback } from './loopback.ts';
 export { pool, sleep } from './pool.ts';
 export { dirBytes, levelDbLogBytes, openDescriptors, rssBytes } from './proc.ts';

@@ -11,7 +11,8 @@ import {
   userTable,
 } from '@showcase/contracts';
 import { Emitter, memoryCluster } from '@showcase/goka';
-import { loadConfig, mintToken } from '@showcase/service-kit';
+import { loadConfig } from '@showcase/service-kit';
+import { Http, Tokens } from '@showcase/simkit';
 import { createCandidateIndex } from '../src/candidate-index.ts';
 import { learnerConfig, rankerConfig, recommenderEnv, signalWeights } from '../src/config.ts';
 import { applyFeedback, applyRate, rateOf } from '../src/learn-steps.ts';
@@ -47,19 +48,6 @@ interface Reply {
 
 type Call = (method: string, url: string, as: string, admin: boolean, body?: unknown) => Promise<Reply>;
 
-function tokens(secret: string) {
-  const cache = new Map<string, string>();
-  return (user: string, admin: boolean) => {
-    const key = `${admin ? '!' : ''}${user}`;
-    let t = cache.get(key);
-    if (!t) {
-      t = mintToken({ secret, user, admin, ttlSeconds: 6 * 3600 });
-      cache.set(key, t);
-    }
-    return t;
-  };
-}
-
 async function expect2xx(what: string, reply: Reply): Promise<void> {
   if (reply.status < 200 || reply.status >= 300) {
     throw new Error(`${what} answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`);
@@ -83,20 +71,8 @@ function reads(call: Call) {
 }
 
 function fetchCall(base: string, secret: string): Call {
-  const token = tokens(secret);
-  return async (method, path, as, admin, body) => {
-    const res = await fetch(`${base.replace(/\/$/, '')}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token(as, admin)}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  };
+  const http = new Http(base.replace(/\/$/, ''), secret);
+  return (method, path, as, admin, body) => http.call(method, path, as, body, admin);
 }
 
 /** The real platform: match-search, edge-set and recommender over HTTP. */
@@ -163,12 +139,12 @@ export async function directDriver(env: Record<string, string> = {}): Promise<Dr
   const events = new Emitter({ cluster, topic: interactions.name, codec: interactions.codec });
   const pairs = new Emitter({ cluster, topic: edgePairTable.name, codec: edgePairTable.codec });
   const decisions = new Map<string, 'like' | 'pass'>();
-  const token = tokens(secret);
+  const tokens = new Tokens(secret);
   const call: Call = async (method, url, as, admin, body) => {
     const res = await service.app.inject({
       method: method as 'GET',
       url,
-      headers: { authorization: `Bearer ${token(as, admin)}` },
+      headers: { authorization: `Bearer ${tokens.of(as, admin)}` },
       ...(body !== undefined ? { payload: body as object } : {}),
     });
     return { status: res.statusCode, body: res.body ? (res.json() as unknown) : undefined };

@@ -1,4 +1,4 @@
-import { mintToken } from '@showcase/service-kit';
+import { Http } from '@showcase/simkit';
 import type { Driver, Prediction } from './driver.ts';
 
 /**
@@ -7,16 +7,9 @@ import type { Driver, Prediction } from './driver.ts';
  * Each write answers 202 once its event is in Kafka; the service reads the contract topics.
  */
 export function httpDriver(urls: Readonly<Record<string, string>>, secret: string): Driver {
-  const tokens = new Map<string, string>();
-  const token = (user: string, admin = false) => {
-    const key = `${admin ? 'admin:' : ''}${user}`;
-    let t = tokens.get(key);
-    if (!t) {
-      t = mintToken({ secret, user, admin, ttlSeconds: 6 * 3600 });
-      tokens.set(key, t);
-    }
-    return t;
-  };
+  const clients = new Map(
+    Object.entries(urls).map(([service, base]) => [service, new Http(base.replace(/\/$/, ''), secret)]),
+  );
   const call = async (
     service: string,
     method: string,
@@ -25,20 +18,14 @@ export function httpDriver(urls: Readonly<Record<string, string>>, secret: strin
     body?: unknown,
     admin = false,
   ) => {
-    const base = urls[service];
-    if (!base) throw new Error(`no URL for ${service}`);
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token(as, admin)}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    if (res.status >= 300)
-      throw new Error(`${service} ${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
-    return text ? (JSON.parse(text) as unknown) : undefined;
+    const client = clients.get(service);
+    if (!client) throw new Error(`no URL for ${service}`);
+    const reply = await client.call(method, path, as, body, admin);
+    if (reply.status >= 300)
+      throw new Error(
+        `${service} ${method} ${path}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 200)}`,
+      );
+    return reply.body;
   };
   const verified = new Set<string>();
   return {
