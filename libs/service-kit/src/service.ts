@@ -28,6 +28,7 @@ import type { BaseConfig } from './env-spec.ts';
 import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { defaultFailurePolicy, topicSpecsOf } from './service-topics.ts';
+import { processorDefaults } from './stream-host.ts';
 import { ensureTopicsReady } from './topics.ts';
 import { WsBridge } from './ws-bridge.ts';
 
@@ -172,6 +173,7 @@ export class Service<S extends EnvSpec = EnvSpec> {
    */
   processor<V, L>(group: Group<V, L>, options: Omit<ProcessorOptions, 'cluster'> = {}): Processor<V, L> {
     const p = new Processor(group, {
+      ...processorDefaults(this.config),
       storage: this.storageFor(group.name),
       logger: this.logger.child({ component: `processor ${group.name}` }),
       onError: this.defaultFailurePolicy(group),

@@ -76,6 +76,12 @@ export function streamEnvSpec(service: string) {
       max: 30_000,
       doc: 'the same for table readers (views, table recovery, joined tables, standbys)',
     }),
+    PROCESSING_SLICE_MS: env.int({
+      default: 5,
+      min: 0,
+      max: 10_000,
+      doc: "longest a processor's partition works through a fetched batch before HTTP requests and other work get a turn (goka's sliceMs); 0: never inside a batch",
+    }),
     KAFKA_READER: env.oneOf(['kafkajs', 'platformatic'], {
       default: 'kafkajs',
       doc: 'client of table readers (views, table recovery, standbys): kafkajs, or @platformatic/kafka (a 1M-key view recovers faster in about 0.6x the memory; libs/goka README "Reader client"); group consumers stay on kafkajs',
@@ -136,4 +142,13 @@ export function streamHost(
     return { cluster: memoryCluster({ partitions: config.PARTITIONS }), storage: () => memoryStorage() };
   }
   throw new ConfigError(['KAFKA_BROKERS is required (host:port,…), unless NODE_ENV=development']);
+}
+
+/**
+ * The processor options a stream service's env sets (PROCESSING_SLICE_MS); a service whose spec
+ * lacks the stream variables (tests building one by hand) keeps goka's defaults.
+ */
+export function processorDefaults(config: object): { readonly sliceMs?: number } {
+  const slice = (config as { readonly PROCESSING_SLICE_MS?: unknown }).PROCESSING_SLICE_MS;
+  return typeof slice === 'number' ? { sliceMs: slice } : {};
 }

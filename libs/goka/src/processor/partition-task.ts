@@ -17,6 +17,9 @@ import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
 import { TransactionEffects } from './transaction-effects.ts';
 
+/** Resolves after the I/O callbacks that are due have run (a macrotask, unlike a microtask). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The edge a record is handed to: an input, or the loopback. */
 type MessageEdge = NonNullable<Group<unknown, unknown>['loopback']> | InputEdge<unknown, unknown, unknown>;
 
@@ -114,8 +117,15 @@ export class PartitionTask {
       const keys = records.map(keyOf);
       // The batch's keys that are neither pending nor cached, in one store request.
       if (this.table && records.length > 1) await this.table.prefetch(keys);
+      const { sliceMs } = this.runtime;
+      let sliceStart = performance.now();
       for (let i = 0; i < records.length; i++) {
         const record = records[i]!;
+        // Every 8 messages: past the slice, give the event loop a turn (see `sliceMs`).
+        if ((i & 7) === 7 && sliceMs > 0 && performance.now() - sliceStart > sliceMs) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
         if (this.halted) throw this.halted;
         // The lease: one Date.now() per record. A member that froze past its session goes on
         // with this loop when it thaws; nothing of it may be written any more.

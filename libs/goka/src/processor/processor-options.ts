@@ -45,6 +45,14 @@ export interface ProcessorOptions {
    * `true` takes the defaults. Default off.
    */
   readonly coalesce?: boolean | { readonly windowMs?: number; readonly maxBytes?: number };
+  /**
+   * The longest a partition works through a delivered batch before it lets the event loop run
+   * once (`setImmediate`), in milliseconds. A batch of hundreds of cached messages otherwise
+   * runs as one synchronous stretch, and everything else of the process — HTTP requests,
+   * produce acknowledgements, heartbeats, the other partitions — waits behind it. Default 5;
+   * 0 never yields inside a batch.
+   */
+  readonly sliceMs?: number;
 }
 
 export type Guarantee = 'at-least-once' | 'exactly-once';

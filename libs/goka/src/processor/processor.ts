@@ -266,6 +266,7 @@ export class Processor<V = unknown, L = unknown> {
       policy: this.policy,
       cacheSize: this.options.cacheSize ?? 10_000,
       cacheBytes: this.options.cacheBytes ?? 16 * 1024 * 1024,
+      sliceMs: this.options.sliceMs ?? 5,
       exactlyOnce: this.exactlyOnce,
       coalesce: coalesceOptions(g.name, this.options.coalesce),
       scope,

@@ -27,6 +27,8 @@ export interface ProcessorRuntime {
   readonly cacheSize: number;
   /** The same bound in bytes of keys and values. */
   readonly cacheBytes: number;
+  /** How long a batch runs before the event loop gets a turn (0: never inside a batch). */
+  readonly sliceMs: number;
   /** Effects and offsets of each delivered batch go out in one transaction. */
   readonly exactlyOnce: boolean;
   /** Table writes held back to coalesce same-key updates; undefined: every write is sent. */

@@ -63,9 +63,11 @@ export class Tester {
     }
     // setTableValue writes the store behind the processor's back; without a value cache the
     // processor reads the store, so it sees such writes. (Only the tester writes that way.)
+    // A batch never yields on a clock (`sliceMs`): the same inputs give the same interleaving.
     const p = new Processor(group, {
       storage: this.storageOf(g.name),
       cacheSize: 0,
+      sliceMs: 0,
       ...options,
       cluster: this.cluster,
     });
