@@ -96,7 +96,7 @@ export class PartitionJobs {
       // A jump over several boundaries fires once, for the latest one (Kafka Streams does the same).
       const boundary = firstBoundaryAfter(timestamp, t.edge.every) - t.edge.every;
       t.next = boundary + t.edge.every;
-      due = (due ?? Promise.resolve()).then(() => this.fire(t.edge, boundary, true));
+      due = (due ?? Promise.resolve()).then(() => this.fire(t.edge, boundary));
     }
     return due;
   }
@@ -106,7 +106,7 @@ export class PartitionJobs {
     return this.host.enqueue(async () => {
       if (!this.host.running()) return { partition: this.host.partition, visited: 0, interrupted: true };
       const time = this.host.runtime.clock.now();
-      const outcome = await this.visitKeys(edge.name, (ctx) => edge.callback(ctx, meta), time, false);
+      const outcome = await this.visitKeys(edge.name, (ctx) => edge.callback(ctx, meta), time);
       await this.settle();
       return { partition: this.host.partition, ...outcome };
     });
@@ -125,7 +125,7 @@ export class PartitionJobs {
       return this.host
         .enqueue(async () => {
           if (!this.host.running()) return;
-          await this.fire(edge, at, false);
+          await this.fire(edge, at);
           await this.settle();
         })
         .catch(() => undefined)
@@ -134,8 +134,12 @@ export class PartitionJobs {
     this.cancels.push(cancel);
   }
 
-  /** Runs a timer's callback; `inBatch`: inside the batch being processed (stream time). */
-  private async fire(edge: TimerEdge, time: number, inBatch: boolean): Promise<void> {
+  /**
+   * Runs a timer's callback. A stream-time timer runs inside the batch being processed: its
+   * effects join that batch's (exactly-once: its transaction); a wall-clock one is settled by
+   * its caller.
+   */
+  private async fire(edge: TimerEdge, time: number): Promise<void> {
     if (!this.host.running()) return;
     const { runtime, partition } = this.host;
     this.fired++;
@@ -148,7 +152,7 @@ export class PartitionJobs {
       clock: edge.clock,
       time,
       streamTime: this.streamTime,
-      visit: async (callback) => (await this.visitKeys(edge.name, callback, time, inBatch)).visited,
+      visit: async (callback) => (await this.visitKeys(edge.name, callback, time)).visited,
       get: (key) => this.host.reads.value(this.host.table(), key),
       emit: (topic: never, key: string, value: unknown, options?: never) =>
         unkeyed.emit(topic, key, value, options),
@@ -172,7 +176,6 @@ export class PartitionJobs {
     source: string,
     callback: (ctx: Context) => void | Promise<void>,
     time: number,
-    inBatch: boolean,
   ): Promise<{ visited: number; interrupted: boolean }> {
     const { runtime, reads } = this.host;
     const table = this.host.table();
