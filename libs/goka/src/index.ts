@@ -86,3 +86,18 @@ export {
   type ViewUpdate,
 } from './view.ts';
 export type { RowListener, RowSubscription } from './view-rows.ts';
+export { type WindowEntry, type WindowRow, windowRowCodec } from './windows/window-row.ts';
+export {
+  hopping,
+  tumbling,
+  type Window,
+  type WindowOptions,
+  type WindowSpec,
+  windowStarts,
+} from './windows/window-spec.ts';
+export {
+  WindowedTable,
+  type WindowedTableOptions,
+  type WindowValue,
+  windowedTable,
+} from './windows/windowed-table.ts';
