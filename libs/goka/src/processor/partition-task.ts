@@ -140,10 +140,10 @@ export class PartitionTask {
         const waiting = this.processOne(record, keys[i]!);
         if (waiting) await waiting;
         this.effects.consumed(record.topic, record.offset);
-        // Stream time: one comparison per record; a timer that falls due fires in this batch.
+        // Stream time (no call per record): a stream-time timer that falls due fires in this batch.
         if (record.timestamp > this.jobs.streamTime) {
-          const firing = this.jobs.streamAdvanced(record.timestamp);
-          if (firing) await firing;
+          this.jobs.streamTime = record.timestamp;
+          if (record.timestamp >= this.jobs.streamDue) await this.jobs.streamAdvanced(record.timestamp);
         }
       }
       try {

@@ -60,6 +60,7 @@ export class PartitionJobs {
     this.streamTimers = host.runtime.group.timers
       .filter((t) => t.clock === 'stream')
       .map((edge) => ({ edge: edge as TimerEdge, next: Number.NaN }));
+    this.streamDue = this.streamTimers.length > 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   }
 
   /** Timers fired on this partition. */
@@ -81,13 +82,18 @@ export class PartitionJobs {
   }
 
   /**
-   * A record with a timestamp past `streamTime` was processed (inside its batch). Returns a
-   * promise only when a stream-time timer falls due: it fires in the batch, so (exactly-once)
-   * its effects commit in the batch's transaction.
+   * The stream time at which a stream-time timer may fall due: -Infinity until the first
+   * record sets the boundaries, +Infinity without stream-time timers (the task's per-record
+   * check then never calls in).
    */
-  streamAdvanced(timestamp: number): Promise<void> | undefined {
-    this.streamTime = timestamp;
-    let due: Promise<void> | undefined;
+  streamDue: number;
+
+  /**
+   * A record moved stream time to `timestamp` ≥ `streamDue` (inside its batch): the timers due
+   * fire in the batch, so (exactly-once) their effects commit in the batch's transaction.
+   */
+  async streamAdvanced(timestamp: number): Promise<void> {
+    this.streamTime = Math.max(this.streamTime, timestamp);
     for (const t of this.streamTimers) {
       // Stream time is not kept across restarts: the first record after a start sets the first
       // boundary instead of firing for every boundary since the epoch.
@@ -96,9 +102,9 @@ export class PartitionJobs {
       // A jump over several boundaries fires once, for the latest one (Kafka Streams does the same).
       const boundary = firstBoundaryAfter(timestamp, t.edge.every) - t.edge.every;
       t.next = boundary + t.edge.every;
-      due = (due ?? Promise.resolve()).then(() => this.fire(t.edge, boundary));
+      await this.fire(t.edge, boundary);
     }
-    return due;
+    this.streamDue = Math.min(...this.streamTimers.map((t) => t.next));
   }
 
   /** A declared visitor over this partition's keys, queued in the partition's order. */
