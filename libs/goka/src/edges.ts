@@ -1,5 +1,6 @@
 import type { Headers } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
+import type { TimerEdge, VisitorEdge } from './schedule/edges.ts';
 
 /**
  * The edges of a group graph. Each is a plain, immutable description; `defineGroup` validates
@@ -54,7 +55,9 @@ export type Edge<V, L> =
   | PersistEdge<V>
   | JoinEdge<unknown>
   | LookupEdge<unknown>
-  | OutputEdge<unknown>;
+  | OutputEdge<unknown>
+  | VisitorEdge<unknown, V, L>
+  | TimerEdge<V, L>;
 
 export function input<M, V = unknown, L = unknown>(
   topic: string,

@@ -9,6 +9,7 @@ import {
   type PersistEdge,
   requireName,
 } from './edges.ts';
+import type { TimerEdge, VisitorEdge } from './schedule/edges.ts';
 
 /** Topic names derived from a group name; the same convention as Goka. */
 export const tableTopic = (group: string): string => `${group}-table`;
@@ -30,6 +31,10 @@ export interface Group<V = unknown, L = unknown> {
   readonly joins: readonly JoinEdge<unknown>[];
   readonly lookups: readonly LookupEdge<unknown>[];
   readonly outputs: readonly OutputEdge<unknown>[];
+  /** Named visits over the table (`processor.visitAll(name, meta)`). */
+  readonly visitors: readonly VisitorEdge<unknown, V, L>[];
+  /** Per-partition schedules (wall clock or stream time). */
+  readonly timers: readonly TimerEdge<V, L>[];
   /** Codec of any topic this group reads or writes, for tools such as the tester. */
   codecFor(topic: string): Codec<unknown> | undefined;
 }
@@ -50,6 +55,8 @@ export function defineGroup<V = unknown, L = unknown>(name: string, ...edges: Ed
   const joins: JoinEdge<unknown>[] = [];
   const lookups: LookupEdge<unknown>[] = [];
   const outputs: OutputEdge<unknown>[] = [];
+  const visitors: VisitorEdge<unknown, V, L>[] = [];
+  const timers: TimerEdge<V, L>[] = [];
   let loop: LoopbackEdge<L, V> | undefined;
   let table: PersistEdge<V> | undefined;
 
@@ -79,6 +86,14 @@ export function defineGroup<V = unknown, L = unknown>(name: string, ...edges: Ed
         if (outputs.some((o) => o.topic === edge.topic))
           fail(`output topic "${edge.topic}" is declared twice`);
         outputs.push(edge);
+        break;
+      case 'visitor':
+        if (visitors.some((v) => v.name === edge.name)) fail(`visitor "${edge.name}" is declared twice`);
+        visitors.push(edge);
+        break;
+      case 'timer':
+        if (timers.some((t) => t.name === edge.name)) fail(`timer "${edge.name}" is declared twice`);
+        timers.push(edge);
         break;
       default:
         fail(`unknown edge ${JSON.stringify(edge)}`);
@@ -123,6 +138,8 @@ export function defineGroup<V = unknown, L = unknown>(name: string, ...edges: Ed
     joins: Object.freeze(joins),
     lookups: Object.freeze(lookups),
     outputs: Object.freeze(outputs),
+    visitors: Object.freeze(visitors),
+    timers: Object.freeze(timers),
     codecFor: (topic: string) => codecs.get(topic),
   });
 }

@@ -59,6 +59,18 @@ export {
 } from './processor/processor.ts';
 export type { ErrorPolicy } from './processor/runtime.ts';
 export type { RecoverySnapshot } from './recovery-progress.ts';
+export {
+  type TimerClock,
+  type TimerContext,
+  type TimerEdge,
+  type TimerSchedule,
+  timer,
+  type VisitorEdge,
+  visitor,
+} from './schedule/edges.ts';
+export type { PartitionVisit } from './schedule/partition-jobs.ts';
+export type { VisitResult } from './schedule/visit-all.ts';
+export { ManualClock, systemClock, type WallClock } from './schedule/wall-clock.ts';
 export { levelStorage } from './storage/level-storage.ts';
 export { memoryStorage } from './storage/memory-storage.ts';
 export type { KeyRange, Storage, Store, StoreOp } from './storage/storage.ts';
@@ -74,3 +86,18 @@ export {
   type ViewUpdate,
 } from './view.ts';
 export type { RowListener, RowSubscription } from './view-rows.ts';
+export { type WindowEntry, type WindowRow, windowRowCodec } from './windows/window-row.ts';
+export {
+  hopping,
+  tumbling,
+  type Window,
+  type WindowOptions,
+  type WindowSpec,
+  windowStarts,
+} from './windows/window-spec.ts';
+export {
+  WindowedTable,
+  type WindowedTableOptions,
+  type WindowValue,
+  windowedTable,
+} from './windows/windowed-table.ts';

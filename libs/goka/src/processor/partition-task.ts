@@ -5,6 +5,7 @@ import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
 import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
+import { PartitionJobs } from '../schedule/partition-jobs.ts';
 import { type EffectWriter, SendingEffects } from './effect-writer.ts';
 import { MembershipLapsed } from './lease/membership-lease.ts';
 import { MessageDone } from './message-done.ts';
@@ -50,6 +51,8 @@ export class PartitionTask {
   /** Where the messages' effects go: sent as they happen, or one transaction per batch. */
   private readonly effects: EffectWriter;
   private readonly reads: MessageReads;
+  /** Visits and timers, run in this partition's order (schedule/partition-jobs.ts). */
+  readonly jobs: PartitionJobs;
   private processed = 0;
   private deadLettered = 0;
   private skippedTombstones = 0;
@@ -67,6 +70,17 @@ export class PartitionTask {
       ? new TransactionEffects(runtime, partition, this.transaction)
       : new SendingEffects(runtime, partition, (error) => this.effectsFailed(error));
     this.reads = new MessageReads(runtime.group, runtime.scope.tableCodec, partition, this.tables);
+    this.jobs = new PartitionJobs({
+      runtime,
+      partition,
+      effects: this.effects,
+      reads: this.reads,
+      table: () => this.table,
+      store: () => this.tables.store,
+      running: () => this._state === 'running' && !this.halted,
+      enqueue: (work) => this.enqueue(work),
+      halt: (error) => this.halt(error),
+    });
     this.ready = this.recover();
     this.ready.catch(() => undefined);
   }
@@ -101,6 +115,7 @@ export class PartitionTask {
       await this.runtime.lease.confirmed(signal, name);
       throwIfStopped(signal, name);
       if (this._state === 'recovering') this._state = 'running';
+      this.jobs.start();
       this.runtime.logger.debug({ partition: this.partition }, 'partition running');
     } catch (error) {
       // A revocation or a stop during recovery is not a failure of the partition.
@@ -135,6 +150,11 @@ export class PartitionTask {
         const waiting = this.processOne(record, keys[i]!);
         if (waiting) await waiting;
         this.effects.consumed(record.topic, record.offset);
+        // Stream time (no call per record): a stream-time timer that falls due fires in this batch.
+        if (record.timestamp > this.jobs.streamTime) {
+          this.jobs.streamTime = record.timestamp;
+          if (record.timestamp >= this.jobs.streamDue) await this.jobs.streamAdvanced(record.timestamp);
+        }
       }
       try {
         await this.effects.endBatch();
@@ -148,6 +168,26 @@ export class PartitionTask {
     });
     this.processing = run.catch(() => undefined);
     return run;
+  }
+
+  /** Runs work (a visit, a wall-clock timer) after every batch handed to `process` so far. */
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.processing.then(async () => {
+      await this.ready;
+      return work();
+    });
+    this.processing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** A visit or timer cannot go on: a failed transaction restarts the partition, else it fails. */
+  private halt(error: Error): void {
+    this.halted ??= error;
+    this._state = 'failed';
+    if (!(error instanceof TransactionFailed)) this.runtime.fail(error);
   }
 
   /**
@@ -369,6 +409,7 @@ export class PartitionTask {
     if (this._state === 'closed') return;
     const failed = this._state === 'failed';
     this._state = 'closing';
+    this.jobs.stop();
     // Aborts a recovery in progress wherever it waits (offsets, stores, readers, fencing).
     this.closing.abort();
     await this.ready.catch(() => undefined);

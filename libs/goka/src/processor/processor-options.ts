@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import type { Logger } from '../logger.ts';
 import type { RecoverySnapshot } from '../recovery-progress.ts';
+import type { WallClock } from '../schedule/wall-clock.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { PartitionStats } from './partition-stats.ts';
 import type { ErrorPolicy } from './runtime.ts';
@@ -53,6 +54,8 @@ export interface ProcessorOptions {
    * 0 never yields inside a batch.
    */
   readonly sliceMs?: number;
+  /** The time wall-clock timers follow. Default the system clock; the tester's moves by hand. */
+  readonly clock?: WallClock;
 }
 
 export type Guarantee = 'at-least-once' | 'exactly-once';

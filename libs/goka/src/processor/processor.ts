@@ -8,6 +8,9 @@ import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { defaultLogger, type Logger } from '../logger.ts';
 import { BatchingProducer } from '../producer/batching-producer.ts';
+import type { VisitorEdge } from '../schedule/edges.ts';
+import { type VisitResult, visitAll } from '../schedule/visit-all.ts';
+import { systemClock } from '../schedule/wall-clock.ts';
 import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { prepareGroupTopics } from './group-topics.ts';
@@ -270,6 +273,7 @@ export class Processor<V = unknown, L = unknown> {
       exactlyOnce: this.exactlyOnce,
       coalesce: coalesceOptions(g.name, this.options.coalesce),
       scope,
+      clock: this.options.clock ?? systemClock,
       inputs: new Map(g.inputs.map((i) => [i.topic, i as InputEdge<unknown, unknown, unknown>])),
       committable: (topic, partition, offset) => {
         // In exactly-once mode offsets are committed inside each partition's transaction.
@@ -283,6 +287,20 @@ export class Processor<V = unknown, L = unknown> {
       },
       fail: (error) => this.fail(error),
     };
+  }
+
+  /**
+   * Runs a declared visitor over every key of the partitions this instance owns (Goka's
+   * VisitAll), in each partition's order; resolves once every visited key's effects are
+   * acknowledged (exactly-once: committed). See schedule/visit-all.ts.
+   */
+  visitAll<M>(visit: string | VisitorEdge<M, V, L>, meta?: M): Promise<VisitResult> {
+    return visitAll(
+      this.group as Group<unknown, unknown>,
+      this.tasks?.owned() ?? [],
+      visit as VisitorEdge<never, never, never>,
+      meta,
+    );
   }
 
   stats(): ProcessorStats {

@@ -4,6 +4,7 @@ import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
+import type { WallClock } from '../schedule/wall-clock.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { MembershipLapsed, MembershipLease } from './lease/membership-lease.ts';
 import type { CoalesceOptions } from './write-coalescer.ts';
@@ -34,6 +35,8 @@ export interface ProcessorRuntime {
   /** Table writes held back to coalesce same-key updates; undefined: every write is sent. */
   readonly coalesce: CoalesceOptions | undefined;
   readonly scope: ContextScope;
+  /** The time wall-clock timers follow (the tester's is advanced by hand). */
+  readonly clock: WallClock;
   readonly inputs: ReadonlyMap<string, InputEdge<unknown, unknown, unknown>>;
   /** The offset after a finished prefix of a topic-partition may now be committed. */
   committable(topic: string, partition: number, offset: number): void;

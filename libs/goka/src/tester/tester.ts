@@ -5,6 +5,9 @@ import { resolvePartitions } from '../emitter.ts';
 import type { Group } from '../group.ts';
 import { partitionFor } from '../murmur2.ts';
 import { Processor, type ProcessorOptions } from '../processor/processor.ts';
+import type { VisitorEdge } from '../schedule/edges.ts';
+import type { VisitResult } from '../schedule/visit-all.ts';
+import { ManualClock } from '../schedule/wall-clock.ts';
 import { memoryStorage } from '../storage/memory-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { View, type ViewOptions } from '../view.ts';
@@ -15,6 +18,8 @@ export interface TesterOptions {
   readonly partitions?: number;
   /** How long `consume`/`waitIdle` wait before failing with what is still pending. Default 10 s. */
   readonly idleTimeoutMs?: number;
+  /** Where the wall clock of the tester's processors starts (ms since epoch). Default 0. */
+  readonly wallClockStart?: number;
 }
 
 /**
@@ -24,6 +29,8 @@ export interface TesterOptions {
  */
 export class Tester {
   readonly cluster: MemoryCluster;
+  /** The wall clock of every processor the tester starts: it moves only by `advanceWallClock`. */
+  readonly clock: ManualClock;
   /** A memory storage for the caller's own use; processors get one per group (`storageOf`). */
   readonly storage: Storage = memoryStorage();
   /**
@@ -43,6 +50,7 @@ export class Tester {
     this.cluster = new MemoryCluster({ partitions: options.partitions ?? 3 });
     this.producer = this.cluster.producer();
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
+    this.clock = new ManualClock(options.wallClockStart ?? 0);
   }
 
   /** Starts a processor for the group on the tester's cluster and storage. */
@@ -68,6 +76,7 @@ export class Tester {
       storage: this.storageOf(g.name),
       cacheSize: 0,
       sliceMs: 0,
+      clock: this.clock,
       ...options,
       cluster: this.cluster,
     });
@@ -96,7 +105,7 @@ export class Tester {
     topic: string,
     key: string,
     value: T | null,
-    options: { headers?: Headers; codec?: Codec<T> } = {},
+    options: { headers?: Headers; codec?: Codec<T>; timestamp?: number } = {},
   ) {
     const codec = (options.codec as Codec<unknown> | undefined) ?? this.codecs.get(topic);
     if (!codec && value !== null) {
@@ -113,9 +122,45 @@ export class Tester {
         key: keyBytes,
         value: value === null ? null : codec!.encode(value),
         ...(options.headers ? { headers: options.headers } : {}),
+        // The record's timestamp is what moves a partition's stream time (stream-time timers).
+        ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
       },
     ]);
     await this.waitIdle();
+  }
+
+  /**
+   * Moves the wall clock by `ms`: every wall-clock timer of every processor fires at each
+   * boundary on the way, in time order; returns once what they caused is processed.
+   */
+  async advanceWallClock(ms: number): Promise<void> {
+    await this.waitIdle();
+    await this.clock.advance(ms);
+    await this.waitIdle();
+  }
+
+  /**
+   * Goka's VisitAll through the tester: runs the group's visitor on every processor of the
+   * group the tester started, and returns once what it caused is processed.
+   */
+  async visit<V, L, M>(
+    group: Group<V, L> | string,
+    visit: string | VisitorEdge<M, V, L>,
+    meta?: M,
+  ): Promise<VisitResult> {
+    const name = typeof group === 'string' ? group : group.name;
+    const owners = this.processors.filter((p) => p.group.name === name && p.state === 'running');
+    if (owners.length === 0) throw new Error(`tester: no running processor of group "${name}"`);
+    await this.waitIdle();
+    const results = await Promise.all(
+      owners.map((p) => p.visitAll(visit as string | VisitorEdge<unknown, unknown, unknown>, meta)),
+    );
+    await this.waitIdle();
+    return {
+      visit: results[0]!.visit,
+      visited: results.reduce((n, r) => n + r.visited, 0),
+      partitions: results.flatMap((r) => r.partitions).sort((a, b) => a.partition - b.partition),
+    };
   }
 
   /** Waits until nothing is left to process; fails fast when a processor failed. */
