@@ -109,13 +109,19 @@ try {
   await kafka.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length / 2;
+  return s.length % 2 === 1 ? s[Math.floor(m)]! : (s[m - 1]! + s[m]!) / 2;
+};
 const report = {
   interactions: N,
   users: USERS,
   reps: REPS,
   oldPerSecond: median(results.old),
   newPerSecond: median(results.new),
+  old: results.old,
+  new: results.new,
 };
 console.log(
   `learner group on the real broker (median of ${REPS}): old ${report.oldPerSecond.toFixed(0)}/s, new ${report.newPerSecond.toFixed(0)}/s`,
