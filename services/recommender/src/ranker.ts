@@ -7,7 +7,9 @@ import { type Scored, TopK } from './top-k.ts';
 
 /**
  * P(u likes v) is a blend of the factorisation and the neighbourhood signals (affinity.ts):
- * `neighbourWeight` × neighbourhood + (1 − neighbourWeight) × factorisation; P(v likes u) alike.
+ * `neighbourWeight` × neighbourhood + (1 − neighbourWeight) × factorisation; then, once the
+ * co-clustering (co-clusters.ts) has a fit, `clusterWeight` × its estimate + the rest × that
+ * blend. P(v likes u) alike.
  * - `reciprocal` (default): harmonic mean of P(u likes v) and P(v likes u), plus exploration;
  * - `one-sided`: P(u likes v) alone (the same model, one direction: a baseline);
  * - `popularity`: likes received (a baseline, also what a model without taste would do).
