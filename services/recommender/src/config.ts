@@ -107,7 +107,7 @@ export const recommenderEnv = {
     doc: 'fits per refit; the likeliest is kept',
   }),
   RANK_CLUSTER_REFIT_MS: env.int({
-    default: 5000,
+    default: 30_000,
     min: 10,
     max: 600_000,
     doc: 'the co-clustering is refitted at most once per this interval, when the model table changed',

@@ -7,7 +7,9 @@
  *
  * Variants in the same run, one after the other on the same broker and topics, each on users of
  * its own prefix (so each starts from empty rows): `old` is the factorisation alone
- * (LEARN_NEIGHBOURS=0), `new` the default learner (neighbour lists). Repetitions alternate.
+ * (LEARN_NEIGHBOURS=0), `new` the default learner (neighbour lists), both with RANK_CLUSTERS=0
+ * (the learner alone); `service` the default service, whose co-clustering refits in the same
+ * process while it learns. Repetitions alternate.
  *
  *   npx tsx services/recommender/sim/bench/learner-broker.ts [--interactions 20000] [--users 1000] [--reps 2] [--json file]
  */
@@ -57,10 +59,11 @@ function stream(prefix: string): Interaction[] {
 const kafka = await provideKafka({ log: (line: string) => console.error(`[kafka] ${line}`) });
 const dataDir = mkdtempSync(join(tmpdir(), 'recommender-learner-broker-'));
 const cluster = kafkaCluster({ brokers: kafka.brokers, clientId: 'recommender-learner-broker-bench' });
-const results: Record<'old' | 'new', number[]> = { old: [], new: [] };
+const variants = ['old', 'new', 'service'] as const;
+const results: Record<(typeof variants)[number], number[]> = { old: [], new: [], service: [] };
 try {
   for (let rep = 0; rep < REPS; rep++) {
-    for (const variant of ['old', 'new'] as const) {
+    for (const variant of variants) {
       const { service } = await createRecommender({
         cluster,
         env: {
@@ -70,7 +73,7 @@ try {
           HOST: '127.0.0.1',
           PARTITIONS: '4',
           DATA_DIR: join(dataDir, `${variant}-${rep}`),
-          RANK_CLUSTERS: '0',
+          ...(variant === 'service' ? {} : { RANK_CLUSTERS: '0' }),
           ...(variant === 'old' ? { LEARN_NEIGHBOURS: '0' } : {}),
         },
       });
@@ -120,11 +123,13 @@ const report = {
   reps: REPS,
   oldPerSecond: median(results.old),
   newPerSecond: median(results.new),
+  servicePerSecond: median(results.service),
   old: results.old,
   new: results.new,
+  service: results.service,
 };
 console.log(
-  `learner group on the real broker (median of ${REPS}): old ${report.oldPerSecond.toFixed(0)}/s, new ${report.newPerSecond.toFixed(0)}/s`,
+  `learner group on the real broker (median of ${REPS}): old ${report.oldPerSecond.toFixed(0)}/s, new ${report.newPerSecond.toFixed(0)}/s, service ${report.servicePerSecond.toFixed(0)}/s`,
 );
 console.log(JSON.stringify(report));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
