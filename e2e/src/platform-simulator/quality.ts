@@ -295,16 +295,20 @@ export interface RecommenderQuality extends RankingScores {
   readonly learned: number;
 }
 
-/** The learner's count of interactions it finished (both hops), over the whole cluster. */
-export async function learnedCount(url: string, secret: string): Promise<number> {
-  const r = await new Http(url, secret).call<{ given: number }>(
+async function modelStats(url: string, secret: string) {
+  const r = await new Http(url, secret).call<{ given: number; clustersBehind?: number }>(
     'GET',
     '/model/stats',
     ADMIN,
     undefined,
     true,
   );
-  return r.body.given;
+  return r.body;
+}
+
+/** The learner's count of interactions it finished (both hops), over the whole cluster. */
+export async function learnedCount(url: string, secret: string): Promise<number> {
+  return (await modelStats(url, secret)).given;
 }
 
 /**
@@ -338,6 +342,8 @@ export async function recommenderQuality(
     } else if (learned >= decisions && Date.now() - stableSince > 2_000) break;
     await sleep(250);
   }
+  // The co-clustering is refitted a few seconds after the model changed (issue 24): wait for it.
+  while (Date.now() < deadline && ((await modelStats(url, secret)).clustersBehind ?? 0) > 0) await sleep(250);
   const snapshot = users
     .filter((u) => !u.spammer && !spamBlocked.has(u.id))
     .map((u) => ({ ...u, location: ledger.world.users.get(u.id)?.location ?? u.location }));

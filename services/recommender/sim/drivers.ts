@@ -14,7 +14,14 @@ import { Emitter, memoryCluster } from '@showcase/goka';
 import { loadConfig } from '@showcase/service-kit';
 import { Http, Tokens } from '@showcase/simkit';
 import { createCandidateIndex } from '../src/candidate-index.ts';
-import { learnerConfig, rankerConfig, recommenderEnv, signalWeights } from '../src/config.ts';
+import { type CoClusterFit, fitCoClusters } from '../src/co-clusters.ts';
+import {
+  coClusterConfig,
+  learnerConfig,
+  rankerConfig,
+  recommenderEnv,
+  signalWeights,
+} from '../src/config.ts';
 import { applyFeedback, applyRate, rateOf } from '../src/learn-steps.ts';
 import { type ModelRow, rowFor } from '../src/model.ts';
 import { Ranker, type Ranking, type Searchable } from '../src/ranker.ts';
@@ -33,6 +40,8 @@ export interface Driver {
   recommend(user: string, k: number, radiusKm: number, ranking: Ranking): Promise<Scored[]>;
   /** Interactions the learner has finished (both hops). */
   learned(): Promise<number>;
+  /** Model table changes the service's co-clustering is not fitted on yet (absent: none kept). */
+  clustersBehind?(): Promise<number>;
   /**
    * How many users `user` has liked or passed as edge-set's tables show it now (the exclusions
    * lag the swipes by edge-set's processing); undefined when the driver writes them itself.
@@ -66,6 +75,11 @@ function reads(call: Call) {
       const reply = await call('GET', '/model/stats', 'simulator', true);
       await expect2xx('GET /model/stats', reply);
       return (reply.body as { given: number }).given;
+    },
+    async clustersBehind(): Promise<number> {
+      const reply = await call('GET', '/model/stats', 'simulator', true);
+      await expect2xx('GET /model/stats', reply);
+      return (reply.body as { clustersBehind?: number }).clustersBehind ?? 0;
     },
   };
 }
@@ -209,6 +223,17 @@ export function offlineDriver(env: Record<string, string> = {}): Driver {
   const decided = new Map<string, Set<string>>();
   const index = createCandidateIndex();
   const ready = async () => {};
+  // The service refits on a timer after changes; here once per batch of swipes, before the next read.
+  const clusters = coClusterConfig(config);
+  let fit: CoClusterFit | undefined;
+  let stale = true;
+  const currentFit = () => {
+    if (clusters && stale) {
+      fit = fitCoClusters(rows.values(), clusters);
+      stale = false;
+    }
+    return fit;
+  };
   const ranker = new Ranker(
     {
       users: { get: (k) => people.get(k), ready },
@@ -216,6 +241,7 @@ export function offlineDriver(env: Record<string, string> = {}): Driver {
       spamBlocked: { get: () => undefined, ready },
       exclusions: async (user) => decided.get(user) ?? new Set<string>(),
       index,
+      clusters: currentFit,
     },
     learner,
     rankerConfig(config),
@@ -241,6 +267,7 @@ export function offlineDriver(env: Record<string, string> = {}): Driver {
       rows.set(to, row);
       if (feedback) rows.set(from, applyFeedback(rowOf(from), feedback, learner));
       learned++;
+      stale = true;
     },
     async recommend(user, k, radiusKm, ranking) {
       const result = await ranker.rank(user, { k, radiusKm, ranking });

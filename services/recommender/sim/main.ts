@@ -104,6 +104,7 @@ export async function run(driver: Driver, options: Options, log: (line: string) 
     const learned = await settle(driver, before, sent, log);
     log(`learned ${learned}/${sent} interactions after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await settleEdges(driver, sentBy, options.concurrency, log);
+    await settleClusters(driver, log);
 
     const unseen = new Map(
       users.map((u) => [u.id, candidates.get(u.id)!.filter((v) => !swiped.has(`${u.id}>${v.id}`))]),
@@ -220,6 +221,19 @@ async function settle(driver: Driver, before: number, expected: number, log: (l:
     } else if (performance.now() - stalledSince > 20_000) {
       log(`learner stalled at ${learned}/${expected} learned interactions; evaluating anyway`);
       return learned;
+    }
+    await sleep(200);
+  }
+}
+
+/** The co-clustering is refitted on a timer after the model changed: wait for its fit too. */
+async function settleClusters(driver: Driver, log: (l: string) => void) {
+  if (!driver.clustersBehind) return;
+  const deadline = performance.now() + 60_000;
+  while ((await driver.clustersBehind()) > 0) {
+    if (performance.now() > deadline) {
+      log('the co-clustering did not catch up with the model in 60 s; evaluating anyway');
+      return;
     }
     await sleep(200);
   }

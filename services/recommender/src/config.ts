@@ -1,7 +1,8 @@
 import { ConfigError, type ConfigOf, env, streamEnvSpec } from '@showcase/service-kit';
 import { defaultAffinityConfig as a } from './affinity.ts';
+import { type CoClusterConfig, defaultCoClusterConfig } from './co-clusters.ts';
 import { defaultLearnerConfig as d, type LearnerConfig } from './model.ts';
-import { defaultNeighbourWeight, type RankerConfig } from './ranker.ts';
+import { defaultClusterWeight, defaultNeighbourWeight, type RankerConfig } from './ranker.ts';
 import { type SignalWeights, defaultSignalWeights as w } from './signals.ts';
 
 export const DEFAULT_PORT = 4104;
@@ -81,6 +82,36 @@ export const recommenderEnv = {
     max: 1,
     doc: 'share of the similarities refined over the candidates (0 = walks only)',
   }),
+  RANK_CLUSTERS: env.int({
+    default: defaultCoClusterConfig.clusters,
+    min: 0,
+    max: 64,
+    doc: 'clusters per side of the co-clustering of tastes and appeals (0 = none)',
+  }),
+  RANK_CLUSTER_WEIGHT: env.number({
+    default: defaultClusterWeight,
+    min: 0,
+    max: 1,
+    doc: 'share of the co-clustering in P(u likes v) and P(v likes u)',
+  }),
+  RANK_CLUSTER_ITERATIONS: env.int({
+    default: defaultCoClusterConfig.iterations,
+    min: 1,
+    max: 1000,
+    doc: 'EM iterations per fit',
+  }),
+  RANK_CLUSTER_RESTARTS: env.int({
+    default: defaultCoClusterConfig.restarts,
+    min: 1,
+    max: 20,
+    doc: 'fits per refit; the likeliest is kept',
+  }),
+  RANK_CLUSTER_REFIT_MS: env.int({
+    default: 30_000,
+    min: 10,
+    max: 600_000,
+    doc: 'the co-clustering is refitted at most once per this interval, when the model table changed',
+  }),
   EXPLORE_SHARE: env.number({
     default: 0.1,
     min: 0,
@@ -128,6 +159,7 @@ export function rankerConfig(c: RecommenderConfig): RankerConfig {
     exploreShare: c.EXPLORE_SHARE,
     exploreMinReceived: c.EXPLORE_MIN_RECEIVED,
     neighbourWeight: c.RANK_NEIGHBOUR_WEIGHT,
+    clusterWeight: c.RANK_CLUSTERS > 0 ? c.RANK_CLUSTER_WEIGHT : 0,
     affinity: {
       passAgreement: c.RANK_PASS_AGREEMENT,
       crossWeight: c.RANK_CROSS_WEIGHT,
@@ -136,5 +168,16 @@ export function rankerConfig(c: RecommenderConfig): RankerConfig {
       rarity: c.RANK_RARITY,
       refine: c.RANK_REFINE,
     },
+  };
+}
+
+/** The co-clustering's fit (undefined: none, RANK_CLUSTERS=0). */
+export function coClusterConfig(c: RecommenderConfig): CoClusterConfig | undefined {
+  if (c.RANK_CLUSTERS === 0) return undefined;
+  return {
+    ...defaultCoClusterConfig,
+    clusters: c.RANK_CLUSTERS,
+    iterations: c.RANK_CLUSTER_ITERATIONS,
+    restarts: c.RANK_CLUSTER_RESTARTS,
   };
 }

@@ -1,12 +1,15 @@
 import { type Location, mutuallyCompatible, type Profile } from '@showcase/contracts';
 import { Affinity, type AffinityConfig, defaultAffinityConfig } from './affinity.ts';
 import type { CandidateIndex } from './candidate-index.ts';
+import { type CoClusterFit, dot } from './co-clusters.ts';
 import { emptyRow, type LearnerConfig, likeProbability, type ModelRow } from './model.ts';
 import { type Scored, TopK } from './top-k.ts';
 
 /**
  * P(u likes v) is a blend of the factorisation and the neighbourhood signals (affinity.ts):
- * `neighbourWeight` × neighbourhood + (1 − neighbourWeight) × factorisation; P(v likes u) alike.
+ * `neighbourWeight` × neighbourhood + (1 − neighbourWeight) × factorisation; then, once the
+ * co-clustering (co-clusters.ts) has a fit, `clusterWeight` × its estimate + the rest × that
+ * blend. P(v likes u) alike.
  * - `reciprocal` (default): harmonic mean of P(u likes v) and P(v likes u), plus exploration;
  * - `one-sided`: P(u likes v) alone (the same model, one direction: a baseline);
  * - `popularity`: likes received (a baseline, also what a model without taste would do).
@@ -21,6 +24,9 @@ export type Ranking = (typeof rankings)[number];
  */
 export const defaultNeighbourWeight = 0.995;
 
+/** Chosen offline (README, issue 24's co-clustering). */
+export const defaultClusterWeight = 0.5;
+
 export interface RankerConfig {
   /** Share of the k slots reserved for new candidates: floor(k × share). */
   readonly exploreShare: number;
@@ -29,6 +35,11 @@ export interface RankerConfig {
   /** Share of the neighbourhood signals in each direction's probability (default 0.995). */
   readonly neighbourWeight?: number;
   readonly affinity?: AffinityConfig;
+  /**
+   * Share of the co-clustering (co-clusters.ts) in each direction's probability, against the
+   * blend of neighbourhood and factorisation above (0 = not used).
+   */
+  readonly clusterWeight?: number;
 }
 
 /** What the ranker needs of a user: only users with a profile and a location are candidates. */
@@ -52,6 +63,8 @@ export interface RankerSources {
   /** Users the pair table excludes for `user` (exclusions.ts). */
   readonly exclusions: (user: string) => Promise<ReadonlySet<string>>;
   readonly index: CandidateIndex;
+  /** The latest co-clustering of the model rows (cluster-fitter.ts), if any. */
+  readonly clusters?: () => CoClusterFit | undefined;
 }
 
 export interface RankQuery {
@@ -124,6 +137,10 @@ export class Ranker {
       if (row) learned.push(row);
     });
     affinity?.refine(learned);
+    const cw = ranking === 'popularity' ? 0 : (this.config.clusterWeight ?? 0);
+    const fit = cw > 0 ? this.sources.clusters?.() : undefined;
+    const likes = fit?.likesOf(user);
+    const likedBy = ranking === 'reciprocal' ? fit?.likedByOf(user) : undefined;
     for (const other of found) {
       const row = model.get(other);
       let score: number;
@@ -132,10 +149,12 @@ export class Ranker {
         const theirs = row ?? this.rowOf(other);
         let p = likeProbability(mine.taste, mine.tasteBias, theirs.appeal, theirs.appealBias, this.learner);
         if (affinity) p = mix * affinity.forward(row) + (1 - mix) * p;
+        if (fit && likes) p = cw * dot(likes, fit.appealOf(other)) + (1 - cw) * p;
         if (ranking === 'one-sided') score = p;
         else {
           let q = likeProbability(theirs.taste, theirs.tasteBias, mine.appeal, mine.appealBias, this.learner);
           if (affinity) q = mix * affinity.reverse(row) + (1 - mix) * q;
+          if (fit && likedBy) q = cw * dot(fit.tasteOf(other), likedBy) + (1 - cw) * q;
           score = harmonicMean(p, q);
         }
       }

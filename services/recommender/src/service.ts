@@ -9,7 +9,15 @@ import {
   type ServiceHost,
 } from '@showcase/service-kit';
 import { type CandidateIndex, createCandidateIndex } from './candidate-index.ts';
-import { DEFAULT_PORT, learnerConfig, rankerConfig, recommenderEnv, signalWeights } from './config.ts';
+import { ClusterFitter } from './cluster-fitter.ts';
+import {
+  coClusterConfig,
+  DEFAULT_PORT,
+  learnerConfig,
+  rankerConfig,
+  recommenderEnv,
+  signalWeights,
+} from './config.ts';
 import { pairExclusions } from './exclusions.ts';
 import { createMirrors } from './mirrors.ts';
 import { modelStats } from './model-stats.ts';
@@ -61,8 +69,19 @@ export function recommenderService(options: RecommenderOptions = {}) {
         if (searchable) index.set(user, searchable.location);
         else index.delete(user);
       });
+      const clusters = coClusterConfig(config);
+      const fitter = clusters
+        ? new ClusterFitter(mirrors.model, clusters, config.RANK_CLUSTER_REFIT_MS, (error) =>
+            service.logger.error({ err: error }, 'fitting the co-clustering failed'),
+          )
+        : undefined;
       const ranker = new Ranker(
-        { ...mirrors, exclusions: (user) => pairExclusions(pairs, user), index },
+        {
+          ...mirrors,
+          exclusions: (user) => pairExclusions(pairs, user),
+          index,
+          ...(fitter ? { clusters: () => fitter.current() } : {}),
+        },
         learner,
         rankerConfig(config),
       );
@@ -73,6 +92,7 @@ export function recommenderService(options: RecommenderOptions = {}) {
           .catch((error: unknown) => service.logger.error({ err: error }, 'loading mirrors failed'));
       });
       service.onStop(() => {
+        fitter?.close();
         mirrors.users.close();
         mirrors.model.close();
         mirrors.spamBlocked.close();
@@ -84,7 +104,7 @@ export function recommenderService(options: RecommenderOptions = {}) {
           mirrors.users.version + mirrors.model.version + mirrors.spamBlocked.version + pairChanges,
         stats: async () => {
           await mirrors.model.ready();
-          return modelStats(mirrors.model.entries());
+          return { ...modelStats(mirrors.model.entries()), clustersBehind: fitter?.behind ?? 0 };
         },
       };
     },

@@ -43,7 +43,10 @@ interface Stats {
   received: number;
   likesReceived: number;
   rejected: number;
+  /** How far the co-clustering's fit lags its own mirror: not a property of the model. */
+  clustersBehind?: number;
 }
+const totals = ({ clustersBehind: _, ...model }: Stats) => model;
 interface Items {
   items: { user: string; score: number }[];
 }
@@ -140,7 +143,7 @@ describe('recommender as a process on Kafka', () => {
     // A restart with an empty data dir: the model comes back from its changelog.
     const { exitCode } = await s.restart({ freshDataDir: true });
     expect(exitCode).toBe(0);
-    await eventually(async () => expect(await stats()).toEqual(learned));
+    await eventually(async () => expect(totals(await stats())).toEqual(totals(learned)));
     expect(await oneSided()).toEqual([u('a'), u('c')]);
     expect(await recs()).toEqual([u('a'), u('c')]);
   });

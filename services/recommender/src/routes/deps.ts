@@ -21,7 +21,8 @@ export interface RecommenderContext {
   readonly ranker: Ranker;
   /** Grows whenever any input of the ranking changed. */
   readonly version: () => number;
-  readonly stats: () => Promise<ModelStats>;
+  /** clustersBehind: model table changes the co-clustering has not been fitted on yet. */
+  readonly stats: () => Promise<ModelStats & { readonly clustersBehind: number }>;
 }
 
 /** What every recommender route plugin receives (service.ts builds it from the definition). */

@@ -18,6 +18,9 @@ export const modelStatsRoutes: RoutePlugin<RecommenderDeps> = async (app, { auth
             received: Type.Integer(),
             likesReceived: Type.Integer(),
             rejected: Type.Integer({ description: 'steps refused because the result was not finite' }),
+            clustersBehind: Type.Integer({
+              description: 'model table changes the co-clustering of tastes and appeals is not fitted on yet',
+            }),
           }),
           401: ErrorSchema,
           403: ErrorSchema,
