@@ -31,31 +31,30 @@ import { type ApiClient, eventually, type UsedPlatform, usePlatform } from '../s
  * Per event and service the figures (accepted, failed, slow, time until writes succeed at normal
  * latency again) are printed, and written as JSON to E2E_FAILOVER_JSON when set.
  *
- * One round by default. The long form by hand, e.g.:
- *   E2E_BROKER_FAILOVER=1 E2E_FAILOVER_ROUNDS=3 E2E_FAILOVER_PAUSE_MS=30000 E2E_FAILOVER_JSON=/tmp/failover.json \
+ * In `npm test` it runs in its short form: one round, short pauses, and the rolling restart
+ * takes the two nodes the SIGKILL left alone (the killed one was just restarted). The long form,
+ * by hand: every node in each rolling restart, the pauses of before, more rounds, e.g.
+ *   E2E_FAILOVER_LONG=1 E2E_FAILOVER_ROUNDS=3 E2E_FAILOVER_PAUSE_MS=30000 E2E_FAILOVER_JSON=/tmp/failover.json \
  *     npx vitest run --project integration test/broker-failover.int.test.ts   (in e2e/)
+ * E2E_BROKER_FAILOVER=0 skips the file.
  */
-/**
- * Off unless E2E_BROKER_FAILOVER=1: on this branch the test finds services that exit on broker
- * events (see the issue note) and takes ~11 min on the shared 2-core machine, far above the CI
- * budget. Turn it on in npm test once both are fixed.
- */
-const ENABLED = process.env.E2E_BROKER_FAILOVER === '1';
+const ENABLED = process.env.E2E_BROKER_FAILOVER !== '0';
+const LONG = process.env.E2E_FAILOVER_LONG === '1';
 const ROUNDS = Number(process.env.E2E_FAILOVER_ROUNDS ?? 1);
 /** Longer than the brokers' session timeout (9 s): the controller fences the paused node. */
-const PAUSE_MS = Number(process.env.E2E_FAILOVER_PAUSE_MS ?? 12_000);
+const PAUSE_MS = Number(process.env.E2E_FAILOVER_PAUSE_MS ?? (LONG ? 12_000 : 10_000));
 /** Steady load before each event, so that each one starts from a running platform. */
-const STEADY_MS = Number(process.env.E2E_FAILOVER_STEADY_MS ?? 2_000);
+const STEADY_MS = Number(process.env.E2E_FAILOVER_STEADY_MS ?? (LONG ? 2_000 : 1_000));
 /**
  * Which events run, in this order: `kill` (SIGKILL the busiest leader, then start it again),
- * `rolling` (restart all three one after the other), `stop` (SIGSTOP the busiest leader).
+ * `rolling` (restart the nodes one after the other), `stop` (SIGSTOP the busiest leader).
  * Default all; e.g. `E2E_FAILOVER_EVENTS=rolling` to reproduce one kind alone.
  */
 const EVENTS = new Set(
   (process.env.E2E_FAILOVER_EVENTS ?? 'kill,rolling,stop').split(',').map((e) => e.trim()),
 );
 /** The quiet stretch measured before the first event: what "slow" means on this machine. */
-const BASELINE_MS = Number(process.env.E2E_FAILOVER_BASELINE_MS ?? 10_000);
+const BASELINE_MS = Number(process.env.E2E_FAILOVER_BASELINE_MS ?? (LONG ? 10_000 : 3_000));
 const TICK_MS = 100;
 const SLOW_MS = 1_000;
 const CATCH_UP_MS = 120_000;
@@ -254,7 +253,9 @@ describe.skipIf(!ENABLED)('three brokers: failover and rolling restart under loa
             await waitForInSync(cluster.brokers);
           });
         }
-        for (const node of EVENTS.has('rolling') ? cluster.nodes : []) {
+        // Short form: the killed node has just been restarted; the others complete the rolling restart.
+        const rolling = LONG ? cluster.nodes : cluster.nodes.filter((n) => n !== killed);
+        for (const node of EVENTS.has('rolling') ? rolling : []) {
           await event(`rolling restart node ${node.nodeId}${tag}`, async () => {
             report.push(
               `round ${round}: rolling restart of node ${node.nodeId} at ${new Date().toISOString()}`,

@@ -20,6 +20,8 @@ const MAX_RESTARTS_IN_A_ROW = 5;
  * to restart and its partitions to move, shorter than kafkajs' own retry budget.
  */
 const MAX_RECOVERY_RETRIES = 10;
+/** How often a batch waiting for a recovering task checks the lease (see `untilRecovered`). */
+const LAPSE_CHECK_MS = 100;
 const recoveryRetryDelay = (attempt: number) => Math.min(10_000, 500 * 2 ** (attempt - 1));
 
 /**
@@ -134,6 +136,7 @@ export class PartitionTasks implements GroupHandler {
     // Paused for a restart: these records are read again from the committed offsets.
     if (this.restarting.has(partition)) return;
     try {
+      await this.untilRecovered(task);
       await task.process(records);
     } catch (error) {
       // Its recovery met a transient broker error and a new task is on its way (see `open`):
@@ -147,6 +150,34 @@ export class PartitionTasks implements GroupHandler {
       const failure = error instanceof Error ? error : new Error(String(error));
       this.fail(failure);
       throw failure;
+    }
+  }
+
+  /**
+   * A batch for a partition whose task still recovers (one fetched before the partition was
+   * paused for a restart) waits for the recovery — but not across a lapse of the lease. A task
+   * that replaces a lapsed one waits until the group confirms the membership; the group does
+   * so only after this member rejoins, and kafkajs rejoins only once every batch of its fetch
+   * has returned. Waiting here would hold both forever: the member stays in no generation,
+   * heartbeats keep failing, and the whole group stops applying records while the service looks
+   * healthy (seen on the three-broker failover test after a rolling restart). So the wait ends
+   * with the lapse, which restarts the partition (its batch stays unresolved and is read again).
+   */
+  private async untilRecovered(task: PartitionTask): Promise<void> {
+    const { lease } = this.runtime;
+    if (task.state !== 'recovering' || !lease.active) return;
+    let recovered = false;
+    const settled = task.ready.then(
+      () => {
+        recovered = true;
+      },
+      () => {
+        recovered = true; // its failure is thrown by process()
+      },
+    );
+    while (!recovered && task.state === 'recovering') {
+      if (lease.lapsed()) throw this.runtime.leaseLapsed();
+      await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, LAPSE_CHECK_MS))]);
     }
   }
 
