@@ -36,10 +36,13 @@ export const opsRoutes: FastifyPluginAsync<{ readonly service: Service<EnvSpec> 
       const components = service.componentStates();
       if (service.ready) return { status: 'ready', service: service.name, components };
       const waiting = components.filter((c) => c.state !== 'running');
+      const problems = service.readinessProblems();
       const message =
         service.state === 'stopping' || service.state === 'stopped'
           ? 'shutting down'
-          : `waiting for ${waiting.map((c) => `${c.kind} ${c.name} (${c.state})`).join(', ') || 'start'}`;
+          : problems.length > 0
+            ? problems.join('; ')
+            : `waiting for ${waiting.map((c) => `${c.kind} ${c.name} (${c.state})`).join(', ') || 'start'}`;
       return reply.status(503).send({ error: 'not_ready', message, status: 'not_ready', components });
     },
   );

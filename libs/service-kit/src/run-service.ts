@@ -1,5 +1,6 @@
 import { buildService } from './build-service.ts';
 import { ConfigError, type EnvSpec } from './config.ts';
+import { DataDirCheck } from './data-dir-check.ts';
 import type { ServiceDefinition } from './define-service.ts';
 import { runAsProcess } from './process-lifecycle.ts';
 import type { Service } from './service.ts';
@@ -27,6 +28,15 @@ export function runService<S extends EnvSpec, V, E, P extends string, X>(
       : undefined;
     const { service } = await buildService(definition, { ...host, logger: resolved.logger }, resolved);
     if (host) service.onStop(() => host.cluster.close());
+    const stream = host ? streamConfig(definition, resolved.config) : undefined;
+    // Tables in LevelDB under DATA_DIR (on Kafka): a full or unwritable data dir makes the
+    // service not ready, with the reason (data-dir-check.ts). In memory (development): nothing.
+    if (stream?.KAFKA_BROKERS) {
+      const dataDir = new DataDirCheck(stream.DATA_DIR, resolved.logger.child({ component: 'data-dir' }));
+      service.addReadinessCheck(dataDir);
+      service.onStart(() => dataDir.start());
+      service.onStop(() => dataDir.stop());
+    }
     await runAsProcess(service as unknown as Service<EnvSpec>);
   };
   main().catch((error: unknown) => {

@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import type { Auth } from './auth.ts';
 import { type Component, processorComponent, viewComponent } from './components.ts';
 import type { ConfigOf, EnvSpec } from './config.ts';
+import type { ReadinessCheck } from './data-dir-check.ts';
 import type { BaseConfig } from './env-spec.ts';
 import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
@@ -111,6 +112,8 @@ export class Service<S extends EnvSpec = EnvSpec> {
   private stopping: Promise<void> | undefined;
   private declaredTopics: readonly TopicSpec[] | undefined;
   private failureHandler: ((component: Component, error: Error) => void) | undefined;
+  /** Conditions besides the components (the data dir: data-dir-check.ts). */
+  private readonly checks: ReadinessCheck[] = [];
 
   /** Use `createService`. */
   constructor(
@@ -161,7 +164,18 @@ export class Service<S extends EnvSpec = EnvSpec> {
   get ready(): boolean {
     if (this._state !== 'listening') return false;
     for (const c of this.components) if (c.running) this.started.add(c);
+    if (this.checks.some((check) => check.problem() !== undefined)) return false;
     return this.components.every((c) => this.started.has(c) && c.state !== 'failed');
+  }
+
+  /** A readiness condition besides the components, e.g. a writable data dir (data-dir-check.ts). */
+  addReadinessCheck(check: ReadinessCheck): void {
+    this.checks.push(check);
+  }
+
+  /** What the readiness checks report now (/readyz says why it is 503). */
+  readinessProblems(): string[] {
+    return this.checks.flatMap((check) => check.problem() ?? []);
   }
 
   /**

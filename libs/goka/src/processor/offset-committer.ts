@@ -1,6 +1,9 @@
 import type { CommitOffset, GroupConsumer } from '../cluster/cluster.ts';
 import type { Logger } from '../logger.ts';
 
+/** How long a drain, a revocation or a restart waits for a commit in flight (see `settled`). */
+const SETTLE_WAIT_MS = 10_000;
+
 /**
  * At-least-once offset commits of a processor: the latest committable offset per topic and
  * partition, sent to the group consumer one request at a time; offsets that became committable
@@ -47,10 +50,39 @@ export class OffsetCommitter {
     }
   }
 
-  /** Resolves once every offset committable so far was sent (or its commit failed and was logged). */
-  settled(): Promise<void> {
+  /**
+   * Resolves once every offset committable so far was sent (or its commit failed and was
+   * logged) — or after `maxWaitMs`, with the commit still in flight. A commit is worth waiting
+   * for, not worth stopping for: a drain waits here before kafkajs may rejoin, and a partition's
+   * restart before it reads the committed offsets. kafkajs retries a commit for minutes (its
+   * retry budget, each try up to its request timeout) while the coordinator moves or the member
+   * must rejoin — and the member cannot rejoin while its batches wait here: on the three-broker
+   * failover test whole groups stood still that way after a rolling restart (tasks "lapsed",
+   * one "closed" waiting for its replacement). Going on without the commit costs at most
+   * duplicates (the messages are processed again), never a loss.
+   */
+  async settled(maxWaitMs = SETTLE_WAIT_MS): Promise<void> {
+    if (!this.inFlight) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), maxWaitMs);
+    });
+    try {
+      if ((await Promise.race([this.whenSent(), late])) === 'late') {
+        if (this.inFlight) this.giveUp(this.inFlight);
+        this.logger.warn(
+          { waitedMs: maxWaitMs },
+          'offset commit still in flight; going on without it (its messages may be processed again)',
+        );
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private whenSent(): Promise<void> {
     // The request that ends this one may carry offsets that came meanwhile: wait for it too.
-    return this.inFlight ? this.inFlight.then(() => this.settled()) : Promise.resolve();
+    return this.inFlight ? this.inFlight.then(() => this.whenSent()) : Promise.resolve();
   }
 
   private send(): void {
@@ -61,16 +93,30 @@ export class OffsetCommitter {
       partitions.clear();
     }
     this.pendingCount = 0;
-    this.inFlight = this.consumer
+    const request: Promise<void> = this.consumer
       .commit(offsets)
       .catch((error: unknown) => {
         // A failed commit loses nothing (the messages are processed again), but say so.
         this.logger.warn({ err: error }, 'commit failed; uncommitted messages will be processed again');
       })
       .finally(() => {
+        // Given up on by `settled` meanwhile: a newer request owns the line now.
+        if (this.inFlight !== request) return;
         this.inFlight = undefined;
         // Offsets that became committable while this request was in flight.
         this.send();
       });
+    this.inFlight = request;
+  }
+
+  /**
+   * A commit that took too long (see `settled`) stops holding the line: the offsets that came
+   * meanwhile go out in a new request. Should the old one land after it, a partition's
+   * committed offset goes back, which costs duplicates, not losses.
+   */
+  private giveUp(request: Promise<void>): void {
+    if (this.inFlight !== request) return;
+    this.inFlight = undefined;
+    this.send();
   }
 }

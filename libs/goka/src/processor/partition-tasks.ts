@@ -1,5 +1,6 @@
 import { RecoveryAborted } from '../abort.ts';
 import type { ConsumedRecord, GroupConsumer, GroupHandler } from '../cluster/cluster.ts';
+import { isTransientBrokerError } from '../cluster/transient-error.ts';
 import { type Deferred, deferred } from '../deferred.ts';
 import type { Logger } from '../logger.ts';
 import { MembershipLapsed } from './lease/membership-lease.ts';
@@ -13,6 +14,17 @@ import type { StandbyReplicas } from './standby.ts';
 const MAX_RESTARTS_IN_A_ROW = 5;
 
 /**
+ * Recoveries of a partition in a row that a transient broker error ended (a connection closed
+ * by a restarting broker, a leader or coordinator moving) before the processor fails: retried
+ * after 0.5, 1, 2, 4, 8 s and then every 10 s, about 75 s in all — longer than a broker takes
+ * to restart and its partitions to move, shorter than kafkajs' own retry budget.
+ */
+const MAX_RECOVERY_RETRIES = 10;
+/** How often a batch waiting for a recovering task checks the lease (see `untilRecovered`). */
+const LAPSE_CHECK_MS = 100;
+const recoveryRetryDelay = (attempt: number) => Math.min(10_000, 500 * 2 ** (attempt - 1));
+
+/**
  * The partitions a processor owns, one task each, and the group handler that opens and closes
  * them as the consumer group assigns and revokes. A partition whose task cannot go on but stays
  * this member's (its transaction failed and was aborted, or the membership lease lapsed) is
@@ -24,6 +36,11 @@ export class PartitionTasks implements GroupHandler {
   /** Partitions whose task is being replaced: paused, their batches and drains are skipped. */
   private readonly restarting = new Set<number>();
   private readonly restarts = new RestartBudget(MAX_RESTARTS_IN_A_ROW);
+  /** Per partition: recoveries in a row that a transient broker error ended. */
+  private readonly failedRecoveries = new Map<number, number>();
+  /** Delayed restarts waiting, with what ends their wait early (`close`). */
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
+  private closed = false;
   /** Assignments, revocations and restarts swap tasks one at a time. */
   private swaps: Promise<unknown> = Promise.resolve();
   private changeWaiter: Deferred<void> | undefined;
@@ -50,6 +67,25 @@ export class PartitionTasks implements GroupHandler {
   /** Partitions owned right now. */
   partitions(): number[] {
     return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Whether `task` is on its way out while its partition stays here: a restart replaces it (its
+   * recovery met a transient broker error, or its transaction failed). Its `ready` rejection is
+   * then no failure: what counts is the task that replaces it.
+   */
+  replacing(task: PartitionTask): boolean {
+    return this.restarting.has(task.partition) || this.tasks.get(task.partition) !== task;
+  }
+
+  /** No more restarts: the processor stops (pending delayed restarts are dropped). */
+  close(): void {
+    this.closed = true;
+    for (const [timer, resolve] of this.timers) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.timers.clear();
   }
 
   /** Resolves at the next change of the owned partitions (after assigned/revoked handled them). */
@@ -100,8 +136,12 @@ export class PartitionTasks implements GroupHandler {
     // Paused for a restart: these records are read again from the committed offsets.
     if (this.restarting.has(partition)) return;
     try {
+      await this.untilRecovered(task);
       await task.process(records);
     } catch (error) {
+      // Its recovery met a transient broker error and a new task is on its way (see `open`):
+      // the batch stays unresolved, its records are read again from the committed offsets.
+      if (this.replacing(task) && !(error instanceof TransactionFailed)) return;
       // Not a failure: the partition starts over from the changelog and the committed offsets.
       if (error instanceof MembershipLapsed) return this.restart(partition, error);
       if (error instanceof TransactionFailed && this.mayRestart(partition, task, error)) {
@@ -110,6 +150,34 @@ export class PartitionTasks implements GroupHandler {
       const failure = error instanceof Error ? error : new Error(String(error));
       this.fail(failure);
       throw failure;
+    }
+  }
+
+  /**
+   * A batch for a partition whose task still recovers (one fetched before the partition was
+   * paused for a restart) waits for the recovery — but not across a lapse of the lease. A task
+   * that replaces a lapsed one waits until the group confirms the membership; the group does
+   * so only after this member rejoins, and kafkajs rejoins only once every batch of its fetch
+   * has returned. Waiting here would hold both forever: the member stays in no generation,
+   * heartbeats keep failing, and the whole group stops applying records while the service looks
+   * healthy (seen on the three-broker failover test after a rolling restart). So the wait ends
+   * with the lapse, which restarts the partition (its batch stays unresolved and is read again).
+   */
+  private async untilRecovered(task: PartitionTask): Promise<void> {
+    const { lease } = this.runtime;
+    if (task.state !== 'recovering' || !lease.active) return;
+    let recovered = false;
+    const settled = task.ready.then(
+      () => {
+        recovered = true;
+      },
+      () => {
+        recovered = true; // its failure is thrown by process()
+      },
+    );
+    while (!recovered && task.state === 'recovering') {
+      if (lease.lapsed()) throw this.runtime.leaseLapsed();
+      await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, LAPSE_CHECK_MS))]);
     }
   }
 
@@ -139,10 +207,36 @@ export class PartitionTasks implements GroupHandler {
   private open(partition: number): PartitionTask {
     const task = new PartitionTask(this.runtime, partition);
     this.tasks.set(partition, task);
-    task.ready.catch((error: Error) => {
-      if (task.state === 'failed') this.fail(error);
-    });
+    task.ready.then(
+      () => {
+        if (this.tasks.get(partition) === task) this.failedRecoveries.delete(partition);
+      },
+      (error: Error) => {
+        if (task.state !== 'failed') return; // revoked or stopped: RecoveryAborted
+        if (this.mayRetryRecovery(partition, task, error)) return;
+        this.fail(error);
+      },
+    );
     return task;
+  }
+
+  /**
+   * A recovery that a transient broker error ended (registering the transactional id, reading
+   * offsets or the changelog while a broker restarts): the partition starts over after a delay,
+   * unless that happened MAX_RECOVERY_RETRIES times in a row — then the processor fails with it.
+   */
+  private mayRetryRecovery(partition: number, task: PartitionTask, error: Error): boolean {
+    if (this.closed || this.tasks.get(partition) !== task || !isTransientBrokerError(error)) return false;
+    const attempt = (this.failedRecoveries.get(partition) ?? 0) + 1;
+    if (attempt > MAX_RECOVERY_RETRIES) return false;
+    this.failedRecoveries.set(partition, attempt);
+    const delayMs = recoveryRetryDelay(attempt);
+    this.logger.warn(
+      { partition, attempt, delayMs, err: error },
+      'partition recovery met a transient broker error; it starts over',
+    );
+    this.restart(partition, error, delayMs);
+    return true;
   }
 
   /**
@@ -157,35 +251,62 @@ export class PartitionTasks implements GroupHandler {
    * fences the next owner, whose first transaction then fails with "old epoch". Other failed
    * transactions (a broker that went away, retries used up) are the same case.
    */
-  private restart(partition: number, reason: Error): void {
+  private restart(partition: number, reason: Error, delayMs = 0): void {
     const consumer = this.consumer;
     if (!consumer || this.restarting.has(partition)) return;
     this.restarting.add(partition);
     consumer.pause(partition);
     this.logger.warn({ partition, err: reason }, 'restarting a partition from its committed offsets');
-    const swapped = this.serially(async () => {
-      const old = this.tasks.get(partition);
-      if (!old || !this.restarting.has(partition)) return undefined; // revoked meanwhile
-      await old.close();
-      await this.committer.settled();
-      const task = this.open(partition);
-      this.restarting.delete(partition);
-      this.notifyChanged();
-      return task;
-    });
+    // A transient broker error: give the cluster a moment (leaders move, a broker restarts).
+    // Outside the swap chain: revocations and assignments of other partitions go on meanwhile.
+    const waited = delayMs > 0 ? this.delay(delayMs) : Promise.resolve();
+    const swapped = waited.then(() =>
+      this.serially(async () => {
+        const old = this.tasks.get(partition);
+        // Revoked meanwhile, or the processor stops.
+        if (!old || !this.restarting.has(partition) || this.closed) return undefined;
+        await old.close();
+        await this.committer.settled();
+        const task = this.open(partition);
+        this.restarting.delete(partition);
+        this.notifyChanged();
+        return task;
+      }),
+    );
     swapped
       .then(async (task) => {
         if (!task) return;
-        await task.ready;
+        try {
+          await task.ready;
+        } catch {
+          // Revoked (the next owner has it), or its recovery failed: `open` retries or fails.
+          return;
+        }
         if (this.tasks.get(partition) !== task) return;
-        await consumer.seekToCommitted(partition);
+        try {
+          await consumer.seekToCommitted(partition);
+        } catch (error) {
+          const err = error instanceof Error ? error : new Error(String(error));
+          if (!this.mayRetryRecovery(partition, task, err)) this.fail(err);
+          return;
+        }
         if (this.tasks.get(partition) === task) consumer.resume(partition);
       })
       .catch((error: unknown) => {
-        // Revoked while the new task recovered: the next owner has the partition.
         if (error instanceof RecoveryAborted) return;
         this.fail(error instanceof Error ? error : new Error(String(error)));
       });
+  }
+
+  /** Resolves after `ms`, or at once when the processor stops (`close`). */
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.set(timer, resolve);
+    });
   }
 
   /** A failed transaction: restart the partition (logged) or, out of budget, fail the processor. */

@@ -186,6 +186,11 @@ export class Processor<V = unknown, L = unknown> {
           revoked = true;
           continue;
         }
+        // Its recovery met a transient broker error: a new task replaces it (PartitionTasks).
+        if (owned.replacing(task)) {
+          revoked = true;
+          continue;
+        }
         throw outcome.reason;
       }
       // After a revocation, wait until the group's new assignment has been handled: it follows
@@ -336,6 +341,8 @@ export class Processor<V = unknown, L = unknown> {
     // partitions that recover.
     this.stopSignal.abort();
     this.keeper.stop();
+    // Partitions waiting to start over after a broker error stay stopped.
+    this.tasks?.close();
     try {
       if (!this.consumer) {
         // Still preparing: the lookup views may be recovering; stopping them ends that.

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, RetryOptions } from 'kafkajs';
 import type { CommitOffset, OutgoingRecord, RecordMetadata, TransactionalProducer } from '../cluster.ts';
+import { isTransientBrokerError } from '../transient-error.ts';
 import { KafkaProducer, sendInChunks } from './producer.ts';
 
 /**
@@ -82,7 +83,7 @@ export class KafkaTransactionalProducer extends KafkaProducer implements Transac
   }
 }
 
-/** Attempts of AddOffsetsToTxn answered CONCURRENT_TRANSACTIONS, 20 ms apart and doubling (~5 s). */
+/** Attempts of AddOffsetsToTxn + TxnOffsetCommit, 20 ms apart and doubling (~5 s). */
 const CONCURRENT_ATTEMPTS = 8;
 
 /**
@@ -90,14 +91,20 @@ const CONCURRENT_ATTEMPTS = 8;
  * retries) but not for AddOffsetsToTxn, the first request of a transaction that has only
  * offsets to commit (a batch whose messages had no effects): there, the previous transaction's
  * markers still being written failed the whole transaction. Retried here like the Java client.
+ *
+ * Nor does it retry TxnOffsetCommit on a lost connection: its retry covers only protocol
+ * answers and ECONNREFUSED, and a "Closed connection" (the group coordinator's broker
+ * restarting) failed the transaction, and with it the partition. Both requests may be sent
+ * again within one transaction (adding the group twice is a no-op, a later TxnOffsetCommit
+ * overwrites the earlier), so any transient broker error is retried here; the coordinator
+ * cache has forgotten the failed coordinator (coordinator-cache.ts), so the retry looks it up.
  */
 async function retryConcurrent<T>(attempt: () => Promise<T>): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await attempt();
     } catch (error) {
-      const type = (error as { type?: unknown }).type;
-      if (type !== 'CONCURRENT_TRANSACTIONS' || i >= CONCURRENT_ATTEMPTS) throw error;
+      if (!isTransientBrokerError(error) || i >= CONCURRENT_ATTEMPTS) throw error;
       await sleep(20 * 2 ** (i - 1));
     }
   }
