@@ -141,7 +141,7 @@ describe('committedRecords (read_committed by the Java consumer rule)', () => {
         expect(next, `seed ${seed} from ${from}`).toBe(upTo + 1);
       }
     }
-  });
+  }, 60_000); // exhaustive: seconds on a loaded machine, past the 5 s default
 
   it('drops two aborted transactions of one producer in one fetch, and one whose marker is not in it', () => {
     const log = [
