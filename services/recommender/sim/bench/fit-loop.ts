@@ -73,7 +73,9 @@ const median = (xs: number[]) => {
 };
 
 async function run(mode: 'inline' | 'worker'): Promise<Run> {
-  const fitter = new ClusterFitter(source, defaultCoClusterConfig, 3_600_000, (e) => console.error(e), { mode });
+  const fitter = new ClusterFitter(source, defaultCoClusterConfig, 3_600_000, (e) => console.error(e), {
+    mode,
+  });
   const lateness: number[] = [];
   let expected = performance.now() + 5;
   const probe = setInterval(() => {
