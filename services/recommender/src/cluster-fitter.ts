@@ -29,7 +29,8 @@ export interface ClusterFitterOptions {
  *
  * In mode 'worker' one fit is in flight at a time: the rows are sent to the worker, the fit is
  * swapped in when it arrives; a change during a fit schedules the next one. A failed fit is
- * reported to `onError` and the previous fit keeps serving; the next refit starts a new worker.
+ * reported to `onError` and the previous fit keeps serving; a retry is scheduled after the
+ * interval, and that refit starts a new worker.
  */
 export class ClusterFitter {
   private fit: CoClusterFit | undefined;
@@ -98,6 +99,7 @@ export class ClusterFitter {
   private async refitInWorker(thread: CoClusterThread): Promise<void> {
     this.inFlight = true;
     const version = this.model.version;
+    let failed = false;
     try {
       const rows = Array.from(this.model.entries(), ([, row]) => decisionRow(row));
       const fit = await thread.fit(rows, this.config);
@@ -107,15 +109,18 @@ export class ClusterFitter {
       }
     } catch (error) {
       if (!this.closed) this.onError(error);
+      failed = true;
     } finally {
       this.inFlight = false;
     }
-    this.done(version);
+    // A lost worker is no reason to stay behind until the table changes again: retry (with a
+    // new worker) after the interval.
+    this.done(version, failed);
   }
 
-  private done(version: number): void {
+  private done(version: number, retry = false): void {
     this.lastFitAt = Date.now();
-    if (this.model.version !== version) this.schedule();
+    if (retry || this.model.version !== version) this.schedule();
   }
 
   async close(): Promise<void> {
