@@ -36,6 +36,22 @@ export interface CoClusterConfig {
   readonly hardIterations: number;
 }
 
+/** What a fit reads of a model row: its id and its out-lists (the worker is sent only these). */
+export type DecisionRow = Pick<ModelRow, 'user' | 'liked' | 'passed'>;
+
+/** A fit as plain data (structured-cloneable; the typed arrays' buffers are transferable). */
+export interface CoClusterFitParts {
+  /** Fitted users in index order (sorted by id). */
+  readonly users: readonly string[];
+  readonly taste: Float64Array;
+  readonly appeal: Float64Array;
+  readonly theta: Float64Array;
+  readonly tasteShare: Float64Array;
+  readonly appealShare: Float64Array;
+  readonly clusters: number;
+  readonly logLikelihood: number;
+}
+
 export const defaultCoClusterConfig: CoClusterConfig = {
   clusters: 12,
   iterations: 20,
@@ -61,6 +77,34 @@ export class CoClusterFit {
     /** Log-likelihood per decision (a diagnostic). */
     readonly logLikelihood: number,
   ) {}
+
+  static fromParts(p: CoClusterFitParts): CoClusterFit {
+    const index = new Map(p.users.map((u, i) => [u, i]));
+    return new CoClusterFit(
+      index,
+      p.taste,
+      p.appeal,
+      p.theta,
+      p.tasteShare,
+      p.appealShare,
+      p.clusters,
+      p.logLikelihood,
+    );
+  }
+
+  /** The fit as plain data, to send it between threads (the arrays are not copied). */
+  parts(): CoClusterFitParts {
+    return {
+      users: [...this.index.keys()],
+      taste: this.taste,
+      appeal: this.appeal,
+      theta: this.theta,
+      tasteShare: this.tasteShare,
+      appealShare: this.appealShare,
+      clusters: this.clusters,
+      logLikelihood: this.logLikelihood,
+    };
+  }
 
   tasteOf(user: string): Float64Array {
     const at = this.index.get(user);
@@ -143,8 +187,8 @@ interface Decisions {
   readonly count: number;
 }
 
-function decisionsOf(rows: Iterable<ModelRow>): Decisions {
-  const byUser = new Map<string, ModelRow>();
+function decisionsOf(rows: Iterable<DecisionRow>): Decisions {
+  const byUser = new Map<string, DecisionRow>();
   for (const row of rows) byUser.set(row.user, row);
   const ids = new Set<string>(byUser.keys());
   for (const row of byUser.values()) {
@@ -336,7 +380,7 @@ function fitOnce(d: Decisions, config: CoClusterConfig, seed: number, from?: Clu
 
 /** The best of `restarts` fits over the rows' decisions. */
 export function fitCoClusters(
-  rows: Iterable<ModelRow>,
+  rows: Iterable<DecisionRow>,
   config: CoClusterConfig = defaultCoClusterConfig,
   from?: ClusterStart,
 ): CoClusterFit {

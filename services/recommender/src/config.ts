@@ -106,6 +106,10 @@ export const recommenderEnv = {
     max: 20,
     doc: 'fits per refit; the likeliest is kept',
   }),
+  RANK_CLUSTER_WORKER: env.bool({
+    default: true,
+    doc: 'fit the co-clustering in a worker thread (false: on the event loop, blocking requests meanwhile)',
+  }),
   RANK_CLUSTER_REFIT_MS: env.int({
     default: 30_000,
     min: 10,

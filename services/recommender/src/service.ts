@@ -71,8 +71,12 @@ export function recommenderService(options: RecommenderOptions = {}) {
       });
       const clusters = coClusterConfig(config);
       const fitter = clusters
-        ? new ClusterFitter(mirrors.model, clusters, config.RANK_CLUSTER_REFIT_MS, (error) =>
-            service.logger.error({ err: error }, 'fitting the co-clustering failed'),
+        ? new ClusterFitter(
+            mirrors.model,
+            clusters,
+            config.RANK_CLUSTER_REFIT_MS,
+            (error) => service.logger.error({ err: error }, 'fitting the co-clustering failed'),
+            { mode: config.RANK_CLUSTER_WORKER ? 'worker' : 'inline' },
           )
         : undefined;
       const ranker = new Ranker(
@@ -91,8 +95,8 @@ export function recommenderService(options: RecommenderOptions = {}) {
           .ready()
           .catch((error: unknown) => service.logger.error({ err: error }, 'loading mirrors failed'));
       });
-      service.onStop(() => {
-        fitter?.close();
+      service.onStop(async () => {
+        await fitter?.close();
         mirrors.users.close();
         mirrors.model.close();
         mirrors.spamBlocked.close();
