@@ -1,6 +1,5 @@
 import type { Headers } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
-import type { TimerEdge, VisitorEdge } from './schedule/edges.ts';
 
 /**
  * The edges of a group graph. Each is a plain, immutable description; `defineGroup` validates
@@ -48,16 +47,6 @@ export interface OutputEdge<T> {
   readonly topic: string;
   readonly codec: Codec<T>;
 }
-
-export type Edge<V, L> =
-  | InputEdge<unknown, V, L>
-  | LoopbackEdge<L, V>
-  | PersistEdge<V>
-  | JoinEdge<unknown>
-  | LookupEdge<unknown>
-  | OutputEdge<unknown>
-  | VisitorEdge<unknown, V, L>
-  | TimerEdge<V, L>;
 
 export function input<M, V = unknown, L = unknown>(
   topic: string,

@@ -1,6 +1,5 @@
 import type { Codec } from './codec.ts';
 import {
-  type Edge,
   type InputEdge,
   type JoinEdge,
   type LookupEdge,
@@ -10,6 +9,17 @@ import {
   requireName,
 } from './edges.ts';
 import type { TimerEdge, VisitorEdge } from './schedule/edges.ts';
+
+/** Every kind of edge a group is declared with (the timers' and visitors' live in schedule/). */
+export type Edge<V, L> =
+  | InputEdge<unknown, V, L>
+  | LoopbackEdge<L, V>
+  | PersistEdge<V>
+  | JoinEdge<unknown>
+  | LookupEdge<unknown>
+  | OutputEdge<unknown>
+  | VisitorEdge<unknown, V, L>
+  | TimerEdge<V, L>;
 
 /** Topic names derived from a group name; the same convention as Goka. */
 export const tableTopic = (group: string): string => `${group}-table`;

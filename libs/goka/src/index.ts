@@ -23,7 +23,6 @@ export { bytes, type Codec, DecodeError, json, string } from './codec.ts';
 export {
   type Callback,
   type Context,
-  type Edge,
   type InputEdge,
   input,
   type JoinEdge,
@@ -41,6 +40,7 @@ export { Emitter, type EmitterOptions } from './emitter.ts';
 export {
   deadLetterTopic,
   defineGroup,
+  type Edge,
   type Group,
   GroupDefinitionError,
   loopTopic,
