@@ -1,7 +1,7 @@
 import { abortable, RecoveryAborted, throwIfStopped } from '../abort.ts';
-import type { ConsumedRecord, OutgoingRecord, TransactionalProducer } from '../cluster/cluster.ts';
+import type { ConsumedRecord, TransactionalProducer } from '../cluster/cluster.ts';
 import { DecodeError } from '../codec.ts';
-import { CallbackFailure, type Effects, MessageContext } from '../context.ts';
+import { type Effects, MessageContext } from '../context.ts';
 import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
@@ -9,6 +9,7 @@ import { PartitionJobs } from '../schedule/partition-jobs.ts';
 import { type EffectWriter, SendingEffects } from './effect-writer.ts';
 import { MembershipLapsed } from './lease/membership-lease.ts';
 import { MessageDone } from './message-done.ts';
+import { deadLetterRecord, messageFailure, processorFailure } from './message-failure.ts';
 import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
@@ -292,39 +293,18 @@ export class PartitionTask {
   /** Dead-letters the message (policy 'dead-letter') or throws the failure that stops the partition. */
   private handleFailure(record: ConsumedRecord, error: unknown, done: MessageDone): void {
     const { group, policy, logger } = this.runtime;
-    const cause = error instanceof CallbackFailure ? error.cause : error;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    const where = `${record.topic}/${record.partition}@${record.offset}`;
+    const failure = messageFailure(record, error);
     if (policy === 'dead-letter') {
       this.deadLettered++;
-      logger.warn({ err: cause, record: where }, 'message sent to the dead-letter topic');
-      const deadLetter: OutgoingRecord = {
-        topic: group.deadLetterTopic,
-        partition: this.partition,
-        key: record.key,
-        value: record.value,
-        headers: {
-          ...record.headers,
-          'goka-error': message,
-          'goka-error-kind': error instanceof DecodeError ? 'decode' : 'callback',
-          'goka-topic': record.topic,
-          'goka-partition': String(record.partition),
-          'goka-offset': String(record.offset),
-        },
-      };
-      this.effects.deadLetter(deadLetter, done);
+      logger.warn({ err: failure.cause, record: failure.where }, 'message sent to the dead-letter topic');
+      this.effects.deadLetter(deadLetterRecord(group.deadLetterTopic, this.partition, record, failure), done);
       return;
     }
-    const failure = new Error(
-      `group "${group.name}": ${error instanceof DecodeError ? '' : 'callback failed on '}${
-        error instanceof DecodeError ? message : `${where}: ${message}`
-      }`,
-      { cause },
-    );
-    this.halted = failure;
+    const stop = processorFailure(group.name, failure);
+    this.halted = stop;
     this._state = 'failed';
-    this.runtime.fail(failure);
-    throw failure;
+    this.runtime.fail(stop);
+    throw stop;
   }
 
   /** Exactly-once: transactions this task committed (a restarted partition's progress). */
