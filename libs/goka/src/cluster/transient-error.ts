@@ -78,3 +78,25 @@ export function isTransientBrokerError(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Runs `attempt` until it succeeds, retrying while it fails with a transient broker error (a
+ * group coordinator that moved answers NOT_COORDINATOR until the client looks it up again),
+ * backing off from 200 ms to 5 s, for at most `budgetMs`, and only while `wanted()` holds.
+ */
+export async function retryTransient<T>(
+  attempt: () => Promise<T>,
+  wanted: () => boolean,
+  budgetMs = 120_000,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<T> {
+  const started = Date.now();
+  for (let failures = 0; ; failures++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isTransientBrokerError(error) || !wanted() || Date.now() - started > budgetMs) throw error;
+      await sleep(Math.min(200 * 2 ** failures, 5_000));
+    }
+  }
+}

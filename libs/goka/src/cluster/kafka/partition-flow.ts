@@ -1,4 +1,5 @@
 import type { Consumer } from 'kafkajs';
+import { retryTransient } from '../transient-error.ts';
 import type { TopicAdmin } from './admin.ts';
 import { asError } from './consumer-upkeep.ts';
 
@@ -113,10 +114,19 @@ export class PartitionFlow {
     const { group, topics } = this.host;
     let committed: Map<string, number>;
     try {
-      committed = await this.admin.committedOffsets(group, topics, partition);
+      // A coordinator or leader moving (a broker restart) answers NOT_COORDINATOR or the like for
+      // a moment: retried while the partition is still ours, not a failure of the processor.
+      committed = await retryTransient(
+        () => this.admin.committedOffsets(group, topics, partition),
+        () => this.host.owns(partition),
+      );
       for (const topic of topics) {
         if (committed.has(topic)) continue;
-        const low = (await this.admin.offsets(topic)).find((o) => o.partition === partition)?.low;
+        const offsets = await retryTransient(
+          () => this.admin.offsets(topic),
+          () => this.host.owns(partition),
+        );
+        const low = offsets.find((o) => o.partition === partition)?.low;
         if (low !== undefined) committed.set(topic, low);
       }
     } catch (error) {
