@@ -31,6 +31,11 @@ export const segmentationEnv = {
     min: 1,
     doc: 'a user is re-assigned and sent to the model every this many own events',
   }),
+  SESSION_GAP_MINUTES: env.int({
+    default: f.sessionGapMs / 60_000,
+    min: 1,
+    doc: 'a presence session with no own event for this many minutes is over (ended at its last event)',
+  }),
   MODEL_HALF_LIFE_POINTS: env.number({
     default: m.halfLifePoints,
     min: 10,
@@ -47,6 +52,7 @@ export function featureConfig(c: SegmentationConfig): FeatureConfig {
     halfLifeEvents: c.FEATURE_HALF_LIFE_EVENTS,
     minEvents: c.SEGMENT_MIN_EVENTS,
     sampleEvery: c.SAMPLE_EVERY,
+    sessionGapMs: c.SESSION_GAP_MINUTES * 60_000,
   };
 }
 

@@ -69,6 +69,12 @@ export interface FeatureConfig {
   readonly sampleEvery: number;
   /** Senders remembered while waiting for a reply. */
   readonly maxPending: number;
+  /**
+   * A presence session with no own event for this long is over, ended at its last event: an app
+   * killed without its "offline" (the common case on phones) must not count as one session of
+   * days. Closed lazily by the user's next event and by the group's stream-time timer.
+   */
+  readonly sessionGapMs: number;
 }
 
 export const defaultFeatureConfig: FeatureConfig = {
@@ -76,6 +82,7 @@ export const defaultFeatureConfig: FeatureConfig = {
   minEvents: 20,
   sampleEvery: 5,
   maxPending: 32,
+  sessionGapMs: 30 * 60_000,
 };
 
 const zeroOwn = (): Record<OwnKind, number> => ({
@@ -209,6 +216,26 @@ export function applyLocation(state: FeatureState, location: LatLon, at: number,
   return {
     ...applyOwn(state, at, 'location', { km }, config),
     location: { lat: location.lat, lon: location.lon },
+  };
+}
+
+/**
+ * The user's open session if it went idle: no own event for `sessionGapMs` before `now`. It ends
+ * at the last own event (the last moment the user is known to have been there) and counts as a
+ * completed session, added without a decay step (it is not an own event). The same state when
+ * nothing is to close.
+ */
+export function closeIdleSession(state: FeatureState, now: number, config: FeatureConfig): FeatureState {
+  if (state.onlineSince === null || now - state.lastAt < config.sessionGapMs) return state;
+  const minutes = Math.max(0, state.lastAt - state.onlineSince) / 60_000;
+  return {
+    ...state,
+    onlineSince: null,
+    sums: {
+      ...state.sums,
+      sessions: state.sums.sessions + 1,
+      sessionMinutes: state.sums.sessionMinutes + minutes,
+    },
   };
 }
 

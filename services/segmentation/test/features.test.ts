@@ -7,6 +7,7 @@ import {
   applyOwn,
   applyPresence,
   applyReceived,
+  closeIdleSession,
   decayFactor,
   emptyFeatureState,
   FEATURE_NAMES,
@@ -15,7 +16,13 @@ import {
   namedFeatures,
 } from '../src/features.ts';
 
-const config: FeatureConfig = { halfLifeEvents: 10, minEvents: 5, sampleEvery: 2, maxPending: 3 };
+const config: FeatureConfig = {
+  halfLifeEvents: 10,
+  minEvents: 5,
+  sampleEvery: 2,
+  maxPending: 3,
+  sessionGapMs: 30 * 60_000,
+};
 const T0 = Date.UTC(2026, 0, 1, 0, 0);
 const feature = (s: ReturnType<typeof emptyFeatureState>, name: string) =>
   featureVector(s)[FEATURE_NAMES.indexOf(name)]!;
@@ -114,6 +121,18 @@ describe('features (pure folds)', () => {
     s = applyPresence(s, false, T0 + 40 * 60_000, config); // offline twice: no second session
     expect(s.sums.sessions).toBeCloseTo(decayFactor(10), 12);
     expect(feature(s, 'presence')).toBeCloseTo(1, 12);
+  });
+
+  it('an idle session (no own event for the gap) ends at its last event, without a decay step', () => {
+    let s = applyPresence(emptyFeatureState('q', T0), true, T0, config);
+    s = applyOwn(s, T0 + 7 * 60_000, 'like', {}, config);
+    expect(closeIdleSession(s, T0 + 36 * 60_000, config)).toBe(s); // 29 minutes idle: still open
+    const closed = closeIdleSession(s, T0 + 37 * 60_000, config);
+    expect(closed.onlineSince).toBeNull();
+    expect(closed.sums.sessions).toBeCloseTo(1, 12);
+    expect(closed.sums.sessionMinutes).toBeCloseTo(7, 12);
+    expect(closed.sums.w).toBe(s.sums.w); // not an own event
+    expect(closeIdleSession(closed, T0 + 90 * 60_000, config)).toBe(closed); // offline: nothing to close
   });
 
   it('activity hours: mean sin/cos of the UTC hour angle; tenure: ln(1 + days between first and last event)', () => {

@@ -32,15 +32,21 @@ afterEach(async () => {
   await tester?.stop();
 });
 
-const config: FeatureConfig = { halfLifeEvents: 10, minEvents: 4, sampleEvery: 2, maxPending: 8 };
+const config: FeatureConfig = {
+  halfLifeEvents: 10,
+  minEvents: 4,
+  sampleEvery: 2,
+  maxPending: 8,
+  sessionGapMs: 30 * 60_000,
+};
 const modelConfig = { ...defaultModelConfig, seed: 3 };
 let clock = Date.UTC(2026, 0, 1, 12);
 let seq = 0;
 const tick = () => (clock += 1000);
 const nextId = () => `e${++seq}`;
 
-async function start() {
-  tester = createTester({ partitions: 3 });
+async function start(partitions = 3) {
+  tester = createTester({ partitions });
   const model = modelGroup(modelConfig);
   const features = featuresGroup(config);
   // The model first: it creates the table the features group looks up.
@@ -56,8 +62,13 @@ async function start() {
     });
   const interact = (from: string, to: string, type: Interaction['type']) =>
     tester.consume<Interaction>(interactions.name, from, { id: nextId(), from, to, type, at: tick() });
-  const update = (u: UpdateInput) =>
-    tester.consume(userUpdates.name, u.user, { id: nextId(), at: tick(), ...u } as UserUpdate);
+  const update = (u: UpdateInput) => {
+    const at = u.at ?? tick();
+    // The record's timestamp is the event's time, as the services emit them (stream time).
+    return tester.consume(userUpdates.name, u.user, { id: nextId(), ...u, at } as UserUpdate, {
+      timestamp: at,
+    });
+  };
   const state = (user: string) => tester.tableValue(features, user) as FeatureState | undefined;
   return { model, features, send, interact, update, state };
 }
@@ -123,6 +134,53 @@ describe('features group on the tester', () => {
       profile: { age: 30, gender: 'female', seeking: ['male'], ageMin: 25, ageMax: 40 },
     });
     expect(state('t')!.events).toBe(5);
+  });
+
+  it('a session left open (no "offline") is closed at its last event by the stream-time timer', async () => {
+    const { update, state } = await start(1);
+    const t0 = Date.UTC(2026, 0, 2, 9);
+    const min = 60_000;
+    // Online, a profile edit 5 min later, then silence; online again two hours later.
+    await update({ user: 'lazy', type: 'presence', online: true, at: t0 });
+    await update({
+      user: 'lazy',
+      type: 'profile',
+      profile: { age: 30, gender: 'female', seeking: ['male'], ageMin: 25, ageMax: 40 },
+      at: t0 + 5 * min,
+    });
+    expect(state('lazy')!.onlineSince).toBe(t0);
+    // The sweep: 'gone' goes online at t0 + 1 min, edits at t0 + 4 min and never comes back.
+    await update({ user: 'gone', type: 'presence', online: true, at: t0 + min });
+    await update({
+      user: 'gone',
+      type: 'profile',
+      profile: { age: 40, gender: 'male', seeking: ['female'], ageMin: 30, ageMax: 50 },
+      at: t0 + 4 * min,
+    });
+    // Another user's events move the partition's stream time; nothing closes before the gap.
+    await update({ user: 'other', type: 'presence', online: true, at: t0 + 30 * min });
+    expect(state('gone')!.onlineSince).toBe(t0 + min);
+    // Past 'gone's last event + gap (+ a sweep interval): the timer closes both idle sessions.
+    await update({ user: 'other', type: 'presence', online: false, at: t0 + 45 * min });
+    for (const [user, minutes] of [
+      ['gone', 3],
+      ['lazy', 5],
+    ] as const) {
+      const s = state(user)!;
+      expect(s.onlineSince, user).toBeNull();
+      expect(s.sums.sessions, user).toBe(1);
+      expect(s.sums.sessionMinutes, user).toBeCloseTo(minutes, 9);
+    }
+    // 'other' was closed by its own offline event (15 minutes), not by the sweep.
+    expect(state('other')!.sums.sessionMinutes).toBeCloseTo(15, 9);
+    // Coming back after the gap starts a new session from its own start: 10 minutes, not 130.
+    const a = decayFactor(config.halfLifeEvents);
+    await update({ user: 'lazy', type: 'presence', online: true, at: t0 + 120 * min });
+    expect(state('lazy')!.onlineSince).toBe(t0 + 120 * min);
+    await update({ user: 'lazy', type: 'presence', online: false, at: t0 + 130 * min });
+    // Two own events (online, offline) decayed the first session before the second was added.
+    expect(state('lazy')!.sums.sessions).toBeCloseTo(a * a + 1, 9);
+    expect(state('lazy')!.sums.sessionMinutes).toBeCloseTo(5 * a * a + 10, 9);
   });
 
   it('samples points to the model every few own events, then assigns a segment and emits segment-changed', async () => {

@@ -16,7 +16,9 @@ import {
   loopback,
   output,
   persist,
+  type TimerContext,
   tableTopic,
+  timer,
 } from '@showcase/goka';
 import {
   applyLocation,
@@ -25,6 +27,7 @@ import {
   applyOwn,
   applyPresence,
   applyReceived,
+  closeIdleSession,
   emptyFeatureState,
   FEATURE_FLOORS,
   type FeatureConfig,
@@ -65,7 +68,9 @@ export function memoizedJson<T>(): Codec<T> {
  * `minEvents`) the user is assigned to the nearest segment of the current model — read through a
  * lookup, i.e. a view of the model row that every instance keeps — a `segment-changed` event is
  * emitted when the segment changes, and the feature vector goes to the model group as a point.
- * Sampling keeps the single-key model group at a fraction of the event rate.
+ * Sampling keeps the single-key model group at a fraction of the event rate. A presence session
+ * idle for `sessionGapMs` is closed at its last event (by the next event, or by the
+ * `close-idle-sessions` stream-time timer for users who never come back).
  */
 export function featuresGroup(config: FeatureConfig, topology: Topology = defaultTopology) {
   const modelLookup = lookup(tableTopic(topology.model), memoizedJson<ModelState>());
@@ -103,9 +108,20 @@ export function featuresGroup(config: FeatureConfig, topology: Topology = defaul
   };
 
   const own = async (ctx: Ctx, at: number, fold: (s: FeatureState) => FeatureState) => {
-    const state = fold(ctx.value() ?? emptyFeatureState(ctx.key, at));
+    const before = ctx.value();
+    const state = fold(before ? closeIdleSession(before, at, config) : emptyFeatureState(ctx.key, at));
     ctx.setValue(await predict(ctx, state, at));
   };
+
+  // Users who went quiet while online (no "offline" ever came) get their session closed even if
+  // they never come back; the sweep runs on stream time, so a replay closes the same sessions.
+  const closeIdleSessions = (t: TimerContext<FeatureState, FeatureLoop>) =>
+    t.visit((ctx) => {
+      const state = ctx.value();
+      if (!state || state.onlineSince === null) return;
+      const next = closeIdleSession(state, t.streamTime, config);
+      if (next !== state) ctx.setValue(next);
+    });
 
   return defineGroup<FeatureState, FeatureLoop>(
     topology.features,
@@ -158,8 +174,23 @@ export function featuresGroup(config: FeatureConfig, topology: Topology = defaul
           return own(ctx, u.at, (s) => applyOwn(s, u.at, null, {}, config));
       }
     }),
+    timer<FeatureState, FeatureLoop>(
+      'close-idle-sessions',
+      { every: sessionSweepMs(config), clock: 'stream' },
+      async (t) => {
+        await closeIdleSessions(t);
+      },
+    ),
     modelLookup,
     changes,
     toModel,
   );
 }
+
+/**
+ * How often (in stream time) the timer looks for idle sessions: a quarter of the gap, at least a
+ * minute — a session closes between one gap and 1.25 gaps after its last event, and each
+ * partition's rows are walked at most once a minute of stream time.
+ */
+export const sessionSweepMs = (config: FeatureConfig): number =>
+  Math.max(60_000, Math.round(config.sessionGapMs / 4));
