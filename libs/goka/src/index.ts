@@ -86,6 +86,14 @@ export {
   type ViewUpdate,
 } from './view.ts';
 export type { RowListener, RowSubscription } from './view-rows.ts';
+export { type SessionEntry, type SessionRow, sessionRowCodec } from './windows/session-row.ts';
+export {
+  type SessionSpec,
+  SessionTable,
+  type SessionTableOptions,
+  sessionTable,
+  sessionWindows,
+} from './windows/session-table.ts';
 export { type WindowEntry, type WindowRow, windowRowCodec } from './windows/window-row.ts';
 export {
   hopping,

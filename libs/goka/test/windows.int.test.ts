@@ -6,6 +6,9 @@ import {
   json,
   output,
   Processor,
+  type SessionRow,
+  sessionTable,
+  sessionWindows,
   tumbling,
   type WindowRow,
   windowedTable,
@@ -13,9 +16,10 @@ import {
 import { eventually, readTable, readTopic, testCluster, testLogger, unique } from './support/kafka.ts';
 
 /**
- * A windowed count on the real broker, exactly-once, with a restart in the middle: every window
- * closes once (its close is committed with the batch that closed it, and the closed mark in the
- * row keeps the restarted member, whose stream time starts over, from closing it again).
+ * A windowed count and a session count on the real broker, exactly-once, with a restart in the
+ * middle: every window and session closes once (its close is committed with the batch that
+ * closed it, and the closed mark in the row keeps the restarted member, whose stream time starts
+ * over, from closing it again).
  */
 const clusters: Cluster[] = [];
 const processors: Processor[] = [];
@@ -108,6 +112,101 @@ test('exactly-once windowed count: each window closes once, across a restart', a
       [0, 3, true],
       [10_000, 2, true],
       [20_000, 1, false],
+    ]);
+  }
+});
+
+interface ClosedSession {
+  start: number;
+  end: number;
+  count: number;
+}
+
+test('exactly-once session count: sessions merge and close once, across a restart', async () => {
+  const topic = unique('ses-clicks');
+  const closedTopic = unique('ses-closed');
+  const name = unique('ses-count');
+  const base = testCluster();
+  clusters.push(base);
+  await base.ensureTopics([
+    { name: topic, partitions: 2 },
+    { name: closedTopic, partitions: 1 },
+  ]);
+  const member = () => {
+    const cluster = testCluster();
+    clusters.push(cluster);
+    const sessions = sessionTable(
+      'per-visit',
+      sessionWindows(10_000, { retention: 120_000 }),
+      json<number>(),
+      {
+        onClose: (ctx, s) => ctx.emit(closedTopic, ctx.key, { start: s.start, end: s.end, count: s.value }),
+      },
+    );
+    const g = defineGroup<SessionRow<number>>(
+      name,
+      ...sessions.edges(),
+      output(closedTopic, json<ClosedSession>()),
+      input(topic, json<string>(), (ctx) => {
+        sessions.update(
+          ctx,
+          (n) => (n ?? 0) + 1,
+          (a, b) => a + b,
+        );
+      }),
+    );
+    const p = new Processor(g, { cluster, logger: testLogger(), guarantee: 'exactly-once' });
+    processors.push(p as Processor);
+    return { p, sessions };
+  };
+  const producer = base.producer();
+  const { partitionFor } = await import('../src/index.ts');
+  const keys = ['s0', 's1', 's2', 's3'];
+  const send = (at: number) =>
+    producer.send(
+      keys.map((key) => ({
+        topic,
+        partition: partitionFor(key, 2),
+        key: Buffer.from(key),
+        value: Buffer.from(JSON.stringify('c')),
+        timestamp: at,
+      })),
+    );
+  const t0 = Math.floor(Date.now() / 10_000) * 10_000 - 300_000;
+  const closes = async () =>
+    (await readTopic(base, closedTopic)).map((r) => [r.key!.toString(), JSON.parse(r.value!.toString())]);
+
+  const a = member();
+  await a.p.start();
+  // One session [1 s, 8 s] per key; the click at 30 s is past 8 + 10 and closes it.
+  for (const at of [t0 + 1_000, t0 + 4_000, t0 + 8_000, t0 + 30_000]) await send(at);
+  await eventually(async () => (await closes()).length === keys.length, {
+    what: 'the first sessions closed',
+  });
+  await a.p.stop();
+
+  const b = member();
+  await b.p.start();
+  await send(t0 + 35_000); // joins [30 s, 30 s]; stream time starts over here
+  await send(t0 + 60_000); // closes [30 s, 35 s]; [1 s, 8 s] is closed already
+  await eventually(async () => (await closes()).length === 2 * keys.length, { what: 'the second sessions' });
+  const table = await readTable(base, `${name}-table`, b.sessions.codec);
+  await b.p.stop();
+
+  const got = await closes();
+  for (const key of keys) {
+    expect(got.filter(([k]) => k === key).map(([, v]) => v)).toEqual([
+      { start: t0 + 1_000, end: t0 + 8_000, count: 3 },
+      { start: t0 + 30_000, end: t0 + 35_000, count: 2 },
+    ]);
+    expect(
+      b.sessions
+        .fetch(table.get(key), t0, t0 + 120_000)
+        .map((s) => [s.start - t0, s.end - t0, s.value, s.closed]),
+    ).toEqual([
+      [1_000, 8_000, 3, true],
+      [30_000, 35_000, 2, true],
+      [60_000, 60_000, 1, false],
     ]);
   }
 });
