@@ -26,7 +26,8 @@ ARG SERVICE
 RUN test -n "${SERVICE}" && test -f "services/${SERVICE}/dist/main.js" \
   || { echo "build arg SERVICE must name a folder under services/ (got '${SERVICE}')" >&2; exit 1; }
 ENV SERVICE=${SERVICE} \
-    NODE_ENV=production
+    NODE_ENV=production \
+    MALLOC_ARENA_MAX=2
 
 # Services keep local table state under .data/<service> (classic-level), a named volume in
 # docker-compose.yml. Docker seeds an empty named volume from the image's directory, ownership

@@ -33,16 +33,16 @@ export function streamEnvSpec(service: string) {
       doc: 'partitions of the topics this service creates',
     }),
     LEVEL_WRITE_BUFFER_BYTES: env.int({
-      default: 0,
+      default: 2 * 2 ** 20,
       min: 0,
       max: 256 * 2 ** 20,
-      doc: "LevelDB memtable size of each table partition store; 0: LevelDB's 4 MiB. A service holds up to two a store (tables x partitions, views included), filled by its writes: anti-spam's 44 stores can take 350 MiB",
+      doc: "LevelDB memtable size of each table partition store (0: LevelDB's 4 MiB). A service holds up to two a store (tables x partitions, views included), filled by its writes: anti-spam's 44 stores at 4 MiB could take 350 MiB, so services default to 2 MiB",
     }),
     LEVEL_CACHE_BYTES: env.int({
-      default: 0,
+      default: 2 * 2 ** 20,
       min: 0,
       max: 1024 * 2 ** 20,
-      doc: "LevelDB block cache of each table partition store; 0: LevelDB's 8 MiB, filled by reads of flushed data",
+      doc: "LevelDB block cache of each table partition store (0: LevelDB's 8 MiB), filled by reads of flushed data; hot rows live in goka's value cache above it, so services default to 2 MiB",
     }),
     KAFKA_REPLICATION_FACTOR: env.int({
       default: 0,
@@ -129,7 +129,8 @@ export function streamHost(
       storage: (component) =>
         levelStorage({
           path: join(config.DATA_DIR, component),
-          // 0 leaves LevelDB's defaults (bench/README.md: a smaller write buffer costs rate).
+          // 0 leaves LevelDB's defaults (bench/README.md: a smaller write buffer costs recovery rate;
+          // services trade some for a native memory bound, e2e/README.md Soak).
           ...(config.LEVEL_WRITE_BUFFER_BYTES > 0
             ? { writeBufferSize: config.LEVEL_WRITE_BUFFER_BYTES }
             : {}),

@@ -136,7 +136,13 @@ export class Supervisor {
     // Own process group (detached), so signals reach npm, its shell and the node process below.
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
-      env: { ...(spec.env ?? process.env), [PARENT_WATCH_ENV]: '1' },
+      env: {
+        // Fewer glibc arenas: LevelDB's and libuv's threads otherwise keep freed native memory
+        // (memtables, fetch buffers) resident in arenas of their own; a value given wins.
+        MALLOC_ARENA_MAX: '2',
+        ...(spec.env ?? process.env),
+        [PARENT_WATCH_ENV]: '1',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

@@ -91,6 +91,7 @@ export async function startService(name: string, options: StartOptions = {}): Pr
   const port = options.port ?? (await freePort());
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({
+    MALLOC_ARENA_MAX: '2', // as the supervisor starts services (supervisor.ts)
     ...process.env,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
