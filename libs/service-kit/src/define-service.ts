@@ -33,16 +33,17 @@ export type ViewsOf<V> = { readonly [K in keyof V]: View<V[K]> };
 
 /**
  * A table whose reads follow the key's owner: the table of the definition's group `group` (a key
- * of `groups`), with rows of type `T`. Made by `routedTable<Row>('pairs')`.
+ * of `groups`; buildService refuses another), with rows of type `T`. Made by
+ * `routedTable<Row>('pairs')`.
  */
-export interface RoutedRef<T, P extends string = string> {
-  readonly group: P;
+export interface RoutedRef<T> {
+  readonly group: string;
   /** Type only: the row type the routes read. */
   readonly row?: T;
 }
 
 /** `routed: () => ({ pairs: routedTable<PairRow>('pairs') })`: the `pairs` group's table, routed. */
-export function routedTable<T, P extends string = string>(group: P): RoutedRef<T, P> {
+export function routedTable<T>(group: string): RoutedRef<T> {
   return { group };
 }
 
@@ -104,7 +105,7 @@ export interface ServiceDefinition<
    * routes use: each instance keeps only the partitions it owns, and a read of another's key is
    * forwarded to it (service-kit README, "Routed reads").
    */
-  readonly routed?: (config: ConfigOf<S>) => { readonly [K in keyof R]: RoutedRef<R[K], P> };
+  readonly routed?: (config: ConfigOf<S>) => { readonly [K in keyof R]: RoutedRef<R[K]> };
   /** Topics it writes from HTTP, by the name its routes use. */
   readonly emitters?: (config: ConfigOf<S>) => { readonly [K in keyof E]: TopicRef<E[K]> };
   /**

@@ -49,7 +49,7 @@ const definition = defineService({
   env: rtEnv,
   groups: () => ({ counter: processed(counter) }),
   emitters: () => ({ clicks: { name: 'rt-clicks', codec: string() } }),
-  routed: () => ({ counts: routedTable<number, 'counter'>('counter') }),
+  routed: () => ({ counts: routedTable<number>('counter') }),
   routes: [countRoutes],
 });
 
