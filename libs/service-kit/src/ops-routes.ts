@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { stalledPartitions } from './admin/group-status.ts';
+import { stalledStores } from './admin/group-status.ts';
 import type { EnvSpec } from './config.ts';
 import type { Service } from './service.ts';
 
@@ -30,13 +30,13 @@ export const opsRoutes: FastifyPluginAsync<{ readonly service: Service<EnvSpec> 
       schema: {
         ...ops,
         summary:
-          'Readiness: 503 until every view recovered and every processor joined once (later rebalances do not count: see /metrics), 503 while a partition stalls on its table store or the data dir is not writable (the message says why), 503 while shutting down',
+          'Readiness: 503 until every view recovered and every processor joined once (later rebalances do not count: see /metrics), 503 while a partition or view stalls on its table store or the data dir is not writable (the message says why), 503 while shutting down',
       },
     },
     async (_req, reply) => {
       const components = service.componentStates();
-      // A partition stalled on its table store (goka retries it in place): not ready, and why.
-      const stalled = stalledPartitions(service.registeredProcessors);
+      // A partition or view stalled on its store (goka retries it in place): not ready, and why.
+      const stalled = stalledStores(service.registeredProcessors, service.registeredViews);
       if (service.ready && stalled.length === 0)
         return { status: 'ready', service: service.name, components };
       const waiting = components.filter((c) => c.state !== 'running');

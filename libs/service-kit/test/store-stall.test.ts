@@ -31,6 +31,7 @@ const definition = defineService({
   description: 'a service whose table store fills up',
   env: streamEnvSpec('stall'),
   groups: () => ({ tally: processed(tally) }),
+  views: () => ({ tally: { name: 'stall-tally-table', codec: json<string[]>() } }),
   emitters: () => ({ events: { name: 'stall-events', codec: json<string>() } }),
   routes: [],
 });
@@ -77,6 +78,10 @@ describe('a table store on a disk that fills up', () => {
     expect(notReady.message).toMatch(
       /^group stall-tally partition \d: table store unavailable: ENOSPC: IO error: .*No space left on device/,
     );
+    // The view of that table is on the same disk: it stalls too, and says so.
+    await expect
+      .poll(async () => ((await readyz()).json() as { message?: string }).message ?? '', { timeout: 30_000 })
+      .toMatch(/view stall-tally-table: table store unavailable: ENOSPC/);
     // The console's view of the group says the same.
     const admin = { authorization: `Bearer ${mintToken({ secret: SECRET, user: 'root', admin: true })}` };
     const groups = await service.app.inject({ method: 'GET', url: '/admin/groups', headers: admin });
@@ -90,7 +95,7 @@ describe('a table store on a disk that fills up', () => {
     expect(failures).toEqual([]);
     expect(service.state).toBe('listening');
     // Nothing acknowledged lost: the table (its changelog) holds every event emitted, before,
-    // during and after the outage.
+    // during and after the outage, and so does the view.
     await emit(300, 320);
     const applied = () => {
       const table = new Map<string, string[]>();
@@ -102,5 +107,12 @@ describe('a table store on a disk that fills up', () => {
       return [...table.values()].reduce((ids, list) => ids + new Set(list).size, 0);
     };
     await expect.poll(applied, { timeout: 30_000 }).toBe(320);
+    const view = built.views.tally;
+    const viewed = async () => {
+      let ids = 0;
+      for await (const [, list] of view.iterate()) ids += new Set(list).size;
+      return ids;
+    };
+    await expect.poll(viewed, { timeout: 30_000 }).toBe(320);
   }, 60_000);
 });
