@@ -13,6 +13,7 @@ import type { KeyRange, Storage, Store } from './storage/storage.ts';
 import { type StorageUnavailable, storageUnavailable } from './storage/storage-unavailable.ts';
 import { TableReplica } from './table-replica.ts';
 import { type RowListener, type RowSubscription, ViewRows } from './view-rows.ts';
+import { ViewStall } from './view-stall.ts';
 
 export interface ViewOptions<T> {
   readonly cluster: Cluster;
@@ -100,15 +101,14 @@ export class View<T> {
   /** The store error that ended a replay (the replay itself rejects with RecoveryAborted). */
   private replayError: StorageUnavailable | undefined;
   /** A store the disk refuses: the stall, and the loop that reopens the stores until they work. */
-  private stall: PartitionStall | undefined;
-  /** The error of the stall: the cause of the `ViewUnavailable` reads get meanwhile. */
-  private stallError: StorageUnavailable | undefined;
+  private readonly stall: ViewStall;
   private reopening: Promise<void> | undefined;
 
   constructor(private readonly options: ViewOptions<T>) {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ view: options.table });
     this.progress = new RecoveryProgress(`view ${options.table}`, this.logger);
     this.rows = new ViewRows(options.codec);
+    this.stall = new ViewStall(this.logger);
     // An 'error' event without listener would crash the process; failures are in state/error.
     this.events.on('error', () => undefined);
   }
@@ -284,29 +284,11 @@ export class View<T> {
    * reopened), replaying the table from their checkpoints, until they take writes again.
    */
   private stalled(error: StorageUnavailable): void {
-    this.noteStall(error);
+    this.stall.failed(error);
     if (this._state === 'recovering' || this._state === 'running') this.setState('stalled');
     this.reopening ??= this.reopen().finally(() => {
       this.reopening = undefined;
     });
-  }
-
-  private noteStall(error: StorageUnavailable): void {
-    const attempts = (this.stall?.attempts ?? 0) + 1;
-    const since = this.stall?.since ?? new Date().toISOString();
-    this.stall = { reason: error.message, code: error.code, since, attempts };
-    this.stallError = error;
-    this.logger.warn(
-      {
-        attempt: attempts,
-        delayMs: stallRetryDelay(attempts),
-        code: error.code,
-        store: error.store,
-        since,
-        err: error,
-      },
-      'view store unavailable: the view stalls and reopens its stores',
-    );
   }
 
   private async reopen(): Promise<void> {
@@ -315,9 +297,9 @@ export class View<T> {
       await this.replica?.stop();
       await Promise.all(this.stores.map((s) => s.close().catch(() => undefined)));
       this.stores = [];
-      await sleep(stallRetryDelay(this.stall?.attempts ?? 1), undefined, { signal }).catch(() => undefined);
+      await sleep(stallRetryDelay(this.stall.attempts), undefined, { signal }).catch(() => undefined);
       if (signal.aborted) return;
-      const attempts = this.stall?.attempts;
+      const attempts = this.stall.attempts;
       try {
         await this.follow(true);
       } catch (error) {
@@ -327,18 +309,13 @@ export class View<T> {
           this.fail(error instanceof Error ? error : new Error(String(error)));
           return;
         }
-        this.noteStall(unavailable);
+        this.stall.failed(unavailable);
         continue;
       }
       if (signal.aborted) return;
       // Refused again between catching up and here: that failure was noted, try again.
-      if (this.stall?.attempts !== attempts) continue;
-      this.logger.info(
-        { attempts: this.stall?.attempts, since: this.stall?.since, code: this.stall?.code },
-        'view store available again: the view runs',
-      );
-      this.stall = undefined;
-      this.stallError = undefined;
+      if (this.stall.attempts !== attempts) continue;
+      this.stall.ended();
       this.setState('running');
       return;
     }
@@ -392,7 +369,7 @@ export class View<T> {
       lag: this.replica?.lag() ?? 0,
       decodeErrors: this.decodeErrors,
       ...(this._error ? { error: this._error.message } : {}),
-      ...(this.stall ? { stalled: this.stall } : {}),
+      ...(this.stall.info ? { stalled: this.stall.info } : {}),
     };
   }
 
@@ -424,7 +401,7 @@ export class View<T> {
     if (this._state !== 'running') {
       // Stalled: the cause is the store's StorageUnavailable, so a processor whose lookup meets
       // it stalls its partition too (partition-task.ts) instead of failing or dead-lettering.
-      throw new ViewUnavailable(this.options.table, this._state, this._error ?? this.stallError);
+      throw new ViewUnavailable(this.options.table, this._state, this._error ?? this.stall.error);
     }
   }
 

@@ -10,6 +10,16 @@ const MAX_DELAY_MS = 10_000;
  */
 const FORGET_AFTER_MS = 60_000;
 
+/**
+ * What the owner of a partition's task (PartitionTasks) does when the task's table store is
+ * unavailable, and what it knows about the partition's stall (the task shows it in its stats).
+ */
+export interface TaskSupervision {
+  /** The store refused: the task has stopped processing; the owner starts the partition over. */
+  storeUnavailable(task: { readonly partition: number }, error: StorageUnavailable): void;
+  stall(partition: number): PartitionStall | undefined;
+}
+
 export const stallRetryDelay = (attempt: number) => Math.min(MAX_DELAY_MS, 500 * 2 ** (attempt - 1));
 
 interface Entry {

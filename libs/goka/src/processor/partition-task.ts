@@ -14,12 +14,8 @@ import { deadLetterRecord, messageFailure, processorFailure } from './message-fa
 import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
-import {
-  type PartitionStall,
-  type PartitionState,
-  type PartitionStats,
-  partitionStats,
-} from './partition-stats.ts';
+import type { TaskSupervision } from './partition-stall.ts';
+import { type PartitionState, type PartitionStats, partitionStats } from './partition-stats.ts';
 import { TransactionFailed } from './restart-budget.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import { TableState } from './table-state.ts';
@@ -30,16 +26,6 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /** The edge a record is handed to: an input, or the loopback. */
 type MessageEdge = NonNullable<Group<unknown, unknown>['loopback']> | InputEdge<unknown, unknown, unknown>;
-
-/**
- * What the owner of a task (PartitionTasks) does when the task's table store is unavailable,
- * and what it knows about the partition's stall (the task shows it in its stats).
- */
-export interface TaskSupervision {
-  /** The store refused: the task has stopped processing; the owner starts the partition over. */
-  storeUnavailable(task: PartitionTask, error: StorageUnavailable): void;
-  stall(partition: number): PartitionStall | undefined;
-}
 
 /**
  * Everything one processor instance does for one partition it owns: recover the table (and the

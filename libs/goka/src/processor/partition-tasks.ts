@@ -6,8 +6,8 @@ import type { Logger } from '../logger.ts';
 import { type StorageUnavailable, storageUnavailable } from '../storage/storage-unavailable.ts';
 import { MembershipLapsed } from './lease/membership-lease.ts';
 import type { OffsetCommitter } from './offset-committer.ts';
-import { PartitionStalls } from './partition-stall.ts';
-import { PartitionTask, type TaskSupervision } from './partition-task.ts';
+import { PartitionStalls, type TaskSupervision } from './partition-stall.ts';
+import { PartitionTask } from './partition-task.ts';
 import { RestartBudget, TransactionFailed } from './restart-budget.ts';
 import type { ProcessorRuntime } from './runtime.ts';
 import type { StandbyReplicas } from './standby.ts';
@@ -262,7 +262,7 @@ export class PartitionTasks implements GroupHandler {
    * (LevelDB refuses every write after one failed, until reopened), recovers it from the
    * changelog and resumes at the committed offsets. Meanwhile the partition shows `stalled`.
    */
-  private storeUnavailable(task: PartitionTask, error: StorageUnavailable): void {
+  private storeUnavailable(task: { readonly partition: number }, error: StorageUnavailable): void {
     const { partition } = task;
     if (this.closed || this.tasks.get(partition) !== task || this.restarting.has(partition)) return;
     this.restart(partition, error, this.stalls.failed(partition, error));
