@@ -53,7 +53,7 @@ export {
 export type { Logger } from './logger.ts';
 export { murmur2, partitionFor } from './murmur2.ts';
 export { groupOwnTopics, type OwnTopic } from './processor/group-topics.ts';
-export type { PartitionState, PartitionStats } from './processor/partition-stats.ts';
+export type { PartitionStall, PartitionState, PartitionStats } from './processor/partition-stats.ts';
 export {
   type Guarantee,
   Processor,
@@ -80,6 +80,7 @@ export { ManualClock, systemClock, type WallClock } from './schedule/wall-clock.
 export { levelStorage } from './storage/level-storage.ts';
 export { memoryStorage } from './storage/memory-storage.ts';
 export type { KeyRange, Storage, Store, StoreOp } from './storage/storage.ts';
+export { StorageUnavailable, storageUnavailable } from './storage/storage-unavailable.ts';
 export { TableMirror } from './table-mirror.ts';
 export { createTester, Tester, type TesterOptions } from './tester/tester.ts';
 export { type TrackedMessage, Tracker } from './tester/tracker.ts';

@@ -1,14 +1,19 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RecoveryAborted, throwIfStopped } from './abort.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
 import { defaultLogger, type Logger } from './logger.ts';
 import { partitionFor } from './murmur2.ts';
+import { stallRetryDelay } from './processor/partition-stall.ts';
+import type { PartitionStall } from './processor/partition-stats.ts';
 import { RecoveryProgress, type RecoverySnapshot } from './recovery-progress.ts';
 import { memoryStorage } from './storage/memory-storage.ts';
 import type { KeyRange, Storage, Store } from './storage/storage.ts';
+import { type StorageUnavailable, storageUnavailable } from './storage/storage-unavailable.ts';
 import { TableReplica } from './table-replica.ts';
 import { type RowListener, type RowSubscription, ViewRows } from './view-rows.ts';
+import { ViewStall } from './view-stall.ts';
 
 export interface ViewOptions<T> {
   readonly cluster: Cluster;
@@ -28,7 +33,11 @@ export interface ViewUpdate<T> {
   readonly offset: number;
 }
 
-export type ViewState = 'idle' | 'recovering' | 'running' | 'stopping' | 'stopped' | 'failed';
+/**
+ * `stalled`: a store of the view is unavailable (a full or unwritable disk); reads are refused
+ * (`ViewUnavailable`) while the view reopens its stores with a backoff and catches up again.
+ */
+export type ViewState = 'idle' | 'recovering' | 'running' | 'stalled' | 'stopping' | 'stopped' | 'failed';
 
 export interface ViewStats {
   readonly table: string;
@@ -41,6 +50,8 @@ export interface ViewStats {
   readonly decodeErrors: number;
   /** Why the view failed, when it did. */
   readonly error?: string;
+  /** While the view is stalled on a store: why, since when, attempts so far. */
+  readonly stalled?: PartitionStall;
 }
 
 /**
@@ -82,11 +93,22 @@ export class View<T> {
   private readonly rows: ViewRows<T>;
   /** Aborted by stop(): a recovery in progress ends at once, without failing the view. */
   private readonly stopping = new AbortController();
+  /** The stores' builder (reporting to subscribers) and their count, kept for a reopen. */
+  private storage: Storage | undefined;
+  private partitionCount = 0;
+  /** Whether the replica still replays (a store failure then ends that replay) or follows live. */
+  private replaying = false;
+  /** The store error that ended a replay (the replay itself rejects with RecoveryAborted). */
+  private replayError: StorageUnavailable | undefined;
+  /** A store the disk refuses: the stall, and the loop that reopens the stores until they work. */
+  private readonly stall: ViewStall;
+  private reopening: Promise<void> | undefined;
 
   constructor(private readonly options: ViewOptions<T>) {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ view: options.table });
     this.progress = new RecoveryProgress(`view ${options.table}`, this.logger);
     this.rows = new ViewRows(options.codec);
+    this.stall = new ViewStall(this.logger);
     // An 'error' event without listener would crash the process; failures are in state/error.
     this.events.on('error', () => undefined);
   }
@@ -139,7 +161,7 @@ export class View<T> {
   }
 
   private async run(): Promise<void> {
-    const { cluster, table, codec } = this.options;
+    const { cluster, table } = this.options;
     const signal = this.stopping.signal;
     const name = `view ${table}`;
     if (this._state !== 'idle') throw new ViewUnavailable(table, this._state);
@@ -152,55 +174,150 @@ export class View<T> {
         await cluster.ensureTopics([{ name: table, partitions: cluster.defaultPartitions, compacted: true }]);
         throwIfStopped(signal, name);
       }
-      const count = partitions ?? cluster.defaultPartitions;
-      const storage = this.rows.storage(this.options.storage ?? memoryStorage());
-      // Assigned before the check: stop() closes whatever was opened.
-      this.stores = await Promise.all(Array.from({ length: count }, (_, p) => storage.open(table, p)));
-      throwIfStopped(signal, name);
-      this.replica = new TableReplica({
-        cluster,
-        topic: table,
-        name,
-        partitions: this.stores.map((store, partition) => ({ partition, store })),
-        progress: this.progress,
-        signal,
-        onError: (error) => this.fail(error),
-        onApplied: (partition, records, live) => {
-          if (!live) return;
-          const listening = this.events.listenerCount('update') > 0;
-          for (const r of records) {
-            let value: T | undefined;
-            try {
-              value = r.value === null ? undefined : codec.decode(r.value);
-            } catch (error) {
-              // The store keeps the raw bytes (a get of the key fails the same way); say so once
-              // per record rather than dropping it silently.
-              this.decodeErrors++;
-              this.logger.warn(
-                { err: error, key: r.key?.toString('utf8'), partition, offset: r.offset },
-                'view: a table record does not decode',
-              );
-              this.events.emit('error', new Error(`view ${table}: cannot decode ${r.key}`, { cause: error }));
-              continue;
-            }
-            if (!listening) continue;
-            this.events.emit('update', {
-              key: r.key?.toString('utf8') ?? '',
-              value,
-              partition,
-              offset: r.offset,
-            });
-          }
-        },
-      });
-      await this.replica.start();
+      this.partitionCount = partitions ?? cluster.defaultPartitions;
+      this.storage = this.rows.storage(this.options.storage ?? memoryStorage());
+      await this.follow(false);
       throwIfStopped(signal, name);
       this.setState('running');
     } catch (error) {
       // Stopped while recovering: not a failure.
       if (signal.aborted) throw error instanceof RecoveryAborted ? error : new RecoveryAborted(name);
+      const unavailable = this.unavailable(error);
+      if (unavailable) {
+        // A disk that refuses the stores at start: the start waits until they work.
+        this.stalled(unavailable);
+        await this.reopening;
+        throwIfStopped(signal, name);
+        // TypeScript cannot see that the reopen may have failed the view.
+        if ((this._state as ViewState) === 'failed') throw this._error;
+        return;
+      }
       this.fail(error instanceof Error ? error : new Error(String(error)));
       throw this._error;
+    }
+  }
+
+  /**
+   * Opens the stores and replays the table into them from their checkpoints, then follows it.
+   * `reopened`: after a stall, what the replay applies is news to `update` listeners (the old
+   * replica stopped at the store's checkpoint, whose records it had already announced).
+   */
+  private async follow(reopened: boolean): Promise<void> {
+    const { cluster, table, codec } = this.options;
+    const signal = this.stopping.signal;
+    const name = `view ${table}`;
+    const storage = this.storage!;
+    const opened = await Promise.allSettled(
+      Array.from({ length: this.partitionCount }, (_, p) => storage.open(table, p)),
+    );
+    const refused = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const stores = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    if (refused) {
+      await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
+      throw refused.reason;
+    }
+    // Assigned before the check: stop() closes whatever was opened.
+    this.stores = stores;
+    throwIfStopped(signal, name);
+    this.replayError = undefined;
+    this.replaying = true;
+    this.replica = new TableReplica({
+      cluster,
+      topic: table,
+      name,
+      partitions: this.stores.map((store, partition) => ({ partition, store })),
+      progress: this.progress,
+      signal,
+      onError: (error) => {
+        const unavailable = storageUnavailable(error);
+        if (!unavailable) this.fail(error);
+        else if (this.replaying) {
+          // Its replay would wait for ever: end it, the caller sees why (`unavailable`).
+          this.replayError = unavailable;
+          void this.replica?.stop();
+        } else this.stalled(unavailable);
+      },
+      onApplied: (partition, records, live) => {
+        if (!live && !reopened) return;
+        const listening = this.events.listenerCount('update') > 0;
+        for (const r of records) {
+          let value: T | undefined;
+          try {
+            value = r.value === null ? undefined : codec.decode(r.value);
+          } catch (error) {
+            // The store keeps the raw bytes (a get of the key fails the same way); say so once
+            // per record rather than dropping it silently.
+            this.decodeErrors++;
+            this.logger.warn(
+              { err: error, key: r.key?.toString('utf8'), partition, offset: r.offset },
+              'view: a table record does not decode',
+            );
+            this.events.emit('error', new Error(`view ${table}: cannot decode ${r.key}`, { cause: error }));
+            continue;
+          }
+          if (!listening) continue;
+          this.events.emit('update', {
+            key: r.key?.toString('utf8') ?? '',
+            value,
+            partition,
+            offset: r.offset,
+          });
+        }
+      },
+    });
+    try {
+      await this.replica.start();
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** The store error behind `error`: its own, or the one that ended a replay. */
+  private unavailable(error: unknown): StorageUnavailable | undefined {
+    return storageUnavailable(error) ?? (error instanceof RecoveryAborted ? this.replayError : undefined);
+  }
+
+  /**
+   * A store the disk refuses (issue 26, "disk and data"): the view is `stalled` — reads are
+   * refused, not answered from a copy that stopped following — and reopens its stores after
+   * 0.5, 1, 2, 4, 8 s, then every 10 s (LevelDB refuses every write after one failed, until
+   * reopened), replaying the table from their checkpoints, until they take writes again.
+   */
+  private stalled(error: StorageUnavailable): void {
+    this.stall.failed(error);
+    if (this._state === 'recovering' || this._state === 'running') this.setState('stalled');
+    this.reopening ??= this.reopen().finally(() => {
+      this.reopening = undefined;
+    });
+  }
+
+  private async reopen(): Promise<void> {
+    const signal = this.stopping.signal;
+    for (;;) {
+      await this.replica?.stop();
+      await Promise.all(this.stores.map((s) => s.close().catch(() => undefined)));
+      this.stores = [];
+      await sleep(stallRetryDelay(this.stall.attempts), undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      const attempts = this.stall.attempts;
+      try {
+        await this.follow(true);
+      } catch (error) {
+        if (signal.aborted) return;
+        const unavailable = this.unavailable(error);
+        if (!unavailable) {
+          this.fail(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        this.stall.failed(unavailable);
+        continue;
+      }
+      if (signal.aborted) return;
+      // Refused again between catching up and here: that failure was noted, try again.
+      if (this.stall.attempts !== attempts) continue;
+      this.stall.ended();
+      this.setState('running');
+      return;
     }
   }
 
@@ -252,6 +369,7 @@ export class View<T> {
       lag: this.replica?.lag() ?? 0,
       decodeErrors: this.decodeErrors,
       ...(this._error ? { error: this._error.message } : {}),
+      ...(this.stall.info ? { stalled: this.stall.info } : {}),
     };
   }
 
@@ -267,6 +385,7 @@ export class View<T> {
     await this.replica?.stop();
     // A recovery that was stopped settles now; the stores it opened are closed below.
     await this.ready?.catch(() => undefined);
+    await this.reopening;
     await Promise.all(this.stores.map((s) => s.close()));
     this.stores = [];
     if (!failed) this.setState('stopped');
@@ -279,7 +398,11 @@ export class View<T> {
   private async whenReady(): Promise<void> {
     if (!this.ready) throw new Error(`view ${this.options.table}: not started`);
     await this.ready.catch(() => undefined);
-    if (this._state !== 'running') throw new ViewUnavailable(this.options.table, this._state, this._error);
+    if (this._state !== 'running') {
+      // Stalled: the cause is the store's StorageUnavailable, so a processor whose lookup meets
+      // it stalls its partition too (partition-task.ts) instead of failing or dead-lettering.
+      throw new ViewUnavailable(this.options.table, this._state, this._error ?? this.stall.error);
+    }
   }
 
   /** Resolves when the view runs; rejects once it fails or stops (it never runs again then). */

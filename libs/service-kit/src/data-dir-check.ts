@@ -38,10 +38,11 @@ export const probeDataDir: DataDirProbe = async (dir) => {
  * not ready, with the reason (`data dir /x is not writable: ENOSPC: no space left on device`),
  * and ready again once a probe succeeds — the load balancer stops sending writes meanwhile.
  *
- * What it does not do: the stores themselves. A table write that LevelDB refuses fails its
- * processor (goka's TableState), and the service exits (process-lifecycle.ts); since a store is
- * never ahead of its changelog, the next start recovers it from Kafka and nothing acknowledged is
- * lost. The check is what tells an operator why, before and while that happens.
+ * The stores themselves are goka's: a table write or open that the disk refuses stalls that
+ * partition (goka starts it over with a backoff until the store takes writes again; nothing
+ * acknowledged is lost, a store is never ahead of its changelog), and /readyz names the group,
+ * partition and error meanwhile (ops-routes.ts). This probe tells the same story for the data
+ * dir as a whole, also before a store noticed.
  */
 export class DataDirCheck implements ReadinessCheck {
   readonly name = 'data-dir';

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { stalledStores } from './admin/group-status.ts';
 import type { EnvSpec } from './config.ts';
 import type { Service } from './service.ts';
 
@@ -29,14 +30,17 @@ export const opsRoutes: FastifyPluginAsync<{ readonly service: Service<EnvSpec> 
       schema: {
         ...ops,
         summary:
-          'Readiness: 503 until every view recovered and every processor joined once (later rebalances do not count: see /metrics), 503 while shutting down',
+          'Readiness: 503 until every view recovered and every processor joined once (later rebalances do not count: see /metrics), 503 while a partition or view stalls on its table store or the data dir is not writable (the message says why), 503 while shutting down',
       },
     },
     async (_req, reply) => {
       const components = service.componentStates();
-      if (service.ready) return { status: 'ready', service: service.name, components };
+      // A partition or view stalled on its store (goka retries it in place): not ready, and why.
+      const stalled = stalledStores(service.registeredProcessors, service.registeredViews);
+      if (service.ready && stalled.length === 0)
+        return { status: 'ready', service: service.name, components };
       const waiting = components.filter((c) => c.state !== 'running');
-      const problems = service.readinessProblems();
+      const problems = [...stalled, ...service.readinessProblems()];
       const message =
         service.state === 'stopping' || service.state === 'stopped'
           ? 'shutting down'

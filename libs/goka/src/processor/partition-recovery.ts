@@ -1,6 +1,7 @@
 import { throwIfStopped } from '../abort.ts';
 import type { RecoveryProgress } from '../recovery-progress.ts';
 import type { Store } from '../storage/storage.ts';
+import { type StorageUnavailable, storageUnavailable } from '../storage/storage-unavailable.ts';
 import { TableReplica } from '../table-replica.ts';
 import type { RecoveryRuntime } from './runtime.ts';
 
@@ -20,7 +21,9 @@ export interface PartitionTables {
  * Replays the partition's group table and joined tables from their changelogs into the local
  * stores, up to the high-water marks seen at the start. Every await observes `signal` (a
  * revocation or a stop): it rejects with `RecoveryAborted` at once. `onTableStore` hears of the
- * group table's store as soon as it is open.
+ * group table's store as soon as it is open. A replica whose store the disk refuses (during
+ * the replay, or a joined table's afterwards) calls `onStoreUnavailable`: the partition stalls
+ * and starts over, the processor does not fail; any other replica error fails the processor.
  */
 export async function recoverTables(
   runtime: RecoveryRuntime,
@@ -29,6 +32,7 @@ export async function recoverTables(
   signal: AbortSignal,
   tables: PartitionTables,
   onTableStore: (store: Store) => void,
+  onStoreUnavailable: (error: StorageUnavailable) => void,
 ): Promise<void> {
   const { group, storage, cluster } = runtime;
   const name = `${group.name}/${partition}`;
@@ -47,7 +51,11 @@ export async function recoverTables(
       name: `${name} ${what}`,
       partitions: [{ partition, store }],
       progress,
-      onError: (error) => runtime.fail(error),
+      onError: (error) => {
+        const unavailable = storageUnavailable(error);
+        if (unavailable) onStoreUnavailable(unavailable);
+        else runtime.fail(error);
+      },
       signal,
     });
   if (group.persist) {

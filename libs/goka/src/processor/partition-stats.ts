@@ -1,8 +1,31 @@
 import type { RecoveryProgress } from '../recovery-progress.ts';
 import type { OffsetTracker } from './offset-tracker.ts';
 
-/** `lapsed`: the membership lease ran out; the task processes nothing more and is replaced. */
-export type PartitionState = 'recovering' | 'running' | 'lapsed' | 'closing' | 'closed' | 'failed';
+/**
+ * `lapsed`: the membership lease ran out; the task processes nothing more and is replaced.
+ * `stalled`: its table store is unavailable (a full or unwritable disk); the partition starts
+ * over with a backoff until the store takes writes again (`PartitionStats.stalled` says why).
+ */
+export type PartitionState =
+  | 'recovering'
+  | 'running'
+  | 'lapsed'
+  | 'stalled'
+  | 'closing'
+  | 'closed'
+  | 'failed';
+
+/** Why and since when a partition waits for its table store (see partition-stall.ts). */
+export interface PartitionStall {
+  /** `table store unavailable: ENOSPC: IO error: …: No space left on device (<store>)` */
+  readonly reason: string;
+  /** The errno-like code: ENOSPC, EDQUOT, EROFS, EACCES, EIO. */
+  readonly code: string;
+  /** ISO time of the first failure of this stall. */
+  readonly since: string;
+  /** Starts over so far; the next one waits 0.5, 1, 2, 4, 8, then 10 s. */
+  readonly attempts: number;
+}
 
 export interface PartitionStats {
   readonly partition: number;
@@ -24,6 +47,8 @@ export interface PartitionStats {
    */
   readonly positions: Readonly<Record<string, { readonly consumed: number; readonly committable: number }>>;
   readonly recovery: ReturnType<RecoveryProgress['snapshot']>;
+  /** Set while the partition is `stalled` on its store (and while the retry recovers). */
+  readonly stalled?: PartitionStall;
 }
 
 /**

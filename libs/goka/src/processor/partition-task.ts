@@ -7,6 +7,7 @@ import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
 import { PartitionJobs } from '../schedule/partition-jobs.ts';
 import type { Store } from '../storage/storage.ts';
+import { type StorageUnavailable, storageUnavailable } from '../storage/storage-unavailable.ts';
 import { type EffectWriter, SendingEffects } from './effect-writer.ts';
 import { MembershipLapsed } from './lease/membership-lease.ts';
 import { MessageDone } from './message-done.ts';
@@ -14,6 +15,7 @@ import { deadLetterRecord, messageFailure, processorFailure } from './message-fa
 import { keyOf, MessageReads, NO_JOINS, NOT_CACHED } from './message-reads.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { type PartitionTables, recoverTables } from './partition-recovery.ts';
+import type { TaskSupervision } from './partition-stall.ts';
 import { type PartitionState, type PartitionStats, partitionStats } from './partition-stats.ts';
 import { TransactionFailed } from './restart-budget.ts';
 import type { ProcessorRuntime } from './runtime.ts';
@@ -62,6 +64,7 @@ export class PartitionTask {
   constructor(
     private readonly runtime: ProcessorRuntime,
     readonly partition: number,
+    private readonly supervision: TaskSupervision,
   ) {
     this.progress = new RecoveryProgress(`${runtime.group.name}/${partition}`, runtime.logger);
     // One transactional id per group partition: whoever owns the partition next fences us.
@@ -104,18 +107,28 @@ export class PartitionTask {
       // Before reading the changelog: registering the id aborts a transaction a previous owner
       // left open, which would otherwise hold back what read-committed readers may see.
       if (this.transaction) await abortable(this.transaction.init(), signal, name);
-      await recoverTables(this.runtime, this.partition, this.progress, signal, this.tables, (store) => {
-        this.table = this.effects.table = new TableState(
-          store,
-          this.runtime.cacheSize,
-          this.runtime.cacheBytes,
-          (error) => {
-            const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
-            this.halted ??= failure;
-            this.runtime.fail(failure);
-          },
-        );
-      });
+      await recoverTables(
+        this.runtime,
+        this.partition,
+        this.progress,
+        signal,
+        this.tables,
+        (store) => {
+          this.table = this.effects.table = new TableState(
+            store,
+            this.runtime.cacheSize,
+            this.runtime.cacheBytes,
+            (error) => {
+              const unavailable = storageUnavailable(error);
+              if (unavailable) return this.stall(unavailable);
+              const failure = new Error(`group "${group.name}": store write failed`, { cause: error });
+              this.halted ??= failure;
+              this.runtime.fail(failure);
+            },
+          );
+        },
+        (error) => this.stall(error),
+      );
       await this.table?.resume();
       // A task that replaces a lapsed one waits until the group confirms the membership again
       // (or re-hands the partition: a rejoin as a new member revokes, which aborts this wait).
@@ -127,14 +140,46 @@ export class PartitionTask {
     } catch (error) {
       // A revocation or a stop during recovery is not a failure of the partition.
       if (signal.aborted) throw error instanceof RecoveryAborted ? error : new RecoveryAborted(name);
+      const unavailable = storageUnavailable(error);
+      if (unavailable) {
+        this.stall(unavailable);
+        throw unavailable;
+      }
       this._state = 'failed';
       throw error;
     }
   }
 
+  /**
+   * The table store (or a joined table's store) is unavailable: no further message, and the
+   * owner starts the partition over from its committed state once the store takes writes again.
+   * Nothing is lost: the store is never ahead of the changelog, what was acknowledged is in the
+   * changelog and the new task recovers it from there; exactly-once, the open transaction is
+   * never committed (the new task's producer aborts it), at-least-once, an offset is committable
+   * only once its writes reached the changelog.
+   */
+  private stall(error: StorageUnavailable): void {
+    this.halted ??= error;
+    // Closing (a revocation, a stop, a restart under way): whoever recovers next reads the changelog.
+    if (this._state === 'closing' || this._state === 'closed') return;
+    if (this._state === 'running' || this._state === 'recovering') this._state = 'stalled';
+    this.supervision.storeUnavailable(this, error);
+  }
+
   /** Processes a batch in order; throws when the group's policy stops the processor. */
   process(records: readonly ConsumedRecord[]): Promise<void> {
-    const run = this.processing.then(async () => {
+    const run = this.processBatch(records).catch((error: unknown) => {
+      // A store read (prefetch, a join) the disk refused: the partition stalls, not the processor.
+      const unavailable = storageUnavailable(error);
+      if (unavailable && !(error instanceof TransactionFailed)) this.stall(unavailable);
+      throw error;
+    });
+    this.processing = run.catch(() => undefined);
+    return run;
+  }
+
+  private processBatch(records: readonly ConsumedRecord[]): Promise<void> {
+    return this.processing.then(async () => {
       await this.ready;
       const keys = records.map(keyOf);
       // The batch's keys that are neither pending nor cached, in one store request.
@@ -173,8 +218,6 @@ export class PartitionTask {
         throw error;
       }
     });
-    this.processing = run.catch(() => undefined);
-    return run;
   }
 
   /** Runs work (a visit, a wall-clock timer) after every batch handed to `process` so far. */
@@ -299,6 +342,12 @@ export class PartitionTask {
   /** Dead-letters the message (policy 'dead-letter') or throws the failure that stops the partition. */
   private handleFailure(record: ConsumedRecord, error: unknown, done: MessageDone): void {
     const { group, policy, logger } = this.runtime;
+    // The disk, not the message: never dead-lettered, the partition stalls and starts over.
+    const unavailable = storageUnavailable(error);
+    if (unavailable) {
+      this.stall(unavailable);
+      throw unavailable;
+    }
     const failure = messageFailure(record, error);
     if (policy === 'dead-letter') {
       this.deadLettered++;
@@ -409,19 +458,28 @@ export class PartitionTask {
     await this.effects.settle();
     await this.table?.flush();
     await Promise.all(this.tables.replicas.map((r) => r.stop()));
-    await Promise.all([
-      this.tables.store?.close(),
-      ...[...this.tables.joinStores.values()].map((s) => s.close()),
-    ]);
+    // A store the disk refused still closes (LevelDB does); should it not, the task goes on
+    // closing: the partition's next task opens the store anew.
+    await Promise.all(
+      [this.tables.store, ...this.tables.joinStores.values()].map((s) =>
+        s?.close().catch((error: unknown) => {
+          if (!storageUnavailable(error)) throw error;
+          this.runtime.logger.warn({ partition: this.partition, err: error }, 'closing a table store failed');
+        }),
+      ),
+    );
     await this.transaction?.close().catch(() => undefined);
     this._state = failed ? 'failed' : 'closed';
   }
 
   stats(): PartitionStats {
+    // A stall lasts across the tasks that retry it, until one of them recovered.
+    const stall = this._state === 'running' ? undefined : this.supervision.stall(this.partition);
     return partitionStats(
       {
         partition: this.partition,
-        state: this._state,
+        state: stall ? 'stalled' : this._state,
+        ...(stall ? { stalled: stall } : {}),
         processed: this.processed,
         deadLettered: this.deadLettered,
         skippedTombstones: this.skippedTombstones,

@@ -3,8 +3,10 @@ import type { ConsumedRecord, GroupConsumer, GroupHandler } from '../cluster/clu
 import { isTransientBrokerError } from '../cluster/transient-error.ts';
 import { type Deferred, deferred } from '../deferred.ts';
 import type { Logger } from '../logger.ts';
+import { type StorageUnavailable, storageUnavailable } from '../storage/storage-unavailable.ts';
 import { MembershipLapsed } from './lease/membership-lease.ts';
 import type { OffsetCommitter } from './offset-committer.ts';
+import { PartitionStalls, type TaskSupervision } from './partition-stall.ts';
 import { PartitionTask } from './partition-task.ts';
 import { RestartBudget, TransactionFailed } from './restart-budget.ts';
 import type { ProcessorRuntime } from './runtime.ts';
@@ -38,6 +40,12 @@ export class PartitionTasks implements GroupHandler {
   private readonly restarts = new RestartBudget(MAX_RESTARTS_IN_A_ROW);
   /** Per partition: recoveries in a row that a transient broker error ended. */
   private readonly failedRecoveries = new Map<number, number>();
+  /** Partitions whose table store the disk refuses: they start over with a backoff, for as long as it takes. */
+  private readonly stalls: PartitionStalls;
+  private readonly supervision: TaskSupervision = {
+    storeUnavailable: (task, error) => this.storeUnavailable(task, error),
+    stall: (partition) => this.stalls.get(partition),
+  };
   /** Delayed restarts waiting, with what ends their wait early (`close`). */
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
@@ -52,7 +60,9 @@ export class PartitionTasks implements GroupHandler {
     private readonly standby: StandbyReplicas | undefined,
     private readonly logger: Logger,
     private readonly fail: (error: Error) => void,
-  ) {}
+  ) {
+    this.stalls = new PartitionStalls(logger);
+  }
 
   /** The consumer that delivers to this handler: restarts pause, seek and resume through it. */
   use(consumer: GroupConsumer): void {
@@ -119,6 +129,7 @@ export class PartitionTasks implements GroupHandler {
           await this.tasks.get(p)?.close();
           this.tasks.delete(p);
           this.restarting.delete(p);
+          this.stalls.forget(p);
         }),
       );
       // What the closed tasks finished is committed while this member still owns it.
@@ -147,6 +158,9 @@ export class PartitionTasks implements GroupHandler {
       if (error instanceof TransactionFailed && this.mayRestart(partition, task, error)) {
         return this.restart(partition, error);
       }
+      // The processor stops while the partition stalls on its store: its records are read again
+      // by whoever owns the partition next, from the committed offsets.
+      if (this.closed && storageUnavailable(error)) return;
       const failure = error instanceof Error ? error : new Error(String(error));
       this.fail(failure);
       throw failure;
@@ -205,14 +219,17 @@ export class PartitionTasks implements GroupHandler {
   }
 
   private open(partition: number): PartitionTask {
-    const task = new PartitionTask(this.runtime, partition);
+    const task = new PartitionTask(this.runtime, partition, this.supervision);
     this.tasks.set(partition, task);
     task.ready.then(
       () => {
-        if (this.tasks.get(partition) === task) this.failedRecoveries.delete(partition);
+        if (this.tasks.get(partition) !== task) return;
+        this.failedRecoveries.delete(partition);
+        this.stalls.recovered(partition);
       },
       (error: Error) => {
-        if (task.state !== 'failed') return; // revoked or stopped: RecoveryAborted
+        // revoked or stopped (RecoveryAborted), or stalled on its store (storeUnavailable restarts it)
+        if (task.state !== 'failed') return;
         if (this.mayRetryRecovery(partition, task, error)) return;
         this.fail(error);
       },
@@ -240,6 +257,18 @@ export class PartitionTasks implements GroupHandler {
   }
 
   /**
+   * The task's table store is unavailable (a full or unwritable disk): the partition starts over
+   * after a backoff (partition-stall.ts), as often as it takes — the new task reopens the store
+   * (LevelDB refuses every write after one failed, until reopened), recovers it from the
+   * changelog and resumes at the committed offsets. Meanwhile the partition shows `stalled`.
+   */
+  private storeUnavailable(task: { readonly partition: number }, error: StorageUnavailable): void {
+    const { partition } = task;
+    if (this.closed || this.tasks.get(partition) !== task || this.restarting.has(partition)) return;
+    this.restart(partition, error, this.stalls.failed(partition, error));
+  }
+
+  /**
    * Starts a partition over while keeping it: pause it, close its task (nothing of an aborted
    * transaction or of a lapse is left to commit), open a new one (a new transactional producer
    * fences whoever bumped the epoch; the table recovers from the changelog) and resume at the
@@ -256,7 +285,9 @@ export class PartitionTasks implements GroupHandler {
     if (!consumer || this.restarting.has(partition)) return;
     this.restarting.add(partition);
     consumer.pause(partition);
-    this.logger.warn({ partition, err: reason }, 'restarting a partition from its committed offsets');
+    // A stall is logged once per attempt by PartitionStalls.
+    if (!storageUnavailable(reason))
+      this.logger.warn({ partition, err: reason }, 'restarting a partition from its committed offsets');
     // A transient broker error: give the cluster a moment (leaders move, a broker restarts).
     // Outside the swap chain: revocations and assignments of other partitions go on meanwhile.
     const waited = delayMs > 0 ? this.delay(delayMs) : Promise.resolve();

@@ -2,24 +2,38 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { KeyRange, Storage, Store, StoreOp } from './storage.ts';
+import { asStorageError } from './storage-unavailable.ts';
 
 // Values and metadata live in one LevelDB under two key prefixes, so a value batch and its
 // offset are one atomic LevelDB batch. '\x00' sorts before any printable key.
 const DATA = 'd\x00';
 const META_OFFSET = 'm\x00offset';
 
+/**
+ * Errors of the disk (a full or read-only file system, an I/O error) leave every method as a
+ * `StorageUnavailable`, so the processor can tell "the disk, for now" from "this store is
+ * broken". LevelDB keeps refusing writes after one failed (its background error is sticky until
+ * the database is reopened): the partition reopens its store when it starts over.
+ */
 class LevelStore implements Store {
-  constructor(private readonly db: ClassicLevel<string, Buffer>) {}
+  constructor(
+    private readonly db: ClassicLevel<string, Buffer>,
+    private readonly name: string,
+  ) {}
+
+  private fail(error: unknown): never {
+    throw asStorageError(error, this.name);
+  }
 
   async get(key: string) {
-    return this.db.get(DATA + key);
+    return this.db.get(DATA + key).catch((e: unknown) => this.fail(e));
   }
   async getMany(keys: readonly string[]) {
     if (keys.length === 0) return [];
-    return this.db.getMany(keys.map((k) => DATA + k));
+    return this.db.getMany(keys.map((k) => DATA + k)).catch((e: unknown) => this.fail(e));
   }
   async has(key: string) {
-    return (await this.db.get(DATA + key)) !== undefined;
+    return (await this.get(key)) !== undefined;
   }
   async *iterate(range?: KeyRange): AsyncIterable<[string, Buffer]> {
     const options: {
@@ -49,14 +63,14 @@ class LevelStore implements Store {
       else batch.del(DATA + op.key);
     }
     batch.put(META_OFFSET, encodeOffset(offset));
-    await batch.write();
+    await batch.write().catch((e: unknown) => this.fail(e));
   }
   async getOffset() {
-    const raw = await this.db.get(META_OFFSET);
+    const raw = await this.db.get(META_OFFSET).catch((e: unknown) => this.fail(e));
     return raw === undefined ? undefined : Number(raw.readBigInt64BE(0));
   }
   async clear() {
-    await this.db.clear();
+    await this.db.clear().catch((e: unknown) => this.fail(e));
   }
   async close() {
     await this.db.close();
@@ -87,15 +101,23 @@ export function levelStorage(options: LevelStorageOptions): Storage {
     description: `level ${options.path}`,
     async open(topic, partition) {
       const dir = join(options.path, topic, String(partition));
-      await mkdir(dir, { recursive: true });
+      const name = `${topic}/${partition} at ${dir}`;
+      try {
+        await mkdir(dir, { recursive: true });
+      } catch (error) {
+        throw asStorageError(error, name);
+      }
       const db = new ClassicLevel<string, Buffer>(dir, {
         keyEncoding: 'utf8',
         valueEncoding: 'buffer',
         ...(options.writeBufferSize !== undefined ? { writeBufferSize: options.writeBufferSize } : {}),
         ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
       });
-      await db.open();
-      return new LevelStore(db);
+      // Opening writes too (the log's tail becomes a table file, a new log and manifest start).
+      await db.open().catch((error: unknown) => {
+        throw asStorageError(error, name);
+      });
+      return new LevelStore(db, name);
     },
   };
 }

@@ -1,4 +1,12 @@
-import type { Cluster, PartitionStats, Processor, ProcessorState, View, ViewState } from '@showcase/goka';
+import type {
+  Cluster,
+  PartitionStall,
+  PartitionStats,
+  Processor,
+  ProcessorState,
+  View,
+  ViewState,
+} from '@showcase/goka';
 
 /** One input (or loop) topic of one partition: where the group is and how far behind. */
 export interface TopicPosition {
@@ -40,6 +48,8 @@ export interface PartitionStatus {
   readonly lag: number | null;
   readonly positions: readonly TopicPosition[];
   readonly recovery: RecoveryStatus;
+  /** While the partition waits for its table store (a full or unwritable disk): why, since when. */
+  readonly stalled: PartitionStall | null;
 }
 
 export interface GroupStatus {
@@ -74,6 +84,8 @@ export interface ViewStatus {
   readonly error: string | null;
   readonly partitions: number;
   readonly recovery: RecoveryStatus;
+  /** While a store of the view is unavailable (a full or unwritable disk): why, since when. */
+  readonly stalled: PartitionStall | null;
 }
 
 export function recoveryStatus(r: {
@@ -168,6 +180,7 @@ export async function groupStatuses(
           lag: positions.length > 0 ? positions.reduce((n, t) => n + t.lag, 0) : null,
           positions,
           recovery: recoveryStatus(part.recovery),
+          stalled: part.stalled ?? null,
         };
       });
       return {
@@ -205,7 +218,31 @@ export function viewStatuses(views: readonly View<unknown>[]): ViewStatus[] {
         error: v.error?.message ?? null,
         partitions: s.partitions,
         recovery: recoveryStatus(s.recovery),
+        stalled: s.stalled ?? null,
       };
     })
     .sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
+}
+
+/**
+ * Why the service must not take traffic because of its stores, one line each:
+ * `group edge-set-pairs partition 2: table store unavailable: ENOSPC: … (<store>)` while a
+ * partition stalls on its table store (goka starts it over until the disk takes writes again),
+ * `view <table>: table store unavailable: …` while a view reopens its stores.
+ */
+export function stalledStores(
+  processors: readonly Processor<unknown, unknown>[],
+  views: readonly View<unknown>[],
+): string[] {
+  const partitions = processors.flatMap((p) => {
+    const { group, partitions } = p.stats();
+    return partitions.flatMap((part) =>
+      part.stalled ? [`group ${group} partition ${part.partition}: ${part.stalled.reason}`] : [],
+    );
+  });
+  const stalledViews = views.flatMap((v) => {
+    const { table, stalled } = v.stats();
+    return stalled ? [`view ${table}: ${stalled.reason}`] : [];
+  });
+  return [...partitions, ...stalledViews];
 }
