@@ -7,8 +7,12 @@ export type {
   GroupConsumer,
   GroupConsumerOptions,
   GroupHandler,
+  GroupHosts,
+  GroupRoutingHooks,
   Headers,
+  MemberInfo,
   OutgoingRecord,
+  PartitionHosts,
   PartitionOffsets,
   PartitionReader,
   ReaderOptions,
@@ -56,9 +60,11 @@ export {
   type ProcessorOptions,
   type ProcessorState,
   type ProcessorStats,
+  type RoutingOptions,
 } from './processor/processor.ts';
 export type { ErrorPolicy } from './processor/runtime.ts';
 export type { RecoverySnapshot } from './recovery-progress.ts';
+export { NotLocal, type Owner } from './routing/owner.ts';
 export {
   type TimerClock,
   type TimerContext,

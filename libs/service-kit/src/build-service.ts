@@ -5,6 +5,8 @@ import type {
   EmittersOf,
   GroupDefinition,
   ProcessorsOf,
+  RoutedOf,
+  RoutedRef,
   ServiceDefinition,
   ServiceDeps,
   TopicRef,
@@ -15,11 +17,19 @@ import { type ResolvedConfig, resolveServiceConfig } from './service-config.ts';
 import { defaultFailurePolicy, groupTopics, type TopicUse, topicSpecsOf } from './service-topics.ts';
 
 /** A service built from its definition: the service and the parts tests and benches look at. */
-export interface BuiltService<S extends EnvSpec, V, E, P extends string = never, X = unknown> {
+export interface BuiltService<
+  S extends EnvSpec,
+  V,
+  E,
+  P extends string = never,
+  X = unknown,
+  R = Record<never, never>,
+> {
   readonly service: Service<S>;
   /** What the definition's `context` made (the route deps beyond views and emitters). */
   readonly context: X;
   readonly views: ViewsOf<V>;
+  readonly routed: RoutedOf<R>;
   readonly emitters: EmittersOf<E>;
   readonly processors: ProcessorsOf<P>;
 }
@@ -33,8 +43,8 @@ export type BuildHost = Omit<ServiceHost, 'cluster'> & { readonly cluster?: Clus
  * its options, the views and emitters, every topic they touch (derived, declared to the service:
  * created before any component starts), and each route plugin with the typed deps.
  */
-export async function buildService<S extends EnvSpec, V, E, P extends string, X>(
-  definition: ServiceDefinition<S, V, E, P, X>,
+export async function buildService<S extends EnvSpec, V, E, P extends string, X, R>(
+  definition: ServiceDefinition<S, V, E, P, X, R>,
   host: BuildHost,
   resolved: ResolvedConfig<S> = resolveServiceConfig(
     {
@@ -45,7 +55,7 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
     },
     host.env ?? process.env,
   ),
-): Promise<BuiltService<S, V, E, P, X>> {
+): Promise<BuiltService<S, V, E, P, X, R>> {
   const service = await createService<S>(
     {
       name: definition.name,
@@ -66,6 +76,15 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
     processors[name] = service.processor(group, options);
   }
   const views = mapValues(refs(definition.views?.(config)), (table) => service.view(table)) as ViewsOf<V>;
+  const routedRefs = (definition.routed?.(config) ?? {}) as Readonly<Record<string, RoutedRef<unknown>>>;
+  const routed = mapValues(routedRefs, ({ group }) => {
+    const processor = processors[group];
+    if (!processor) throw new Error(`service ${definition.name}: routed table of unknown group "${group}"`);
+    if (!processor.group.persist) {
+      throw new Error(`service ${definition.name}: group "${group}" has no table to route reads of`);
+    }
+    return service.routed(processor);
+  }) as RoutedOf<R>;
   const emitters = mapValues(refs(definition.emitters?.(config)), (topic) =>
     service.emitter(topic),
   ) as EmittersOf<E>;
@@ -75,17 +94,18 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
       topicSpecsOf(usesOf(definition, config, groups), partitions ?? host.cluster.defaultPartitions),
     );
   }
-  const parts: ServiceDeps<S, V, E> = {
+  const parts: ServiceDeps<S, V, E, unknown, R> = {
     views,
+    routed,
     emitters,
     auth: service.auth,
     config: service.config,
     ws: service.ws,
   };
   const context = (definition.context?.({ ...parts, service }) ?? {}) as X;
-  const deps = { ...parts, ...context } as ServiceDeps<S, V, E, X>;
+  const deps = { ...parts, ...context } as ServiceDeps<S, V, E, X, R>;
   for (const routes of definition.routes) await service.app.register(routes, deps);
-  return { service, context, views, emitters, processors: processors as ProcessorsOf<P> };
+  return { service, context, views, routed, emitters, processors: processors as ProcessorsOf<P> };
 }
 
 /**
@@ -94,16 +114,16 @@ export async function buildService<S extends EnvSpec, V, E, P extends string, X>
  * it declares. Built with the default configuration: names do not depend on it. This is what a
  * bench creates up front on a shared broker.
  */
-export function definitionTopics<S extends EnvSpec, V, E, P extends string, X>(
-  definition: ServiceDefinition<S, V, E, P, X>,
+export function definitionTopics<S extends EnvSpec, V, E, P extends string, X, R>(
+  definition: ServiceDefinition<S, V, E, P, X, R>,
   partitions: number,
 ) {
   return topicSpecsOf(usesOf(definition, loadConfig(definition.env, {})), partitions);
 }
 
 /** The topic uses of a definition; `built` = its groups as already made from this config. */
-function usesOf<S extends EnvSpec, V, E, P extends string, X>(
-  definition: ServiceDefinition<S, V, E, P, X>,
+function usesOf<S extends EnvSpec, V, E, P extends string, X, R>(
+  definition: ServiceDefinition<S, V, E, P, X, R>,
   config: ConfigOf<S>,
   built?: Readonly<Record<string, GroupDefinition>>,
 ): TopicUse[] {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyPluginOptions, RawServerDefault } from 
 import type { Auth } from './auth.ts';
 import type { ConfigOf, EnvSpec } from './config.ts';
 import type { BaseConfig } from './env-spec.ts';
+import type { RoutedTable } from './routing/routed-table.ts';
 import type { MeteredEmitter, Service, ServiceOptions } from './service.ts';
 import type { TopicUse } from './service-topics.ts';
 import type { WsBridge } from './ws-bridge.ts';
@@ -29,6 +30,24 @@ export function processed<V, L>(
 }
 
 export type ViewsOf<V> = { readonly [K in keyof V]: View<V[K]> };
+
+/**
+ * A table whose reads follow the key's owner: the table of the definition's group `group` (a key
+ * of `groups`; buildService refuses another), with rows of type `T`. Made by
+ * `routedTable<Row>('pairs')`.
+ */
+export interface RoutedRef<T> {
+  readonly group: string;
+  /** Type only: the row type the routes read. */
+  readonly row?: T;
+}
+
+/** `routed: () => ({ pairs: routedTable<PairRow>('pairs') })`: the `pairs` group's table, routed. */
+export function routedTable<T>(group: string): RoutedRef<T> {
+  return { group };
+}
+
+export type RoutedOf<R> = { readonly [K in keyof R]: RoutedTable<R[K]> };
 export type EmittersOf<E> = { readonly [K in keyof E]: MeteredEmitter<E[K]> };
 
 /**
@@ -36,8 +55,10 @@ export type EmittersOf<E> = { readonly [K in keyof E]: MeteredEmitter<E[K]> };
  * emitters it writes through, the auth hooks, the loaded config, the WebSocket bridge, and
  * whatever the definition's `context` adds.
  */
-export type ServiceDeps<S extends EnvSpec, V, E, X = unknown> = {
+export type ServiceDeps<S extends EnvSpec, V, E, X = unknown, R = Record<never, never>> = {
   readonly views: ViewsOf<V>;
+  /** Tables read through their owner (answered here or forwarded; see `routed`). */
+  readonly routed: RoutedOf<R>;
   readonly emitters: EmittersOf<E>;
   readonly auth: Auth;
   readonly config: BaseConfig & ConfigOf<S>;
@@ -60,7 +81,14 @@ export type RoutePlugin<D extends FastifyPluginOptions> = FastifyPluginAsync<
  * (tests, benches) and `runService` (main.ts) make it run. The builders get the service's own
  * configuration; topic names never depend on it (topics are derived with the defaults).
  */
-export interface ServiceDefinition<S extends EnvSpec, V, E, P extends string = never, X = unknown> {
+export interface ServiceDefinition<
+  S extends EnvSpec,
+  V,
+  E,
+  P extends string = never,
+  X = unknown,
+  R = Record<never, never>,
+> {
   readonly name: string;
   /** Default port; env PORT overrides it. */
   readonly port: number;
@@ -72,6 +100,12 @@ export interface ServiceDefinition<S extends EnvSpec, V, E, P extends string = n
   readonly groups?: (config: ConfigOf<S>) => Readonly<Record<P, GroupDefinition>>;
   /** Tables it reads through views, by the name its routes use. */
   readonly views?: (config: ConfigOf<S>) => { readonly [K in keyof V]: TopicRef<V[K]> };
+  /**
+   * Group tables read through their owner instead of a view of the whole table, by the name its
+   * routes use: each instance keeps only the partitions it owns, and a read of another's key is
+   * forwarded to it (service-kit README, "Routed reads").
+   */
+  readonly routed?: (config: ConfigOf<S>) => { readonly [K in keyof R]: RoutedRef<R[K]> };
   /** Topics it writes from HTTP, by the name its routes use. */
   readonly emitters?: (config: ConfigOf<S>) => { readonly [K in keyof E]: TopicRef<E[K]> };
   /**
@@ -84,19 +118,24 @@ export interface ServiceDefinition<S extends EnvSpec, V, E, P extends string = n
    * directory), made once the views and emitters exist; `service` for its logger and its
    * start and stop hooks.
    */
-  readonly context?: (parts: ServiceDeps<S, V, E> & { readonly service: Service<S> }) => X;
+  readonly context?: (parts: ServiceDeps<S, V, E, unknown, R> & { readonly service: Service<S> }) => X;
   /** One plugin per resource, registered in this order. */
   // NoInfer: the views', emitters' and context's types come from their builders, the routes are
   // checked against them.
-  readonly routes: readonly RoutePlugin<ServiceDeps<S, NoInfer<V>, NoInfer<E>, X>>[];
+  readonly routes: readonly RoutePlugin<ServiceDeps<S, NoInfer<V>, NoInfer<E>, X, NoInfer<R>>>[];
   /** The console's admin routes: owner name shown per group, live feed interval. */
   readonly admin?: ServiceOptions<S>['admin'];
 }
 
 /** Declares a service; the identity, so that TypeScript infers the views' and emitters' types. */
-export function defineService<S extends EnvSpec, V, E, P extends string = never, X = unknown>(
-  definition: ServiceDefinition<S, V, E, P, X>,
-): ServiceDefinition<S, V, E, P, X> {
+export function defineService<
+  S extends EnvSpec,
+  V,
+  E,
+  P extends string = never,
+  X = unknown,
+  R = Record<never, never>,
+>(definition: ServiceDefinition<S, V, E, P, X, R>): ServiceDefinition<S, V, E, P, X, R> {
   return definition;
 }
 

@@ -47,6 +47,15 @@ export function baseEnvSpec(defaultPort: number) {
       doc: 'largest WebSocket frame a client may send, bytes',
     }),
     SHUTDOWN_TIMEOUT_MS: env.int({ default: 30_000, min: 1000, doc: 'graceful shutdown deadline' }),
+    ADVERTISED_URL: env.optionalString({
+      doc: 'where other instances forward routed reads to this one (http://host:port), published in the group assignment; default http://127.0.0.1:<the port it listens on>',
+    }),
+    ROUTED_READ_TIMEOUT_MS: env.int({
+      default: 2000,
+      min: 50,
+      max: 60_000,
+      doc: "longest wait for the owner's answer to a forwarded read before 503 + Retry-After",
+    }),
   };
 }
 export type BaseConfig = ConfigOf<ReturnType<typeof baseEnvSpec>> & { readonly AUTH_SECRET: string };

@@ -25,7 +25,10 @@ export {
   type GroupDefinition,
   type ProcessorsOf,
   processed,
+  type RoutedOf,
+  type RoutedRef,
   type RoutePlugin,
+  routedTable,
   type ServiceDefinition,
   type ServiceDeps,
   type TopicRef,
@@ -43,6 +46,13 @@ export {
 } from './http/errors.ts';
 export { createLogger, kafkaLogger, type LogFormat, logFormat } from './logger.ts';
 export { ServiceMetrics } from './metrics.ts';
+export {
+  FORWARDED_HEADER,
+  type RoutedRead,
+  RoutedTable,
+  type RoutedTableOptions,
+  SERVED_BY_HEADER,
+} from './routing/routed-table.ts';
 export { runService } from './run-service.ts';
 export {
   AcceptedSchema,

@@ -13,8 +13,8 @@ import { streamEnvSpec, streamHost } from './stream-host.ts';
  * (KAFKA_BROKERS, DATA_DIR: `streamHost`), then it runs: SIGTERM stops it gracefully (exit 0).
  * A configuration error prints one line and exits 1.
  */
-export function runService<S extends EnvSpec, V, E, P extends string, X>(
-  definition: ServiceDefinition<S, V, E, P, X>,
+export function runService<S extends EnvSpec, V, E, P extends string, X, R>(
+  definition: ServiceDefinition<S, V, E, P, X, R>,
 ): void {
   const main = async () => {
     const resolved = resolveServiceConfig({

@@ -28,6 +28,7 @@ import type { ReadinessCheck } from './data-dir-check.ts';
 import type { BaseConfig } from './env-spec.ts';
 import { unavailable } from './http/errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { RoutedTable } from './routing/routed-table.ts';
 import { defaultFailurePolicy, topicSpecsOf } from './service-topics.ts';
 import { processorDefaults } from './stream-host.ts';
 import { ensureTopicsReady } from './topics.ts';
@@ -114,6 +115,8 @@ export class Service<S extends EnvSpec = EnvSpec> {
   private failureHandler: ((component: Component, error: Error) => void) | undefined;
   /** Conditions besides the components (the data dir: data-dir-check.ts). */
   private readonly checks: ReadinessCheck[] = [];
+  /** Processors whose table reads are routed: they publish this instance's endpoint. */
+  private readonly routedProcessors = new Set<Processor<unknown, unknown>>();
 
   /** Use `createService`. */
   constructor(
@@ -204,6 +207,21 @@ export class Service<S extends EnvSpec = EnvSpec> {
     return p;
   }
 
+  /**
+   * Reads of the processor's group table routed to the instance owning the key (answered here
+   * or forwarded; routing/routed-table.ts). The processor publishes this instance's endpoint:
+   * ADVERTISED_URL, else `http://127.0.0.1:<port>` once listening — so a service with routed
+   * tables listens before its processors join their groups.
+   */
+  routed<V>(processor: Processor<V, unknown>): RoutedTable<V> {
+    if (this._state !== 'created') throw new Error(`service ${this.name}: add routed tables before start()`);
+    this.routedProcessors.add(processor as Processor<unknown, unknown>);
+    return new RoutedTable(processor, {
+      timeoutMs: this.config.ROUTED_READ_TIMEOUT_MS,
+      logger: this.logger.child({ component: `routed ${processor.group.name}` }),
+    });
+  }
+
   /** Registers a view of a table (e.g. a contract from libs/contracts, or `group.table`). */
   view<T>(table: { readonly name: string; readonly codec: Codec<T> }): View<T> {
     const v = new View<T>({
@@ -283,18 +301,36 @@ export class Service<S extends EnvSpec = EnvSpec> {
     this._state = 'starting';
     for (const hook of this.startHooks) await hook();
     await this.ensureTopics();
+    const listen = options.listen !== false;
+    // Routed reads: the processors publish the endpoint when they join, so the port (0 picks
+    // one) must be known first. Requests before the components run get 503s, as during a rebalance.
+    const listenFirst = listen && this.routedProcessors.size > 0;
+    if (listenFirst) {
+      await this.listen();
+      const endpoint = this.advertisedUrl();
+      for (const p of this.routedProcessors) p.endpoint = endpoint;
+    }
     for (const c of this.components) {
       c.start().catch((error: unknown) => this.failed(c, error));
     }
     await this.app.ready();
-    let address = '';
-    if (options.listen !== false) {
-      address = await this.app.listen({ port: this.config.PORT, host: this.config.HOST });
-      this.address = address;
-      this.logger.debug({ address }, `${this.name} listening`);
-    }
+    if (listen && !listenFirst) await this.listen();
     this._state = 'listening';
-    return address;
+    return this.address;
+  }
+
+  private async listen(): Promise<void> {
+    const address = await this.app.listen({ port: this.config.PORT, host: this.config.HOST });
+    this.address = address;
+    this.logger.debug({ address }, `${this.name} listening`);
+  }
+
+  /** Where other instances reach this one: ADVERTISED_URL, else 127.0.0.1 and the port listened on. */
+  private advertisedUrl(): string {
+    if (this.config.ADVERTISED_URL) return this.config.ADVERTISED_URL.replace(/\/+$/, '');
+    const bound = this.app.server.address();
+    const port = typeof bound === 'object' && bound ? bound.port : this.config.PORT;
+    return `http://127.0.0.1:${port}`;
   }
 
   /** Resolves once every component runs; rejects if one fails or `timeoutMs` passes. */

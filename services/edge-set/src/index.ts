@@ -9,6 +9,7 @@ export { pairsGroup } from './processors/pairs.ts';
 export type {
   EdgeSetDeps,
   EdgeSetEmitters,
+  EdgeSetRouted,
   EdgeSetTables,
   EdgeSetViews,
   EdgeSetWrites,

@@ -4,13 +4,15 @@ import {
   defineService,
   definitionTopics,
   processed,
+  routedTable,
   type ServiceHost,
 } from '@showcase/service-kit';
 import { DEFAULT_PORT, edgeSetEnv } from './config.ts';
+import type { PairRow } from './model.ts';
 import { indexGroup } from './processors/edge-index.ts';
 import { notifierGroup } from './processors/notifier.ts';
 import { pairsGroup } from './processors/pairs.ts';
-import type { EdgeSetTables, EdgeSetWrites } from './routes/deps.ts';
+import type { EdgeSetRouted, EdgeSetTables, EdgeSetWrites } from './routes/deps.ts';
 import { interactionRoutes } from './routes/interactions.ts';
 import { listRoutes } from './routes/lists.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -18,8 +20,9 @@ import { relationRoutes } from './routes/relations.ts';
 import { edgeSetTopology, type Topology } from './topics.ts';
 
 /**
- * edge-set, declared: three groups (pairs → index, notifier), three views, one emitter, four
- * resources. Every topic it touches is derived from these (service-kit `definitionTopics`).
+ * edge-set, declared: three groups (pairs → index, notifier), two views, the pairs table read
+ * through its owner (routed: each instance holds only the pairs partitions it owns), one
+ * emitter, four resources. Every topic it touches is derived from these (service-kit `definitionTopics`).
  * `edgeSetService(topology(prefix))` gives a benchmark its own copies of every name.
  */
 export function edgeSetService(t: Topology = edgeSetTopology) {
@@ -38,10 +41,10 @@ export function edgeSetService(t: Topology = edgeSetTopology) {
       };
     },
     views: () => ({
-      pairs: t.tables.pairs,
       index: t.tables.index,
       notifications: t.tables.notifications,
     }),
+    routed: () => ({ pairs: routedTable<PairRow>('pairs') }),
     emitters: () => ({ interactions: t.interactions }),
     routes: [interactionRoutes, listRoutes, relationRoutes, notificationRoutes],
   });
@@ -59,7 +62,9 @@ export type EdgeSet = BuiltService<
   typeof edgeSetEnv,
   EdgeSetTables,
   EdgeSetWrites,
-  'pairs' | 'index' | 'notifier'
+  'pairs' | 'index' | 'notifier',
+  unknown,
+  EdgeSetRouted
 >;
 
 /** The whole service on a given cluster (tests, benches); `service.start()` runs it. */

@@ -7,6 +7,10 @@
  * delivers, pauses, seeks and resumes; what a partition's work means is the handler's business.
  */
 
+import type { GroupRoutingHooks } from './group-hosts.ts';
+
+export type { GroupHosts, GroupRoutingHooks, MemberInfo, PartitionHosts } from './group-hosts.ts';
+
 export type Headers = Record<string, string>;
 
 export interface ConsumedRecord {
@@ -155,6 +159,11 @@ export interface GroupConsumerOptions {
    * producer, and until then that owner's last transaction (with its offsets) may still commit.
    */
   readonly refetchOffsetsWhenReady?: boolean;
+  /**
+   * Routed reads: what this member publishes when it joins (its endpoint) and where it learns
+   * the group's map partition → endpoint after every rebalance (see group-hosts.ts).
+   */
+  readonly routing?: GroupRoutingHooks;
 }
 
 export interface CommitOffset {

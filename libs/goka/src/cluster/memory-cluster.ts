@@ -169,7 +169,7 @@ export class MemoryCluster implements Cluster {
     const g = group;
     return {
       membership: g.membership,
-      start: () => g.join(id, options.handler),
+      start: () => g.join(id, options.handler, options.routing),
       commit: async (offsets: readonly CommitOffset[]) => g.commit(offsets),
       pause: (partition) => g.pause(id, partition),
       seekToCommitted: async () => undefined, // resume reads from the committed offsets anyway

@@ -6,6 +6,7 @@ import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { RecoveryProgress } from '../recovery-progress.ts';
 import { PartitionJobs } from '../schedule/partition-jobs.ts';
+import type { Store } from '../storage/storage.ts';
 import { type EffectWriter, SendingEffects } from './effect-writer.ts';
 import { MembershipLapsed } from './lease/membership-lease.ts';
 import { MessageDone } from './message-done.ts';
@@ -88,6 +89,11 @@ export class PartitionTask {
 
   get state(): PartitionState {
     return this._state;
+  }
+
+  /** The group table's store: acknowledged (exactly-once: committed) rows only (routing/local-reads.ts). */
+  get tableStore(): Store | undefined {
+    return this.tables.store;
   }
 
   private async recover(): Promise<void> {

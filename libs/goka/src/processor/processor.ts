@@ -1,13 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { RecoveryAborted } from '../abort.ts';
-import type { ClusterProducer, GroupConsumer } from '../cluster/cluster.ts';
+import type { ClusterProducer, GroupConsumer, GroupHosts } from '../cluster/cluster.ts';
 import type { Codec } from '../codec.ts';
 import type { ContextScope } from '../context.ts';
 import { deferred } from '../deferred.ts';
 import type { InputEdge } from '../edges.ts';
 import type { Group } from '../group.ts';
 import { defaultLogger, type Logger } from '../logger.ts';
+import { partitionFor } from '../murmur2.ts';
 import { BatchingProducer } from '../producer/batching-producer.ts';
+import { GroupRouting } from '../routing/group-routing.ts';
+import { readCommitted } from '../routing/local-reads.ts';
+import { NotLocal, type Owner } from '../routing/owner.ts';
 import type { VisitorEdge } from '../schedule/edges.ts';
 import { type VisitResult, visitAll } from '../schedule/visit-all.ts';
 import { systemClock } from '../schedule/wall-clock.ts';
@@ -27,6 +31,16 @@ import { StandbyReplicas } from './standby.ts';
 import { coalesceOptions } from './write-coalescer.ts';
 
 export type { Guarantee, ProcessorOptions, ProcessorState, ProcessorStats } from './processor-options.ts';
+
+/** Routed reads (routing/): where this member answers reads of the partitions it owns. */
+export interface RoutingOptions {
+  /**
+   * `http://host:port`, published in the group's assignment so that other members forward
+   * reads of this member's keys here. May be set later with `processor.endpoint = …` (before
+   * `start()`, or it is published at the next rebalance). Absent: reads are local only.
+   */
+  readonly endpoint?: string;
+}
 
 /**
  * Runs a group graph as a member of a consumer group. Each instance owns some partitions;
@@ -49,6 +63,10 @@ export class Processor<V = unknown, L = unknown> {
   private producer: BatchingProducer | undefined;
   private clientProducer: ClusterProducer | undefined;
   private standby: StandbyReplicas | undefined;
+  /** Routed reads: this member's endpoint and the group's host map. */
+  private readonly routing: GroupRouting;
+  /** Partitions of the group's topics, known once they are checked (start). */
+  private partitionCount: number | undefined;
   private lifecycle: ProcessorState = 'idle';
   /** Aborted by stop() and fail(): start() stops waiting (for joins, views, recoveries) at once. */
   private readonly stopSignal = new AbortController();
@@ -62,7 +80,7 @@ export class Processor<V = unknown, L = unknown> {
 
   constructor(
     readonly group: Group<V, L>,
-    private readonly options: ProcessorOptions,
+    private readonly options: ProcessorOptions & RoutingOptions,
   ) {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ group: group.name });
     this.storage = options.storage ?? memoryStorage();
@@ -82,6 +100,9 @@ export class Processor<V = unknown, L = unknown> {
       );
     }
     this.exactlyOnce = guarantee === 'exactly-once';
+    this.routing = new GroupRouting(options.endpoint, options.standby === true, (partition) =>
+      (this.tasks?.owned() ?? []).some((task) => task.partition === partition && task.state === 'running'),
+    );
     // Failures are in state/error/done(); an 'error' event nobody listens to must not throw.
     this.events.on('error', () => undefined);
   }
@@ -137,6 +158,7 @@ export class Processor<V = unknown, L = unknown> {
         group: this.group.name,
         topics: [...runtime.inputs.keys(), ...(this.group.loopback ? [this.group.loopTopic] : [])],
         handler: tasks,
+        routing: this.routing,
         // Exactly-once: a partition's task fences the previous owner before it is ready; the
         // committed offsets are read only after that (a zombie's commit may land until then).
         ...(this.exactlyOnce ? { refetchOffsetsWhenReady: true } : {}),
@@ -226,6 +248,7 @@ export class Processor<V = unknown, L = unknown> {
       g as Group<unknown, unknown>,
       this.policy,
     );
+    this.partitionCount = n;
     this.lookups = new LookupViews(
       { cluster, storage: this.storage, logger: this.logger },
       g.lookups,
@@ -306,6 +329,50 @@ export class Processor<V = unknown, L = unknown> {
       visit as VisitorEdge<never, never, never>,
       meta,
     );
+  }
+
+  /** Where this member answers routed reads; set before `start()` (see RoutingOptions). */
+  get endpoint(): string | undefined {
+    return this.routing.endpoint;
+  }
+
+  set endpoint(url: string | undefined) {
+    this.routing.endpoint = url;
+  }
+
+  /**
+   * Who answers a read of `key` of the group table: this instance (it owns the key's partition
+   * and has recovered it), another member's endpoint, or nobody right now (rebalancing). The
+   * partition is the table's, by murmur2 as emitters choose it.
+   */
+  owner(key: string): Owner {
+    const n = this.partitionCount;
+    if (n === undefined) return { kind: 'unavailable', partition: undefined, reason: 'not started' };
+    return this.routing.owner(partitionFor(key, n));
+  }
+
+  /**
+   * The group's map partition → endpoints (active, standbys) of the latest rebalance, as every
+   * member learns it; undefined during a rebalance or before the first.
+   */
+  hosts(): GroupHosts | undefined {
+    return this.routing.current;
+  }
+
+  /**
+   * Reads `key` of the group table from the partition this instance owns (a partitioned view:
+   * only owned partitions are here). Rows the changelog acknowledged (exactly-once: committed)
+   * only; see routing/local-reads.ts. Throws `NotLocal` (with the owner) when the key's
+   * partition is not owned or not recovered here — never a wrong `undefined`.
+   */
+  async get(key: string): Promise<V | undefined> {
+    const codec = this.group.persist?.codec;
+    if (!codec) throw new TypeError(`group "${this.group.name}" has no table (persist)`);
+    const owner = this.owner(key);
+    if (owner.kind !== 'local') throw new NotLocal(key, owner);
+    const task = this.tasks?.owned().find((t) => t.partition === owner.partition);
+    const raw = await readCommitted(task, key, () => this.owner(key));
+    return raw === undefined ? undefined : codec.decode(raw);
   }
 
   stats(): ProcessorStats {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProcessorStats } from '../../src/index.ts';
+import type { GroupHosts, ProcessorStats } from '../../src/index.ts';
 
 const script = resolve(import.meta.dirname, 'tally-instance.ts');
 const packageDir = resolve(import.meta.dirname, '..', '..');
@@ -21,6 +21,8 @@ export interface InstanceStats extends ProcessorStats {
   readonly rejoinedAsNew?: number;
   /** Exactly-once: transactions of this incarnation that failed (fenced) and restarted their partition. */
   readonly transactionsFailed?: number;
+  /** Routed instances: the group's host map as this incarnation knows it (null: unknown). */
+  readonly hosts?: GroupHosts | null;
 }
 
 export interface InstanceConfig {
@@ -34,7 +36,12 @@ export interface InstanceConfig {
   readonly sessionTimeoutMs?: number;
   /** `edges`: the table+loopback group of support/edge-group.ts; default the tally group. */
   readonly kind?: 'tally' | 'edges';
+  /** Routed reads: each instance publishes `endpointOf(name)`. */
+  readonly routed?: boolean;
 }
+
+/** The endpoint a routed instance publishes (never listened on: the map is what is tested). */
+export const endpointOf = (name: string) => `http://${name}.test:1`;
 
 /**
  * A tally processor instance running as a child process (support/tally-instance.ts): it can be
@@ -88,6 +95,7 @@ export class Instance {
         GOKA_GUARANTEE: this.config.guarantee ?? 'at-least-once',
         GOKA_SESSION_MS: String(this.config.sessionTimeoutMs ?? 6_000),
         GOKA_KIND: this.config.kind ?? 'tally',
+        ...(this.config.routed ? { GOKA_ENDPOINT: endpointOf(this.name) } : {}),
       },
     });
     const keep = (chunk: Buffer) => {

@@ -5,7 +5,8 @@
  *   incarnation's name), GOKA_STATS (file the instance rewrites with its stats every 100 ms),
  *   GOKA_STANDBY=1 (hot standby), GOKA_GUARANTEE (at-least-once | exactly-once), GOKA_SESSION_MS,
  *   GOKA_KIND=edges for the table+loopback group of support/edge-group.ts instead of the tally,
- *   KAFKA_PRODUCER=platformatic to write through @platformatic/kafka (default kafkajs).
+ *   KAFKA_PRODUCER=platformatic to write through @platformatic/kafka (default kafkajs),
+ *   GOKA_ENDPOINT (routed reads: the endpoint it publishes; its stats carry the group's host map).
  * SIGTERM stops the processor gracefully (drain, commit, leave the group) and exits 0; a
  * failed processor exits 1. Either way the stats file says why.
  */
@@ -66,6 +67,7 @@ const processor = new Processor(group, {
   standby: process.env.GOKA_STANDBY === '1',
   guarantee: process.env.GOKA_GUARANTEE === 'exactly-once' ? 'exactly-once' : 'at-least-once',
   logger,
+  ...(process.env.GOKA_ENDPOINT ? { endpoint: process.env.GOKA_ENDPOINT } : {}),
 });
 
 function writeStats(extra: Record<string, unknown> = {}): void {
@@ -76,6 +78,7 @@ function writeStats(extra: Record<string, unknown> = {}): void {
     ...processor.stats(),
     owned: processor.partitions,
     error: processor.error?.message,
+    hosts: processor.hosts() ?? null,
     ...membership,
     ...extra,
   };

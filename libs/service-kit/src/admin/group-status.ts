@@ -57,6 +57,15 @@ export interface GroupStatus {
   readonly lag: number;
   readonly partitions: readonly PartitionStatus[];
   readonly recovery: RecoveryStatus;
+  /** Routed reads: where this instance answers reads of its partitions (null: not routed). */
+  readonly endpoint: string | null;
+  /**
+   * Routed reads: which endpoint holds each partition of the group (active, standbys), as the
+   * latest rebalance handed it to every member; null while unknown or not routed.
+   */
+  readonly owners:
+    | readonly { partition: number; active: string | null; standbys: readonly string[] }[]
+    | null;
 }
 
 export interface ViewStatus {
@@ -174,6 +183,13 @@ export async function groupStatuses(
         lag: partitions.reduce((n, part) => n + (part.lag ?? 0), 0),
         partitions,
         recovery: recoveryStatus(s.recovery),
+        endpoint: p.endpoint ?? null,
+        owners:
+          p.hosts()?.map((h, partition) => ({
+            partition,
+            active: h.active ?? null,
+            standbys: h.standbys,
+          })) ?? null,
       };
     })
     .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));

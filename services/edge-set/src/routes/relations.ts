@@ -9,8 +9,12 @@ import {
 import type { EdgeSetDeps } from './deps.ts';
 import { EdgeSchema } from './schemas.ts';
 
-/** Everything between two users, one read of the pair table (the contract's `edge-set-pairs-table`). */
-export const relationRoutes: RoutePlugin<EdgeSetDeps> = async (app, { auth, views }) => {
+/**
+ * Everything between two users, one read of the pair table (the contract's `edge-set-pairs-table`)
+ * at the instance that owns the pair's partition: answered here, or the request is forwarded to
+ * the owner (503 + Retry-After while no owner is known, e.g. during a rebalance).
+ */
+export const relationRoutes: RoutePlugin<EdgeSetDeps> = async (app, { auth, routed }) => {
   app.get(
     '/users/:a/relation/:b',
     {
@@ -31,9 +35,11 @@ export const relationRoutes: RoutePlugin<EdgeSetDeps> = async (app, { auth, view
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { a, b } = request.params;
-      const pair = await views.pairs.get(pairKey(a, b));
+      const read = await routed.pairs.get(pairKey(a, b), request, reply);
+      if (read.forwarded) return reply;
+      const pair = read.value;
       const base = { out: [...(pair?.out ?? [])], in: [...(pair?.in ?? [])] };
       return pair?.matchSince === undefined
         ? { ...base, match: false }

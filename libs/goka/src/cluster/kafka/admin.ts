@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { type Admin, AssignerProtocol, type Kafka } from 'kafkajs';
 import type { PartitionOffsets, TopicSpec } from '../cluster.ts';
 
 /** Replication of the topics this library creates; unset parts follow the cluster's size. */
@@ -158,6 +158,28 @@ export class TopicAdmin {
       if (offset >= 0) offsets.set(topic, offset);
     }
     return offsets;
+  }
+
+  /**
+   * The group's state and the user data of one member's assignment as the coordinator holds them
+   * (routed reads: followers learn the leader's host map here; kafkajs drops it at the join).
+   * `found` is false when the member is not in the group.
+   */
+  async memberAssignment(
+    group: string,
+    memberId: string,
+  ): Promise<{ state: string; userData: Buffer | undefined; found: boolean }> {
+    const admin = await this.client();
+    const { groups } = await retryRetriable(() => admin.describeGroups([group]));
+    const described = groups.find((g) => g.groupId === group);
+    const member = described?.members.find((m) => m.memberId === memberId);
+    if (!described || !member)
+      return { state: described?.state ?? 'Unknown', userData: undefined, found: false };
+    const decoded =
+      member.memberAssignment.length > 0
+        ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment)
+        : null;
+    return { state: described.state, userData: decoded?.userData, found: true };
   }
 
   async close(): Promise<void> {

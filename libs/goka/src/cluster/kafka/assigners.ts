@@ -1,5 +1,6 @@
 import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 import { coPartitionedAssignment } from '../cluster.ts';
+import { encodeGroupHosts, groupHosts, type MemberInfo, memberInfoFrom } from '../group-hosts.ts';
 
 const { MemberAssignment, MemberMetadata } = AssignerProtocol;
 const NO_DATA = Buffer.alloc(0);
@@ -9,32 +10,44 @@ const NO_DATA = Buffer.alloc(0);
  * its loop topic); members get an even share. Sticky: each member sends the partitions it owns
  * in its join metadata, and keeps them where the shares allow. Runs on the group leader with
  * fresh metadata.
+ *
+ * Routed reads: each member also sends what `member()` tells (its endpoint, whether it keeps
+ * standbys), and the leader puts the whole map partition → endpoint into every member's
+ * assignment user data (group-hosts.ts), so every member learns who owns what.
  */
-export function coPartitionedAssigner(owned: () => readonly number[]): PartitionAssigner {
+export function coPartitionedAssigner(
+  owned: () => readonly number[],
+  member: () => MemberInfo = () => ({}),
+): PartitionAssigner {
   return ({ cluster }) => ({
     name: 'GokaCoPartitioned',
     version: 1,
     async assign({ members, topics }) {
       const counts = new Map(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).length]));
       const partitions = Math.max(0, ...counts.values());
-      const previous = new Map(members.map((m) => [m.memberId, ownedFrom(m.memberMetadata)]));
+      const published = new Map(members.map((m) => [m.memberId, publishedBy(m.memberMetadata)]));
+      const previous = new Map([...published].map(([id, p]) => [id, p.owned]));
       const byMember = coPartitionedAssignment(
         members.map((m) => m.memberId),
         partitions,
         previous,
       );
+      const info = new Map([...published].map(([id, p]) => [id, p.info]));
+      // One map for everybody; without any endpoint in the group there is nothing to route.
+      const routed = [...info.values()].some((i) => i.endpoint !== undefined);
+      const userData = routed ? encodeGroupHosts(groupHosts(byMember, info, partitions)) : NO_DATA;
       return members.map(({ memberId }) => {
         const mine = byMember.get(memberId) ?? [];
         const assignment: Record<string, number[]> = {};
         for (const [topic, count] of counts) assignment[topic] = mine.filter((p) => p < count);
         return {
           memberId,
-          memberAssignment: MemberAssignment.encode({ version: 1, assignment, userData: NO_DATA }),
+          memberAssignment: MemberAssignment.encode({ version: 1, assignment, userData }),
         };
       });
     },
     protocol({ topics }) {
-      const userData = Buffer.from(JSON.stringify({ owned: [...owned()] }), 'utf8');
+      const userData = Buffer.from(JSON.stringify({ owned: [...owned()], ...member() }), 'utf8');
       return {
         name: 'GokaCoPartitioned',
         metadata: MemberMetadata.encode({ version: 1, topics, userData }),
@@ -43,16 +56,22 @@ export function coPartitionedAssigner(owned: () => readonly number[]): Partition
   });
 }
 
-/** The partitions a member said it owns; anything unreadable counts as nothing. */
-function ownedFrom(metadata: Buffer): number[] {
+/**
+ * The partitions a member said it owns and what it published for routed reads; anything
+ * unreadable counts as nothing.
+ */
+function publishedBy(metadata: Buffer): { owned: number[]; info: MemberInfo } {
   try {
     const { userData } = MemberMetadata.decode(metadata) ?? {};
-    if (!userData || userData.length === 0) return [];
+    if (!userData || userData.length === 0) return { owned: [], info: {} };
     const parsed: unknown = JSON.parse(userData.toString('utf8'));
     const list = (parsed as { owned?: unknown }).owned;
-    return Array.isArray(list) ? list.filter((p): p is number => Number.isInteger(p)) : [];
+    return {
+      owned: Array.isArray(list) ? list.filter((p): p is number => Number.isInteger(p)) : [],
+      info: memberInfoFrom(parsed),
+    };
   } catch {
-    return [];
+    return { owned: [], info: {} };
   }
 }
 

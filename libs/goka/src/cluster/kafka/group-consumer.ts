@@ -13,6 +13,7 @@ import {
   reopenLater,
   settlesWithin,
 } from './consumer-upkeep.ts';
+import { GroupHostsFollower } from './group-hosts-follower.ts';
 import { MembershipClock } from './membership-clock.ts';
 import { PartitionFlow } from './partition-flow.ts';
 
@@ -64,6 +65,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private readonly logger: Logger;
   /** When the coordinator last confirmed this membership (the processor's lease reads it). */
   readonly membership: MembershipClock;
+  /** Routed reads: the group's map partition → endpoint, read after each join. */
+  private readonly hosts: GroupHostsFollower;
 
   constructor(
     private readonly kafka: Kafka,
@@ -75,6 +78,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   ) {
     this.logger = logger.child({ consumerGroup: options.group });
     this.membership = new MembershipClock(settings.sessionTimeout);
+    this.hosts = new GroupHostsFollower(options.group, admin, options.routing, this.logger);
     this.flow = new PartitionFlow(
       {
         group: options.group,
@@ -111,7 +115,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private async open(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.group,
-      partitionAssigners: [coPartitionedAssigner(() => [...this.owned])],
+      partitionAssigners: [
+        coPartitionedAssigner(
+          () => [...this.owned],
+          () => this.options.routing?.member() ?? {},
+        ),
+      ],
       sessionTimeout: this.settings.sessionTimeout,
       heartbeatInterval: this.settings.heartbeatInterval,
       rebalanceTimeout: this.settings.rebalanceTimeout,
@@ -132,6 +141,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
       if (this.consumer !== consumer) return;
       this.membership.joined();
       this.onJoin(payload.memberAssignment, payload.memberId);
+      if (this.active) this.hosts.joined(payload.memberId);
+    });
+    // A rebalance began: who owns what is unknown until this member has joined again.
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (this.consumer === consumer) this.hosts.unknown();
     });
     // A fetch that returned only transaction markers or aborted records reaches no eachBatch;
     // kafkajs resolves it itself and reports it here with batchSize 0.
@@ -232,6 +246,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
    */
   private onCrash(error: Error, restart: boolean): void {
     if (!this.active) return;
+    this.hosts.unknown();
     const lost = [...this.owned].sort((a, b) => a - b);
     this.owned = new Set();
     this.flow.forget(lost);
@@ -296,6 +311,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (this.state === 'failed' || this.state === 'stopped') return;
     const stopping = this.state === 'stopping';
     this.state = 'failed';
+    this.hosts.unknown();
     this.flow.pauseAll();
     this.joined.reject(error);
     if (!stopping) {
@@ -321,6 +337,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const failed = this.state === 'failed';
     if (!failed) this.state = 'stopping';
     this.cancelReopen?.();
+    this.hosts.unknown();
     this.flow.pauseAll();
     this.joined.reject(new Error(`group ${this.options.group}: stopped before joining`));
     await Promise.allSettled([...this.batches]);

@@ -4,12 +4,15 @@ import {
   type GroupHandler,
   type GroupMembership,
 } from '../cluster.ts';
+import { type GroupRoutingHooks, groupHosts, type MemberInfo } from '../group-hosts.ts';
 import type { MemoryTopic } from './partition-log.ts';
 import { Pump } from './pump.ts';
 
 interface Member {
   readonly id: string;
   readonly handler: GroupHandler;
+  /** Routed reads: what the member publishes and where it learns the host map. */
+  readonly routing: GroupRoutingHooks | undefined;
   partitions: number[];
   pumps: Pump[];
   /** Partitions the handler paused: their pumps are stopped (or stopping) until `resume`. */
@@ -72,9 +75,9 @@ export class MemoryGroup {
   }
 
   /** A member joins: a rebalance hands it its share. */
-  join(id: string, handler: GroupHandler): Promise<void> {
+  join(id: string, handler: GroupHandler, routing?: GroupRoutingHooks): Promise<void> {
     return this.enqueue(async () => {
-      this.members.set(id, { id, handler, partitions: [], pumps: [], paused: new Set() });
+      this.members.set(id, { id, handler, routing, partitions: [], pumps: [], paused: new Set() });
       await this.revokeAll();
       await this.assignAll();
     });
@@ -83,9 +86,11 @@ export class MemoryGroup {
   /** A member leaves: its partitions go to the others. */
   leave(id: string): Promise<void> {
     return this.enqueue(async () => {
-      if (!this.members.has(id)) return;
+      const leaving = this.members.get(id);
+      if (!leaving) return;
       await this.revokeAll();
       this.members.delete(id);
+      leaving.routing?.hosts(undefined);
       await this.assignAll();
     });
   }
@@ -113,6 +118,9 @@ export class MemoryGroup {
   }
 
   private async revokeAll(): Promise<void> {
+    // A rebalance begins: nobody knows who owns what until it ends (as a Kafka member learns
+    // the map only with its next assignment).
+    for (const member of this.members.values()) member.routing?.hosts(undefined);
     for (const member of this.members.values()) {
       await Promise.all(member.pumps.map((p) => p.stop()));
       member.pumps = [];
@@ -134,6 +142,12 @@ export class MemoryGroup {
       member.partitions = assignment.get(member.id) ?? [];
       await member.handler.assigned(member.partitions);
     }
+    // Every member learns the same map, as the Kafka leader hands it out with the assignment.
+    const info = new Map<string, MemberInfo>(
+      [...this.members.values()].map((m) => [m.id, m.routing?.member() ?? {}]),
+    );
+    const hosts = groupHosts(assignment, info, partitions);
+    for (const member of this.members.values()) member.routing?.hosts(hosts);
     for (const member of this.members.values()) {
       member.pumps = member.partitions.map((partition) => this.pump(member, partition));
     }
