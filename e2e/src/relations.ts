@@ -17,6 +17,8 @@ import type { ApiClient } from '@showcase/service-kit/testing';
 export interface RelationReply {
   readonly status: number;
   readonly retryAfter: string | null;
+  /** `x-routed-to`: the owner's endpoint when the instance asked forwarded the read there. */
+  readonly servedBy: string | null;
   readonly body: unknown;
 }
 
@@ -48,9 +50,14 @@ export async function readRelation(
     } catch {
       // a proxy's or a crash's plain text stays a string: a wrong body
     }
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      servedBy: res.headers.get('x-routed-to'),
+      body,
+    };
   } catch {
-    return { status: 0, retryAfter: null, body: undefined };
+    return { status: 0, retryAfter: null, servedBy: null, body: undefined };
   }
 }
 
@@ -125,4 +132,32 @@ export class RelationTally {
   toString(): string {
     return `${this.correct} correct, ${this.retryLater} 503 with Retry-After, ${this.wrong.length} other`;
   }
+}
+
+/** A routed group as one instance sees it on `GET /admin/groups`: its endpoint and the owner map. */
+export interface OwnerMap {
+  /** The endpoint this instance publishes (null: the group's reads are not routed). */
+  readonly endpoint: string | null;
+  /** Active owner per partition, by partition (null: none known); null while no map is known. */
+  readonly active: readonly (string | null)[] | null;
+}
+
+interface GroupsReply {
+  readonly groups: readonly {
+    readonly group: string;
+    readonly endpoint?: string | null;
+    readonly owners?: readonly { partition: number; active: string | null }[] | null;
+  }[];
+}
+
+export async function ownerMap(api: ApiClient, group: string, admin: { admin: string }): Promise<OwnerMap> {
+  const res = await api.get<GroupsReply>('/admin/groups', admin);
+  if (res.status !== 200) throw new Error(`/admin/groups answered ${res.status}`);
+  const g = res.body.groups.find((x) => x.group === group);
+  if (!g) throw new Error(`no group ${group} at ${api.baseUrl}`);
+  const owners = g.owners ?? null;
+  return {
+    endpoint: g.endpoint ?? null,
+    active: owners ? [...owners].sort((a, b) => a.partition - b.partition).map((o) => o.active) : null,
+  };
 }

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, eventually, type UsedPlatform, usePlatform } from '../src/index.ts';
-import { isSingleLike, pairsOverPartitions, RelationTally, readRelation } from '../src/relations.ts';
+import {
+  isSingleLike,
+  type OwnerMap,
+  ownerMap,
+  pairsOverPartitions,
+  RelationTally,
+  readRelation,
+} from '../src/relations.ts';
 
 /**
  * Scale-out and failover on the real broker: two instances of every service (one consumer group
@@ -148,11 +155,13 @@ describe('two instances of each service (three of edge-set), one SIGKILLed under
     );
     expect(sampled.map((r) => r.status)).toEqual(sample.map(() => 202));
     const beforeKill = Date.now();
+    const edgeUrls = edges.map((api) => api.baseUrl);
+    let mapBefore: OwnerMap | undefined;
     await eventually(
       async () => {
         const answers = await Promise.all(
           sample.flatMap((p) =>
-            edges.map(async (api) => ({ p, reply: await readRelation(api, p.from, p.to) })),
+            edges.map(async (api) => ({ p, api, reply: await readRelation(api, p.from, p.to) })),
           ),
         );
         const wrong = answers.filter(({ p, reply }) => !isSingleLike(reply, p.to));
@@ -162,12 +171,27 @@ describe('two instances of each service (three of edge-set), one SIGKILLed under
           const bodies = answers.filter((a) => a.p === p).map((a) => JSON.stringify(a.reply.body));
           expect(new Set(bodies).size, `${p.from}/${p.to}`).toBe(1);
         }
+        // The owner map: each instance publishes its own URL, all three hold the same map, and
+        // the pairs partitions are spread over the three endpoints.
+        const maps = await Promise.all(edges.map((api) => ownerMap(api, PAIRS_GROUP, ADMIN)));
+        expect(maps.map((m) => m.endpoint)).toEqual(edgeUrls);
+        for (const m of maps) expect(m.active).toEqual(maps[0]!.active);
+        expect(new Set(maps[0]!.active)).toEqual(new Set(edgeUrls));
+        // And the reads were routed by it: the owner of a pair's partition answered from its own
+        // state, the two others forwarded the request to the owner.
+        for (const { p, api, reply } of answers) {
+          const owner = maps[0]!.active![p.partition];
+          expect(reply.servedBy, `${p.from}/${p.to} p${p.partition} via ${api.baseUrl}`).toBe(
+            api.baseUrl === owner ? null : owner,
+          );
+        }
+        mapBefore = maps[0]!;
       },
       30_000,
       250,
     );
     report.push(
-      `edge-set relations: ${sample.length} sampled pairs over ${pairsPartitions} partitions answered identically and correctly by all ${edges.length} instances ${Date.now() - beforeKill} ms after their likes were accepted`,
+      `edge-set relations: ${sample.length} sampled pairs over ${pairsPartitions} partitions answered identically and correctly by all ${edges.length} instances (the owner locally, the others forwarding) ${Date.now() - beforeKill} ms after their likes were accepted; pairs partitions → ${mapBefore?.active?.map((e) => e?.replace('http://127.0.0.1:', ':')).join(' ')}`,
     );
 
     const messages: { to: string; id: string }[] = [];
@@ -281,7 +305,8 @@ describe('two instances of each service (three of edge-set), one SIGKILLed under
           if (killedAt === 0) return;
           const p = sample[i % sample.length]!;
           const via = survivors('edge-set');
-          const api = via[i % via.length]!;
+          // Each pair through each survivor in turn (i alone would pair even i with one survivor).
+          const api = via[(i + Math.floor(i / sample.length)) % via.length]!;
           duringFailover.add(p, api.baseUrl, await readRelation(api, p.from, p.to));
         })(),
       );
@@ -371,12 +396,29 @@ describe('two instances of each service (three of edge-set), one SIGKILLed under
     const relationsPending = new Set(
       survivors('edge-set').flatMap((api) => relationPairs.map((p) => ({ api, p }))),
     );
+    const survivorUrls = survivors('edge-set').map((api) => api.baseUrl);
+    let movedAt: number | undefined;
+    let mapsAfter: OwnerMap[] = [];
     const relationsCaughtUp = eventually(
       async () => {
+        // The killed instance's pairs partitions moved: both survivors hold one map, every
+        // partition has an active owner, and those are exactly the two survivors.
+        if (movedAt === undefined) {
+          mapsAfter = await Promise.all(
+            survivors('edge-set').map((api) => ownerMap(api, PAIRS_GROUP, ADMIN)),
+          );
+          const moved =
+            mapsAfter.every((m) => JSON.stringify(m.active) === JSON.stringify(mapsAfter[0]!.active)) &&
+            mapsAfter[0]!.active?.length === pairsPartitions &&
+            JSON.stringify([...new Set(mapsAfter[0]!.active)].sort()) ===
+              JSON.stringify([...survivorUrls].sort());
+          if (moved) movedAt = Date.now();
+        }
         for (const item of [...relationsPending]) {
           if (isSingleLike(await readRelation(item.api, item.p.from, item.p.to), item.p.to))
             relationsPending.delete(item);
         }
+        expect(movedAt).toBeDefined();
         expect(relationsPending.size).toBe(0);
         return Date.now();
       },
@@ -427,7 +469,11 @@ describe('two instances of each service (three of edge-set), one SIGKILLed under
         `${duringFailover.wrong.length > 0 ? `, e.g. ${duringFailover.wrong.slice(0, 3).join('; ')}` : ''}; ` +
         (relationsAt
           ? `both survivors answered all ${relationPairs.length} pairs (${sample.length} sampled, ${likes.length} liked under load) correctly ${relationsAt - killedAt} ms after the kill`
-          : `${relationsPending.size} (survivor, pair) reads NOT correct ${CATCH_UP_MS / 1000} s later`),
+          : `${relationsPending.size} (survivor, pair) reads NOT correct ${CATCH_UP_MS / 1000} s later`) +
+        `; pairs partitions → ${mapsAfter[0]?.active?.map((e) => e?.replace('http://127.0.0.1:', ':')).join(' ')} ` +
+        (movedAt
+          ? `(moved to the survivors ${movedAt - killedAt} ms after the kill)`
+          : '(NOT moved to the survivors)'),
     );
     // Reads kept being served by the survivors after the kill was noticed.
     for (const s of SERVICES) expect(during[s].readsOk, s).toBeGreaterThan(0);
@@ -485,8 +531,14 @@ describe('two instances of each service (three of edge-set), one SIGKILLed under
       }
       expect([...notRestored].slice(0, 10)).toEqual([]);
     }, 30_000);
-    // The restarted edge-set instance answers the sampled relations too (its own rows or the owner's).
+    // The restarted edge-set instance answers the sampled relations too (its own rows or the
+    // owner's), and the pairs partitions are spread over all three endpoints again.
     await eventually(async () => {
+      const maps = await Promise.all(
+        platform.instances('edge-set').map((x) => ownerMap(x.api, PAIRS_GROUP, ADMIN)),
+      );
+      for (const m of maps) expect(m.active).toEqual(maps[0]!.active);
+      expect(new Set(maps[0]!.active)).toEqual(new Set(edgeUrls));
       const replies = await Promise.all(
         sample.map(async (p) => ({
           p,
@@ -505,6 +557,8 @@ describe('two instances of each service (three of edge-set), one SIGKILLed under
       ).toEqual([]);
       expect(survivorHasAll(s), `${s}: the survivors did not take over every partition`).toBe(true);
     }
+    expect(mapsAfter.map((m) => m.endpoint)).toEqual(survivorUrls);
+    expect(movedAt, 'the pairs partitions did not move to the two survivors').toBeDefined();
     // Never a wrong body, a 500 or a timeout from a survivor: correct, or 503 + Retry-After.
     expect(duringFailover.wrong.slice(0, 10)).toEqual([]);
     expect(duringFailover.correct + duringFailover.retryLater).toBeGreaterThan(0);
