@@ -28,6 +28,12 @@ export interface InstanceFigures {
   readonly pid: number;
   readonly rssMiB: number | null;
   readonly heapUsedMiB: number | null;
+  /**
+   * RSS minus the V8 heap's committed size: native memory — LevelDB's memtables and block caches
+   * (per open store: up to 2 × 4 MiB + 8 MiB by default), Buffers, code. Less noisy than RSS for
+   * a table's share, which the heap's garbage (no GC is forced) does not disturb.
+   */
+  readonly nonHeapMiB: number | null;
   /** Bytes of every `edge-set-pairs-table` store under DATA_DIR, MiB. */
   readonly pairsTableMiB: number;
   /** The same per component (DATA_DIR/<component>/edge-set-pairs-table/<partition>), MiB. */
@@ -48,13 +54,18 @@ export async function groupsOf(http: Http): Promise<GroupsReply['groups']> {
   return reply.body.groups;
 }
 
-async function heapUsed(url: string): Promise<number | null> {
+/** V8 heap used and committed (prom-client's defaults on /metrics), bytes. */
+async function heap(url: string): Promise<{ used: number | null; total: number | null }> {
   try {
     const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
-    const line = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.eE+-]+)$/m.exec(await res.text());
-    return line ? Number(line[1]) : null;
+    const text = await res.text();
+    const metric = (name: string) => {
+      const line = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.eE+-]+)$`, 'm').exec(text);
+      return line ? Number(line[1]) : null;
+    };
+    return { used: metric('nodejs_heap_size_used_bytes'), total: metric('nodejs_heap_size_total_bytes') };
   } catch {
-    return null;
+    return { used: null, total: null };
   }
 }
 
@@ -95,12 +106,13 @@ export async function instanceFigures(o: {
   }
   const groups = await groupsOf(o.http);
   const rss = rssBytes(o.pid);
-  const heap = await heapUsed(o.url);
+  const v8 = await heap(o.url);
   return {
     index: o.index,
     pid: o.pid,
     rssMiB: rss === undefined ? null : mib(rss),
-    heapUsedMiB: heap === null ? null : mib(heap),
+    heapUsedMiB: v8.used === null ? null : mib(v8.used),
+    nonHeapMiB: rss === undefined || v8.total === null ? null : mib(rss - v8.total),
     pairsTableMiB: mib(pairsBytes),
     pairsTableByComponent: byComponent,
     pairsStoresByComponent: storesByComponent,

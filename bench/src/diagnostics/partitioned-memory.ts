@@ -252,6 +252,7 @@ try {
       `#${x.index + 1}`,
       shown(x.rssMiB),
       shown(x.heapUsedMiB),
+      shown(x.nonHeapMiB),
       x.pairsTableMiB.toFixed(1),
       `${x.pairsPartitionsOwned}/${partitions}`,
       breakdown(x.pairsStoresByComponent),
@@ -266,14 +267,15 @@ try {
     'N',
     'instance',
     'RSS MiB',
-    'heap MiB',
+    'heap used MiB',
+    'RSS − heap MiB',
     'pairs table MiB',
     'pairs owned',
     'pairs stores on disk',
     'pairs MiB by component',
     'data dir MiB',
   ];
-  for (const line of textTable(head, rows, { right: [2, 3, 4, 8] })) process.stdout.write(`${line}\n`);
+  for (const line of textTable(head, rows, { right: [2, 3, 4, 5, 9] })) process.stdout.write(`${line}\n`);
   for (const r of runs)
     process.stdout.write(
       `N=${r.instances}: ${r.accepted} accepted (${r.failed} failed) in ${r.loadSeconds.toFixed(1)} s, settled ${r.settleSeconds.toFixed(1)} s later\n`,
