@@ -114,6 +114,34 @@ describe('routed reads on the memory cluster', () => {
     for (const key of KEYS) expect(await a.get(key)).toBe(1);
   });
 
+  it('iterate() lists the local share in key order; both shares together are the table', async () => {
+    const { emitter, member } = await setup();
+    const a = member('http://a.test:1');
+    const b = member('http://b.test:2');
+    await a.start();
+    await b.start();
+    for (const key of KEYS) await emitter.emit(key, 'click');
+    const share = async (m: Processor<number>, range?: { gte?: string; limit?: number }) => {
+      const rows: [string, number][] = [];
+      for await (const row of m.iterate(range)) rows.push(row);
+      return rows;
+    };
+    await until(async () => (await share(a)).length + (await share(b)).length === KEYS.length, 'all rows');
+    const rowsA = await share(a);
+    expect(rowsA.map(([k]) => k)).toEqual(
+      KEYS.filter((k) => a.partitions.includes(partitionFor(k, PARTITIONS))).sort(),
+    );
+    expect(rowsA.every(([, v]) => v === 1)).toBe(true);
+    const all = [...rowsA, ...(await share(b))].map(([k]) => k).sort();
+    expect(all).toEqual([...KEYS].sort());
+    expect((await share(a, { gte: 'user-2', limit: 2 })).map(([k]) => k)).toEqual(
+      rowsA
+        .map(([k]) => k)
+        .filter((k) => k >= 'user-2')
+        .slice(0, 2),
+    );
+  });
+
   it('exactly-once: local reads see committed rows', async () => {
     const { emitter, member } = await setup('exactly-once');
     const a = member('http://a.test:1');

@@ -3,7 +3,8 @@
  * each member publishes its endpoint (where it answers routed reads) in its join metadata, and
  * the group leader hands the whole map partition → endpoint to every member with its
  * assignment (as Kafka Streams' AssignmentInfo carries its host map). The memory cluster builds
- * the same map (memory-group.ts).
+ * the same map (memory-group.ts). On Kafka only members that publish an endpoint read the map
+ * (kafka/group-hosts-follower.ts): a group that routes nothing makes no extra request.
  */
 
 /** What a member tells its group about itself when it joins. */

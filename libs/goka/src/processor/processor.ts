@@ -10,13 +10,14 @@ import { defaultLogger, type Logger } from '../logger.ts';
 import { partitionFor } from '../murmur2.ts';
 import { BatchingProducer } from '../producer/batching-producer.ts';
 import { GroupRouting } from '../routing/group-routing.ts';
+import { iterateCommitted } from '../routing/local-iterate.ts';
 import { readCommitted } from '../routing/local-reads.ts';
 import { NotLocal, type Owner } from '../routing/owner.ts';
 import type { VisitorEdge } from '../schedule/edges.ts';
 import { type VisitResult, visitAll } from '../schedule/visit-all.ts';
 import { systemClock } from '../schedule/wall-clock.ts';
 import { memoryStorage } from '../storage/memory-storage.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { KeyRange, Storage } from '../storage/storage.ts';
 import { prepareGroupTopics } from './group-topics.ts';
 import { LeaseKeeper } from './lease/lease-keeper.ts';
 import { leasedProducer } from './lease/leased-producer.ts';
@@ -373,6 +374,19 @@ export class Processor<V = unknown, L = unknown> {
     const task = this.tasks?.owned().find((t) => t.partition === owner.partition);
     const raw = await readCommitted(task, key, () => this.owner(key));
     return raw === undefined ? undefined : codec.decode(raw);
+  }
+
+  /**
+   * Rows of the group table in the partitions this instance owns and has recovered, in key
+   * order (committed rows, as `get`): the local share of the table, e.g. for a scatter-gather
+   * scan across instances. Throws `NotLocal` if a rebalance takes a partition meanwhile.
+   */
+  async *iterate(range?: KeyRange): AsyncIterable<[string, V]> {
+    const codec = this.group.persist?.codec;
+    if (!codec) throw new TypeError(`group "${this.group.name}" has no table (persist)`);
+    for await (const [key, raw] of iterateCommitted(this.tasks?.owned() ?? [], range)) {
+      yield [key, codec.decode(raw)];
+    }
   }
 
   stats(): ProcessorStats {

@@ -31,11 +31,16 @@ export class GroupHostsFollower {
     this.hooks.hosts(undefined);
   }
 
-  /** Joined as `memberId`: reads the leader's map from the coordinator (in the background). */
+  /**
+   * Joined as `memberId`: reads the leader's map from the coordinator (in the background).
+   * Only a member that publishes an endpoint asks: routing is opt-in, and the groups of a
+   * service that routes nothing make no extra request per rebalance.
+   */
   joined(memberId: string): void {
     if (!this.hooks) return;
     const generation = ++this.generation;
     this.hooks.hosts(undefined);
+    if (this.hooks.member().endpoint === undefined) return;
     void this.read(this.hooks, memberId, generation);
   }
 
