@@ -28,18 +28,32 @@ export interface UsedPlatform {
 /**
  * For a test file: starts several services (and `instances` of each, one consumer group per
  * service, own PORT and DATA_DIR per instance) on the setup's broker with one shared
- * AUTH_SECRET — the platform as `npm start -- --instances N` runs it. Services start one after
- * the other in the order given (each creates the topics it reads), instances of one service in
- * parallel, so that they join one consumer group together.
+ * AUTH_SECRET — the platform as `npm start -- --instances N` runs it. `scale` overrides the count
+ * per service (e.g. `{ 'edge-set': 3 }` beside `instances: 2`), so that one start-up serves a
+ * three-instance check of one service and a two-instance check of the rest. Services start one
+ * after the other in the order given (each creates the topics it reads), instances of one service
+ * in parallel, so that they join one consumer group together.
+ *
+ * Each instance listens on 127.0.0.1:<its port> and is reached there by the others too (routed
+ * reads forward to the owner's advertised URL, which defaults to exactly that); a restart keeps
+ * the port, so the URL the group knows stays valid.
  */
 export async function usePlatform(
   services: readonly string[],
-  options: { instances?: number; env?: Record<string, string> } = {},
+  options: {
+    instances?: number;
+    scale?: Readonly<Record<string, number>>;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<UsedPlatform> {
   const secret = randomBytes(24).toString('base64url');
   const root = mkdtempSync(join(tmpdir(), 'e2e-platform-'));
   const running = new Map<string, PlatformInstance[]>();
-  const count = options.instances ?? 1;
+  const countOf = (service: string) => options.scale?.[service] ?? options.instances ?? 1;
+  for (const [service, n] of Object.entries(options.scale ?? {})) {
+    if (!services.includes(service)) throw new Error(`scale names ${service}, which is not started`);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`scale of ${service} must be a positive integer`);
+  }
 
   const launch = async (service: string, index: number, port?: number): Promise<PlatformInstance> => {
     const process_ = await startService(service, {
@@ -66,7 +80,9 @@ export async function usePlatform(
 
   try {
     for (const service of services) {
-      const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => launch(service, i)));
+      const started = await Promise.allSettled(
+        Array.from({ length: countOf(service) }, (_, i) => launch(service, i)),
+      );
       running.set(
         service,
         started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
