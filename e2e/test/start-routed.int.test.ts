@@ -15,11 +15,11 @@ import { type NpmStartRun, startNpmStart } from './npm-start-run.ts';
  * and every instance answers a sample of relations over every partition (forwarding to the owner
  * where it is not one), then Ctrl-C stops all of it with exit 0.
  *
- * Not in `npm test` (its budget): failover.int.test.ts covers routed reads with three instances
- * started by the test harness; this one adds only start.ts's ports and env. Run it with
- * `E2E_START_ROUTED=1 npx vitest run --project integration test/start-routed.int.test.ts`.
+ * failover.int.test.ts covers routed reads with three instances started by the test harness and
+ * a SIGKILL; this one proves the path a user takes, start.ts's ports and env (≈ 11–24 s).
+ * `E2E_START_ROUTED=0` skips it.
  */
-const ENABLED = process.env.E2E_START_ROUTED === '1';
+const ENABLED = process.env.E2E_START_ROUTED !== '0';
 const INSTANCES = 3;
 const PAIRS_GROUP = 'edge-set-pairs';
 const ADMIN = { admin: 'start-routed-admin' };
