@@ -2,10 +2,12 @@ import { afterAll, expect, test } from 'vitest';
 import {
   type Cluster,
   defineGroup,
+  type Group,
   input,
   json,
   output,
   Processor,
+  partitionFor,
   type SessionRow,
   sessionTable,
   sessionWindows,
@@ -29,6 +31,45 @@ afterAll(async () => {
   await Promise.allSettled(clusters.map((c) => c.close()));
 });
 
+/** Two topics on the broker: the input (2 partitions) and where closes are emitted (1). */
+async function topics(input: string, closed: string): Promise<Cluster> {
+  const base = testCluster();
+  clusters.push(base);
+  await base.ensureTopics([
+    { name: input, partitions: 2 },
+    { name: closed, partitions: 1 },
+  ]);
+  return base;
+}
+
+/** An exactly-once member on a cluster of its own, as a separate process would have. */
+function eosMember<V>(group: Group<V>): Processor<V> {
+  const cluster = testCluster();
+  clusters.push(cluster);
+  const p = new Processor(group, { cluster, logger: testLogger(), guarantee: 'exactly-once' });
+  processors.push(p as Processor);
+  return p;
+}
+
+/** Sends one record per key, each on the partition an emitter would choose, all at `at`. */
+function sender(base: Cluster, topic: string, keys: readonly string[]) {
+  const producer = base.producer();
+  return (at: number) =>
+    producer.send(
+      keys.map((key) => ({
+        topic,
+        partition: partitionFor(key, 2),
+        key: Buffer.from(key),
+        value: Buffer.from(JSON.stringify('m')),
+        timestamp: at,
+      })),
+    );
+}
+
+/** What was emitted on `topic`, as [key, decoded value] in order. */
+const emitted = async (base: Cluster, topic: string) =>
+  (await readTopic(base, topic)).map((r) => [r.key!.toString(), JSON.parse(r.value!.toString())]);
+
 interface Closed {
   start: number;
   count: number;
@@ -38,12 +79,7 @@ test('exactly-once windowed count: each window closes once, across a restart', a
   const topic = unique('win-messages');
   const closedTopic = unique('win-closed');
   const name = unique('win-count');
-  const base = testCluster();
-  clusters.push(base);
-  await base.ensureTopics([
-    { name: topic, partitions: 2 },
-    { name: closedTopic, partitions: 1 },
-  ]);
+  const base = await topics(topic, closedTopic);
   // Each member builds its own windowed table, as a separate process would.
   const group = () => {
     const windows = windowedTable('per-10s', tumbling(10_000, { retention: 60_000 }), json<number>(), {
@@ -62,33 +98,17 @@ test('exactly-once windowed count: each window closes once, across a restart', a
     };
   };
   const member = () => {
-    const cluster = testCluster();
-    clusters.push(cluster);
     const { windows, group: g } = group();
-    const p = new Processor(g, { cluster, logger: testLogger(), guarantee: 'exactly-once' });
-    processors.push(p as Processor);
-    return { p, windows };
+    return { p: eosMember(g), windows };
   };
-  const producer = base.producer();
-  const { partitionFor } = await import('../src/index.ts');
   const keys = ['k0', 'k1', 'k2', 'k3'];
-  const send = (at: number) =>
-    producer.send(
-      keys.map((key) => ({
-        topic,
-        partition: partitionFor(key, 2),
-        key: Buffer.from(key),
-        value: Buffer.from(JSON.stringify('m')),
-        timestamp: at,
-      })),
-    );
+  const send = sender(base, topic, keys);
   const t0 = Math.floor(Date.now() / 10_000) * 10_000 - 120_000;
 
   const a = member();
   await a.p.start();
   for (const at of [t0 + 1_000, t0 + 2_000, t0 + 3_000, t0 + 12_000]) await send(at); // the last closes [t0, t0+10s)
-  const closes = async () =>
-    (await readTopic(base, closedTopic)).map((r) => [r.key!.toString(), JSON.parse(r.value!.toString())]);
+  const closes = () => emitted(base, closedTopic);
   await eventually(async () => (await closes()).length === keys.length, { what: 'the first windows closed' });
   await a.p.stop();
 
@@ -126,15 +146,8 @@ test('exactly-once session count: sessions merge and close once, across a restar
   const topic = unique('ses-clicks');
   const closedTopic = unique('ses-closed');
   const name = unique('ses-count');
-  const base = testCluster();
-  clusters.push(base);
-  await base.ensureTopics([
-    { name: topic, partitions: 2 },
-    { name: closedTopic, partitions: 1 },
-  ]);
+  const base = await topics(topic, closedTopic);
   const member = () => {
-    const cluster = testCluster();
-    clusters.push(cluster);
     const sessions = sessionTable(
       'per-visit',
       sessionWindows(10_000, { retention: 120_000 }),
@@ -155,26 +168,12 @@ test('exactly-once session count: sessions merge and close once, across a restar
         );
       }),
     );
-    const p = new Processor(g, { cluster, logger: testLogger(), guarantee: 'exactly-once' });
-    processors.push(p as Processor);
-    return { p, sessions };
+    return { p: eosMember(g), sessions };
   };
-  const producer = base.producer();
-  const { partitionFor } = await import('../src/index.ts');
   const keys = ['s0', 's1', 's2', 's3'];
-  const send = (at: number) =>
-    producer.send(
-      keys.map((key) => ({
-        topic,
-        partition: partitionFor(key, 2),
-        key: Buffer.from(key),
-        value: Buffer.from(JSON.stringify('c')),
-        timestamp: at,
-      })),
-    );
+  const send = sender(base, topic, keys);
   const t0 = Math.floor(Date.now() / 10_000) * 10_000 - 300_000;
-  const closes = async () =>
-    (await readTopic(base, closedTopic)).map((r) => [r.key!.toString(), JSON.parse(r.value!.toString())]);
+  const closes = () => emitted(base, closedTopic);
 
   const a = member();
   await a.p.start();

@@ -9,7 +9,8 @@ import {
   type Service,
   streamEnvSpec,
 } from '../src/index.ts';
-import { Tmpfs } from './fixtures/tmpfs.ts';
+// goka's fixture (service-kit sits on goka): one place mounts and fills test tmpfs.
+import { Tmpfs } from '../../goka/test/support/tmpfs.ts';
 
 /**
  * Issue 26, "disk and data", through a built service: its tables live on a real 2 MiB tmpfs
