@@ -33,6 +33,8 @@ type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
 
 /** kafkajs starts one worker per batch it may run at once; batches of one fetch run together. */
 const CONCURRENT_BATCHES = 64;
+/** How often kafkajs' paused partitions are checked against what this member wants (PartitionFlow.reconcile). */
+const RECONCILE_EVERY_MS = 10_000;
 
 /**
  * A processor's membership in its consumer group, on kafkajs (classic protocol, eager
@@ -67,6 +69,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   readonly membership: MembershipClock;
   /** Routed reads: the group's map partition → endpoint, read after each join. */
   private readonly hosts: GroupHostsFollower;
+  private reconciling: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -108,7 +111,18 @@ export class KafkaGroupConsumer implements GroupConsumer {
       this.fail(asError(error));
     }
     if (this.state === 'starting') this.state = 'running';
+    this.reconciling = setInterval(() => this.reconcile(), RECONCILE_EVERY_MS);
+    this.reconciling.unref();
     await this.joined.promise;
+  }
+
+  /** Pauses and resumes what kafkajs holds wrongly (see PartitionFlow.reconcile); logged, as it is a lost call. */
+  private reconcile(): void {
+    if (!this.active) return;
+    const { resumed, paused } = this.flow.reconcile([...this.owned].filter((p) => this.accepts(p)));
+    if (resumed.length > 0 || paused.length > 0) {
+      this.logger.warn({ resumed, paused }, 'partitions kafkajs held in the wrong pause state, set right');
+    }
   }
 
   /** A kafkajs consumer in the group; a new one replaces it when kafkajs gave up. */
@@ -336,6 +350,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     }
     const failed = this.state === 'failed';
     if (!failed) this.state = 'stopping';
+    clearInterval(this.reconciling);
     this.cancelReopen?.();
     this.hosts.unknown();
     this.flow.pauseAll();

@@ -27,6 +27,8 @@ export class PartitionFlow {
   private epoch = 0;
   /** Partitions the handler paused (`pause`) and has not resumed yet. */
   private readonly held = new Set<number>();
+  /** Arrived partitions held back until their handler is ready (`resumeWhenReady`). */
+  private readonly waiting = new Set<number>();
 
   constructor(
     private readonly host: FlowHost,
@@ -37,12 +39,18 @@ export class PartitionFlow {
   /** Partitions that joined this member: held back until `resumeWhenReady`. */
   arrived(partitions: readonly number[], hold: boolean): void {
     if (hold && partitions.length > 0) this.pauseConsumer(partitions);
-    for (const p of partitions) this.epochs.set(p, ++this.epoch);
+    for (const p of partitions) {
+      this.epochs.set(p, ++this.epoch);
+      if (hold) this.waiting.add(p);
+    }
   }
 
   /** Partitions this member no longer owns (revoked, lost in a crash). */
   forget(partitions: Iterable<number>): void {
-    for (const p of partitions) this.held.delete(p);
+    for (const p of partitions) {
+      this.held.delete(p);
+      this.waiting.delete(p);
+    }
   }
 
   /** Whether the handler paused the partition (a batch delivered meanwhile stays unfinished). */
@@ -75,6 +83,7 @@ export class PartitionFlow {
           }
           if (!current()) return;
         }
+        this.waiting.delete(partition);
         this.resumeConsumer(partition);
       },
       () => undefined, // a partition that cannot get ready fails the processor through its own path
@@ -94,7 +103,44 @@ export class PartitionFlow {
 
   resume(partition: number): void {
     if (!this.held.delete(partition) || !this.host.owns(partition)) return;
+    this.waiting.delete(partition);
     this.resumeConsumer(partition);
+  }
+
+  /**
+   * Makes kafkajs' paused set agree with this flow for the partitions in `owned`: paused while
+   * held or waiting for readiness, fetched otherwise. A pause or resume can be lost on the way —
+   * kafkajs drops calls made between two incarnations of its consumer group (a crash restart)
+   * and keeps a pause across rebalances — and a partition left paused is never fetched again
+   * while the service looks healthy (seen once on the three-broker failover test: a group's
+   * partition `running` with nothing processed while its topics had records). Returns the
+   * partitions it had to resume or pause; the member calls it now and then.
+   */
+  reconcile(owned: Iterable<number>): { resumed: number[]; paused: number[] } {
+    const consumer = this.host.consumer();
+    const resumed: number[] = [];
+    const paused: number[] = [];
+    if (!consumer) return { resumed, paused };
+    let pausedNow: Set<string>;
+    try {
+      pausedNow = new Set(
+        consumer.paused().flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}/${p}`)),
+      );
+    } catch {
+      return { resumed, paused }; // between incarnations: the next join pauses and resumes anew
+    }
+    for (const p of owned) {
+      const hold = this.held.has(p) || this.waiting.has(p);
+      const pausedTopics = this.host.topics.filter((topic) => pausedNow.has(`${topic}/${p}`)).length;
+      if (hold && pausedTopics < this.host.topics.length) {
+        this.pauseConsumer([p]);
+        paused.push(p);
+      } else if (!hold && pausedTopics > 0) {
+        this.resumeConsumer(p);
+        resumed.push(p);
+      }
+    }
+    return { resumed, paused };
   }
 
   pauseAll(): void {
