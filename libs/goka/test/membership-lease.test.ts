@@ -201,3 +201,22 @@ it('a callback that awaited across the lapse writes nothing when it finishes, an
   expect(p.state).toBe('running');
   expect(p.stats().leaseLapses).toBe(1);
 });
+
+it('an idle partition stopped by a lapse starts over once the lease holds again, without waiting for a record', async () => {
+  const inner = setup();
+  const p = new Processor(tallyGroup('idle', 'in', 'a'), { cluster: inner, logger: testLogger() });
+  stops.push(() => p.stop());
+  await p.start();
+  for (let n = 0; n < 3; n++) await send(inner, n);
+  await until(() => inner.committedOffset('idle', 'in', 0) === 3, 'the first 3 committed');
+
+  inner.stallHeartbeats('idle');
+  await until(() => p.stats().leaseLapses === 1, 'the lease to run out', 2_000);
+  await until(() => p.stats().partitions[0]?.state === 'lapsed', 'the partition stopped');
+  await inner.resumeHeartbeats('idle');
+  // No record arrives: before, the partition stayed `lapsed` (in /admin/groups too) until one did.
+  await until(() => p.stats().partitions[0]?.state === 'running', 'the partition running again', 5_000);
+  await send(inner, 3);
+  await until(() => inner.committedOffset('idle', 'in', 0) === 4, 'the next record committed');
+  expect(appliedIds(inner, 'idle')).toEqual(ids(0, 4));
+});

@@ -111,6 +111,11 @@ export class PartitionTasks implements GroupHandler {
     return dropped;
   }
 
+  /** The lease holds again: partitions the lapse stopped start over (idle ones included). */
+  restartLapsed(error: MembershipLapsed): void {
+    for (const [partition, task] of this.tasks) if (task.state === 'lapsed') this.restart(partition, error);
+  }
+
   assigned(partitions: readonly number[]): Promise<void> {
     return this.serially(async () => {
       this.logger.info({ partitions }, 'partitions assigned');

@@ -86,7 +86,11 @@ export class Processor<V = unknown, L = unknown> {
     this.logger = (options.logger ?? defaultLogger('goka')).child({ group: group.name });
     this.storage = options.storage ?? memoryStorage();
     this.committer = new OffsetCommitter(this.logger);
-    this.keeper = new LeaseKeeper(this.logger, (lapse) => this.stopForLapse(lapse));
+    this.keeper = new LeaseKeeper(
+      this.logger,
+      (lapse) => this.stopForLapse(lapse),
+      (lapse) => this.tasks?.restartLapsed(lapse),
+    );
     this.policy = options.onError ?? 'fail';
     if (this.policy !== 'fail' && this.policy !== 'dead-letter') {
       throw new TypeError(`group "${group.name}": onError must be 'fail' or 'dead-letter'`);

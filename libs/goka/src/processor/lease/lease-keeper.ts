@@ -20,6 +20,12 @@ export class LeaseKeeper {
     private readonly logger: Logger,
     /** Stops every partition and drops what is queued; returns how many writes it dropped. */
     private readonly stopEverything: (lapse: MembershipLapsed) => number,
+    /**
+     * The lease holds again after `lapse`: partitions still stopped by it start over. A busy
+     * partition does so at its next batch anyway; an idle one would stay stopped (and show
+     * `lapsed`) until a record came.
+     */
+    private readonly holdsAgain: (lapse: MembershipLapsed) => void = () => undefined,
   ) {}
 
   /** At-least-once: follow this membership from now on. */
@@ -45,7 +51,11 @@ export class LeaseKeeper {
     this.timer = setTimeout(
       () => {
         if (this.lease.lapsed()) this.lapsed();
-        else this.lapse = undefined;
+        else if (this.lapse) {
+          const over = this.lapse;
+          this.lapse = undefined;
+          this.holdsAgain(over);
+        }
         this.watch();
       },
       remaining > 0 ? remaining + 1 : 100,
