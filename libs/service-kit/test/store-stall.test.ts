@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { defineGroup, input, json, levelStorage, memoryCluster, persist } from '@showcase/goka';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+// goka's fixture (service-kit sits on goka): one place mounts and fills test tmpfs.
+import { Tmpfs } from '../../goka/test/support/tmpfs.ts';
 import {
   buildService,
   defineService,
@@ -9,8 +11,6 @@ import {
   type Service,
   streamEnvSpec,
 } from '../src/index.ts';
-// goka's fixture (service-kit sits on goka): one place mounts and fills test tmpfs.
-import { Tmpfs } from '../../goka/test/support/tmpfs.ts';
 
 /**
  * Issue 26, "disk and data", through a built service: its tables live on a real 2 MiB tmpfs
