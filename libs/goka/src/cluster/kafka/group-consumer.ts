@@ -116,13 +116,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
     await this.joined.promise;
   }
 
-  /** Pauses and resumes what kafkajs holds wrongly (see PartitionFlow.reconcile); logged, as it is a lost call. */
+  /** Resumes what kafkajs holds paused wrongly (see PartitionFlow.reconcile); logged, as it is a lost call. */
   private reconcile(): void {
     if (!this.active) return;
-    const { resumed, paused } = this.flow.reconcile([...this.owned].filter((p) => this.accepts(p)));
-    if (resumed.length > 0 || paused.length > 0) {
-      this.logger.warn({ resumed, paused }, 'partitions kafkajs held in the wrong pause state, set right');
-    }
+    const resumed = this.flow.reconcile([...this.owned].filter((p) => this.accepts(p)));
+    if (resumed.length > 0)
+      this.logger.warn({ resumed }, 'partitions kafkajs held paused by mistake, resumed');
   }
 
   /** A kafkajs consumer in the group; a new one replaces it when kafkajs gave up. */

@@ -108,39 +108,34 @@ export class PartitionFlow {
   }
 
   /**
-   * Makes kafkajs' paused set agree with this flow for the partitions in `owned`: paused while
-   * held or waiting for readiness, fetched otherwise. A pause or resume can be lost on the way —
+   * Resumes the partitions in `owned` that kafkajs holds paused although this flow does not
+   * (neither held for a restart nor waiting for readiness). A resume can be lost on the way —
    * kafkajs drops calls made between two incarnations of its consumer group (a crash restart)
    * and keeps a pause across rebalances — and a partition left paused is never fetched again
-   * while the service looks healthy (seen once on the three-broker failover test: a group's
-   * partition `running` with nothing processed while its topics had records). Returns the
-   * partitions it had to resume or pause; the member calls it now and then.
+   * while the service looks healthy. Only this direction: a pause kafkajs forgot costs nothing
+   * (batches of a restarting partition are not processed, and its resume seeks to the committed
+   * offsets). Returns the partitions it resumed; the member calls it now and then.
    */
-  reconcile(owned: Iterable<number>): { resumed: number[]; paused: number[] } {
+  reconcile(owned: Iterable<number>): number[] {
     const consumer = this.host.consumer();
     const resumed: number[] = [];
-    const paused: number[] = [];
-    if (!consumer) return { resumed, paused };
+    if (!consumer) return resumed;
     let pausedNow: Set<string>;
     try {
       pausedNow = new Set(
         consumer.paused().flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}/${p}`)),
       );
     } catch {
-      return { resumed, paused }; // between incarnations: the next join pauses and resumes anew
+      return resumed; // between incarnations: the next join pauses and resumes anew
     }
     for (const p of owned) {
-      const hold = this.held.has(p) || this.waiting.has(p);
-      const pausedTopics = this.host.topics.filter((topic) => pausedNow.has(`${topic}/${p}`)).length;
-      if (hold && pausedTopics < this.host.topics.length) {
-        this.pauseConsumer([p]);
-        paused.push(p);
-      } else if (!hold && pausedTopics > 0) {
+      if (this.held.has(p) || this.waiting.has(p)) continue;
+      if (this.host.topics.some((topic) => pausedNow.has(`${topic}/${p}`))) {
         this.resumeConsumer(p);
         resumed.push(p);
       }
     }
-    return { resumed, paused };
+    return resumed;
   }
 
   pauseAll(): void {
