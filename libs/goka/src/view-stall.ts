@@ -1,7 +1,7 @@
 import type { Logger } from './logger.ts';
-import { stallRetryDelay } from './processor/partition-stall.ts';
 import type { PartitionStall } from './processor/partition-stats.ts';
 import type { StorageUnavailable } from './storage/storage-unavailable.ts';
+import { stallRetryDelay } from './storage/storage-unavailable.ts';
 
 /**
  * A view's stall on its stores (issue 26, "disk and data"): why, since when, how many attempts

@@ -5,12 +5,15 @@ import type { Cluster } from './cluster/cluster.ts';
 import type { Codec } from './codec.ts';
 import { defaultLogger, type Logger } from './logger.ts';
 import { partitionFor } from './murmur2.ts';
-import { stallRetryDelay } from './processor/partition-stall.ts';
 import type { PartitionStall } from './processor/partition-stats.ts';
 import { RecoveryProgress, type RecoverySnapshot } from './recovery-progress.ts';
 import { memoryStorage } from './storage/memory-storage.ts';
 import type { KeyRange, Storage, Store } from './storage/storage.ts';
-import { type StorageUnavailable, storageUnavailable } from './storage/storage-unavailable.ts';
+import {
+  type StorageUnavailable,
+  stallRetryDelay,
+  storageUnavailable,
+} from './storage/storage-unavailable.ts';
 import { TableReplica } from './table-replica.ts';
 import { type RowListener, type RowSubscription, ViewRows } from './view-rows.ts';
 import { ViewStall } from './view-stall.ts';

@@ -1,9 +1,7 @@
 import type { Logger } from '../logger.ts';
-import type { StorageUnavailable } from '../storage/storage-unavailable.ts';
+import { type StorageUnavailable, stallRetryDelay } from '../storage/storage-unavailable.ts';
 import type { PartitionStall } from './partition-stats.ts';
 
-/** The longest a stalled partition waits before it tries its store again. */
-const MAX_DELAY_MS = 10_000;
 /**
  * A partition that stalls again within this time of its last stall keeps backing off from where
  * it was: a store that opens but refuses the first write must not cycle every half second.
@@ -19,8 +17,6 @@ export interface TaskSupervision {
   storeUnavailable(task: { readonly partition: number }, error: StorageUnavailable): void;
   stall(partition: number): PartitionStall | undefined;
 }
-
-export const stallRetryDelay = (attempt: number) => Math.min(MAX_DELAY_MS, 500 * 2 ** (attempt - 1));
 
 interface Entry {
   stall: PartitionStall;

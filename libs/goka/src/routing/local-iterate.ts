@@ -1,5 +1,5 @@
-import type { PartitionTask } from '../processor/partition-task.ts';
 import type { KeyRange } from '../storage/storage.ts';
+import type { OwnedPartition } from './local-reads.ts';
 import { NotLocal } from './owner.ts';
 
 /**
@@ -9,7 +9,7 @@ import { NotLocal } from './owner.ts';
  * one while it runs ends the iteration with `NotLocal` rather than a silently partial answer.
  */
 export async function* iterateCommitted(
-  tasks: readonly PartitionTask[],
+  tasks: readonly OwnedPartition[],
   range: KeyRange | undefined,
 ): AsyncIterable<[string, Buffer]> {
   const running = tasks.filter((t) => t.state === 'running' && t.tableStore);

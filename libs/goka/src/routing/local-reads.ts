@@ -1,5 +1,11 @@
-import type { PartitionTask } from '../processor/partition-task.ts';
+import type { Store } from '../storage/storage.ts';
 import { NotLocal, type Owner } from './owner.ts';
+
+/** What a local read needs of a partition's task (processor/partition-task.ts has it). */
+export interface OwnedPartition {
+  readonly state: string;
+  readonly tableStore: Store | undefined;
+}
 
 /**
  * One key of the group table, read from the store of a partition this instance owns.
@@ -11,7 +17,7 @@ import { NotLocal, type Owner } from './owner.ts';
  * records, or fresher, and nothing a view would never show.
  */
 export async function readCommitted(
-  task: PartitionTask | undefined,
+  task: OwnedPartition | undefined,
   key: string,
   owner: () => Owner,
 ): Promise<Buffer | undefined> {

@@ -73,3 +73,9 @@ export function storageUnavailable(error: unknown): StorageUnavailable | undefin
   }
   return undefined;
 }
+
+/** The longest a partition or view stalled on its store waits before it tries the store again. */
+const MAX_STALL_DELAY_MS = 10_000;
+
+/** The wait before the `attempt`-th retry of a store the disk refused: 0.5, 1, 2, 4, 8, then 10 s. */
+export const stallRetryDelay = (attempt: number) => Math.min(MAX_STALL_DELAY_MS, 500 * 2 ** (attempt - 1));
