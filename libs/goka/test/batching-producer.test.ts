@@ -154,6 +154,27 @@ describe('BatchingProducer with maxInFlight > 1', () => {
     expect(producer.error?.message).toBe('boom');
   });
 
+  for (const maxInFlight of [1, 2]) {
+    it(`abandon fails the records in flight and queued at once, ignores the late answer and sends nothing more (maxInFlight ${maxInFlight})`, async () => {
+      const recorder = new Recorder();
+      const producer = new BatchingProducer(recorder, { maxInFlight, stickyErrors: true });
+      const outcome = (p: Promise<RecordMetadata>) =>
+        p.then(
+          () => 'ok',
+          (e: Error) => e.message,
+        );
+      const inFlight = outcome(producer.send(record('t', 0, 0)));
+      await opened(recorder, 1);
+      const queued = outcome(producer.send(record('t', 0, 1)));
+      expect(producer.abandon(new Error('lapsed'))).toBe(1); // the queued one; the client had the other
+      expect(await inFlight).toBe('lapsed'); // without waiting for the client's answer
+      expect(await queued).toBe('lapsed');
+      recorder.open[0]!.ack(); // the late answer changes nothing
+      expect(await outcome(producer.send(record('t', 0, 2)))).toBe('lapsed');
+      expect(recorder.open).toHaveLength(0);
+    });
+  }
+
   it('property: random sends, acks and failures never reorder a partition nor overlap its requests', async () => {
     for (let seed = 1; seed <= 40; seed++) {
       const random = seeded(seed);

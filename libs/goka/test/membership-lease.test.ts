@@ -220,3 +220,31 @@ it('an idle partition stopped by a lapse starts over once the lease holds again,
   await until(() => inner.committedOffset('idle', 'in', 0) === 4, 'the next record committed');
   expect(appliedIds(inner, 'idle')).toEqual(ids(0, 4));
 });
+
+it('a write still unanswered two sessions after the lapse is given up: the partition does not wait on it for ever and starts over', async () => {
+  const inner = setup();
+  const gated = new GatedCluster(inner);
+  gated.gated = false;
+  const p = new Processor(tallyGroup('unanswered', 'in', 'a'), { cluster: gated.cluster, logger: testLogger() });
+  stops.push(() => p.stop());
+  await p.start();
+  for (let n = 0; n < 5; n++) await send(inner, n);
+  await until(() => inner.committedOffset('unanswered', 'in', 0) === 5, 'the first 5 committed');
+
+  // e5's table write reaches the client and is never answered (a request to a broker that died);
+  // later requests go through.
+  gated.gated = true;
+  await send(inner, 5);
+  await until(() => gated.waiting === 1, "e5's write in flight");
+  gated.gated = false;
+
+  inner.stallHeartbeats('unanswered');
+  await until(() => p.stats().leaseLapses === 1, 'the lease to run out', 2_000);
+  await inner.resumeHeartbeats('unanswered');
+  await send(inner, 6);
+  // Before, the partition's restart waited for e5's write for ever and nothing more was applied.
+  await until(() => inner.committedOffset('unanswered', 'in', 0) === 7, 'e5 and e6 committed', 5_000);
+  expect(appliedIds(inner, 'unanswered')).toEqual(ids(0, 7));
+  expect(gated.waiting).toBe(1); // the first write of e5 was never answered
+  expect(p.state).toBe('running');
+});

@@ -146,6 +146,8 @@ export interface GroupHandler {
   passed?(topic: string, partition: number, nextOffset: number): void;
   /** The member cannot go on (e.g. lost its session for good); the processor fails visibly. */
   crashed(error: Error): void;
+  /** Optional, for diagnostics (a batch held long is logged with it): what the partition waits for. */
+  describe?(partition: number): Readonly<Record<string, unknown>>;
 }
 
 export interface GroupConsumerOptions {

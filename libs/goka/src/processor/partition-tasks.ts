@@ -53,6 +53,12 @@ export class PartitionTasks implements GroupHandler {
   private swaps: Promise<unknown> = Promise.resolve();
   private changeWaiter: Deferred<void> | undefined;
   private consumer: GroupConsumer | undefined;
+  /** Diagnostics (`describe`): what each partition's batch, drain or restart awaits right now. */
+  private readonly waits = new Map<number, string>();
+  private readonly restartStages = new Map<number, string>();
+  /** Diagnostics: the swap running in the serial chain, and how many wait behind it. */
+  private swapping: string | undefined;
+  private swapsQueued = 0;
 
   constructor(
     private readonly runtime: ProcessorRuntime,
@@ -116,8 +122,21 @@ export class PartitionTasks implements GroupHandler {
     for (const [partition, task] of this.tasks) if (task.state === 'lapsed') this.restart(partition, error);
   }
 
+  /** What a partition waits for now (logged with a batch held long, see group-consumer.ts). */
+  describe(partition: number): Readonly<Record<string, unknown>> {
+    return {
+      task: this.tasks.get(partition)?.state,
+      restarting: this.restarting.has(partition),
+      waiting: this.waits.get(partition),
+      restart: this.restartStages.get(partition),
+      swapping: this.swapping,
+      swapsQueued: this.swapsQueued,
+      closed: this.closed,
+    };
+  }
+
   assigned(partitions: readonly number[]): Promise<void> {
-    return this.serially(async () => {
+    return this.serially(`assign ${partitions.join(',')}`, async () => {
       this.logger.info({ partitions }, 'partitions assigned');
       // Standby stores of these partitions are closed before their tasks open them.
       await this.standby?.reconcile(new Set([...this.tasks.keys(), ...partitions]));
@@ -127,7 +146,7 @@ export class PartitionTasks implements GroupHandler {
   }
 
   revoked(partitions: readonly number[]): Promise<void> {
-    return this.serially(async () => {
+    return this.serially(`revoke ${partitions.join(',')}`, async () => {
       this.logger.info({ partitions }, 'partitions revoked');
       await Promise.all(
         partitions.map(async (p) => {
@@ -152,9 +171,13 @@ export class PartitionTasks implements GroupHandler {
     // Paused for a restart: these records are read again from the committed offsets.
     if (this.restarting.has(partition)) return;
     try {
+      this.waits.set(partition, 'batch: recovery');
       await this.untilRecovered(task);
+      this.waits.set(partition, 'batch: processing');
       await task.process(records);
+      this.waits.delete(partition);
     } catch (error) {
+      this.waits.delete(partition);
       // Its recovery met a transient broker error and a new task is on its way (see `open`):
       // the batch stays unresolved, its records are read again from the committed offsets.
       if (this.replacing(task) && !(error instanceof TransactionFailed)) return;
@@ -211,12 +234,16 @@ export class PartitionTasks implements GroupHandler {
   async drain(partition: number): Promise<void> {
     if (this.restarting.has(partition)) return;
     try {
+      this.waits.set(partition, 'drain: effects');
       await this.tasks.get(partition)?.drain();
     } catch (error) {
+      this.waits.delete(partition);
       if (error instanceof MembershipLapsed) return this.restart(partition, error);
       throw error;
     }
+    this.waits.set(partition, 'drain: commit');
     await this.committer.settled();
+    this.waits.delete(partition);
   }
 
   crashed(error: Error): void {
@@ -297,11 +324,13 @@ export class PartitionTasks implements GroupHandler {
     // Outside the swap chain: revocations and assignments of other partitions go on meanwhile.
     const waited = delayMs > 0 ? this.delay(delayMs) : Promise.resolve();
     const swapped = waited.then(() =>
-      this.serially(async () => {
+      this.serially(`restart ${partition}`, async () => {
         const old = this.tasks.get(partition);
         // Revoked meanwhile, or the processor stops.
         if (!old || !this.restarting.has(partition) || this.closed) return undefined;
+        this.swapping = `restart ${partition}: closing the old task`;
         await old.close();
+        this.swapping = `restart ${partition}: commit`;
         await this.committer.settled();
         const task = this.open(partition);
         this.restarting.delete(partition);
@@ -312,16 +341,24 @@ export class PartitionTasks implements GroupHandler {
     swapped
       .then(async (task) => {
         if (!task) return;
+        this.restartStages.set(partition, 'recovering');
         try {
           await task.ready;
         } catch {
+          this.restartStages.delete(partition);
           // Revoked (the next owner has it), or its recovery failed: `open` retries or fails.
           return;
         }
-        if (this.tasks.get(partition) !== task) return;
+        if (this.tasks.get(partition) !== task) {
+          this.restartStages.delete(partition);
+          return;
+        }
+        this.restartStages.set(partition, 'seeking to the committed offsets');
         try {
           await consumer.seekToCommitted(partition);
+          this.restartStages.delete(partition);
         } catch (error) {
+          this.restartStages.delete(partition);
           const err = error instanceof Error ? error : new Error(String(error));
           if (!this.mayRetryRecovery(partition, task, err)) this.fail(err);
           return;
@@ -357,9 +394,21 @@ export class PartitionTasks implements GroupHandler {
     return allowed;
   }
 
-  private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.swaps.then(work);
-    this.swaps = next.catch(() => undefined);
+  private serially<T>(label: string, work: () => Promise<T>): Promise<T> {
+    this.swapsQueued++;
+    const next = this.swaps.then(() => {
+      this.swapsQueued--;
+      this.swapping = label;
+      return work();
+    });
+    this.swaps = next.then(
+      () => {
+        this.swapping = undefined;
+      },
+      () => {
+        this.swapping = undefined;
+      },
+    );
     return next;
   }
 

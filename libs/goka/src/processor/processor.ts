@@ -232,15 +232,23 @@ export class Processor<V = unknown, L = unknown> {
   }
 
   /**
-   * The lease ran out: every partition stops and drops its held-back writes, and the producer's
-   * queue is dropped with the producer itself (a fresh one replaces it). Returns the writes dropped.
+   * The lease ran out: every partition stops and drops its held-back writes, the producer's queue
+   * is dropped with the producer itself (a fresh one replaces it), and its requests still in
+   * flight two sessions later are given up (BatchingProducer.abandon). Returns the writes dropped.
    */
   private stopForLapse(lapse: MembershipLapsed): number {
     const stale = this.producer;
     if (stale && this.clientProducer) {
       this.producer = new BatchingProducer(this.clientProducer, { stickyErrors: true });
     }
-    return (stale?.discardQueued(lapse) ?? 0) + (this.tasks?.lapse(lapse) ?? 0);
+    const dropped = (stale?.discardQueued(lapse) ?? 0) + (this.tasks?.lapse(lapse) ?? 0);
+    // Requests in flight normally settle within moments (a write that left before the lapse may
+    // land and count). One still unanswered two sessions later is given up: a request to a broker
+    // that died can stay unanswered inside kafkajs for minutes, a drain waiting on it holds its
+    // batch, and kafkajs rejoins the group only once every batch returned (the three-broker
+    // failover test saw a group stand still for 5 minutes that way).
+    if (stale) setTimeout(() => stale.abandon(lapse), 2 * (this.keeper.lease.sessionMs ?? 10_000)).unref();
+    return dropped;
   }
 
   /** Checks and creates topics, starts lookup views, builds the context scope. */

@@ -66,6 +66,8 @@ export class BatchingProducer {
   /** maxInFlight > 1: requests in flight, and per topic the partitions they carry. */
   private readonly requests = new Set<Promise<void>>();
   private readonly busy = new Map<string, boolean[]>();
+  /** The callbacks of every request in flight: `abandon` fails them without waiting for the client. */
+  private readonly sending = new Set<(SendCallback | SendTarget)[]>();
 
   constructor(
     private readonly producer: ClusterProducer,
@@ -142,12 +144,15 @@ export class BatchingProducer {
         callbacks = this.callbacks.splice(0, this.maxBatch);
       }
       let metas: RecordMetadata[];
+      this.sending.add(callbacks);
       try {
         metas = await this.producer.send(records);
       } catch (error) {
-        this.requestFailed(callbacks, error);
+        // Abandoned meanwhile: its callbacks heard already.
+        if (this.sending.delete(callbacks)) this.requestFailed(callbacks, error);
         continue;
       }
+      if (!this.sending.delete(callbacks)) continue;
       for (let i = 0; i < callbacks.length; i++) notify(callbacks[i]!, undefined, metas[i]);
     }
   }
@@ -205,11 +210,15 @@ export class BatchingProducer {
       this.records = keptRecords;
       this.callbacks = keptCallbacks;
       this.mark(claimed, true);
+      this.sending.add(callbacks);
       const request: Promise<void> = this.producer.send(records).then(
         (metas) => {
+          if (!this.sending.delete(callbacks)) return;
           for (let i = 0; i < callbacks.length; i++) notify(callbacks[i]!, undefined, metas[i]);
         },
-        (error: unknown) => this.requestFailed(callbacks, error),
+        (error: unknown) => {
+          if (this.sending.delete(callbacks)) this.requestFailed(callbacks, error);
+        },
       );
       const settled = request.finally(() => {
         this.requests.delete(settled);
@@ -286,5 +295,25 @@ export class BatchingProducer {
     this.callbacks = [];
     for (const done of callbacks) notify(done, error);
     return callbacks.length;
+  }
+
+  /**
+   * Gives the producer up: everything queued and every record of a request in flight fails with
+   * `error` now, and nothing more is sent. A processor whose membership lapsed drops the producer
+   * this way: waiting for its requests in flight is no use (their outcome changes nothing — the
+   * partitions start over from the committed offsets) and can take for ever — a request to a
+   * broker that died may stay unanswered inside the client for minutes (seen on the three-broker
+   * failover test: a partition's drain waited on one for 5 minutes, holding its batch, so kafkajs
+   * never rejoined the group). What such a request carried may still land; at-least-once that is
+   * a duplicate at most, as for any write in flight at a lapse. Returns how many queued records
+   * were dropped (those of requests in flight are not counted: the client had them).
+   */
+  abandon(error: Error): number {
+    this.failure ??= error;
+    const dropped = this.discardQueued(error);
+    const inFlight = [...this.sending];
+    this.sending.clear();
+    for (const callbacks of inFlight) for (const done of callbacks) notify(done, error);
+    return dropped;
   }
 }

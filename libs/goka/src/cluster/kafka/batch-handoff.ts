@@ -16,6 +16,18 @@ export interface HandoffHost {
   fail(error: Error): void;
 }
 
+/** Where a batch handed to the handler is now: kafkajs cannot rejoin the group before it returns. */
+export interface HeldBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** When kafkajs handed it over (ms since epoch). */
+  readonly since: number;
+  /** What it waits for: the handler hearing of the latest join, processing, or the drain. */
+  stage: 'assignments' | 'batch' | 'drain';
+  /** When the held-batch watchdog last warned about it. */
+  warnedAt?: number;
+}
+
 /**
  * Hands one kafkajs batch to the handler and makes its work finished before kafkajs may rejoin.
  *
@@ -28,7 +40,7 @@ export interface HandoffHost {
  * generation. The next owner starts exactly where this one stopped. Long batches send heartbeats
  * themselves, since kafkajs only sends them between batches.
  */
-export async function handOff(host: HandoffHost, payload: EachBatchPayload): Promise<void> {
+export async function handOff(host: HandoffHost, payload: EachBatchPayload, held: HeldBatch): Promise<void> {
   const { batch, resolveOffset, heartbeat } = payload;
   const { partition } = batch;
   const { handler } = host;
@@ -39,6 +51,7 @@ export async function handOff(host: HandoffHost, payload: EachBatchPayload): Pro
     // Returning without resolving leaves the records to be fetched again by the next owner.
     if (!host.owns(partition)) return;
     const records = batch.messages.map((m) => toConsumedRecord(batch.topic, partition, m));
+    held.stage = 'batch';
     await handler.batch(partition, records);
     // Paused by the handler meanwhile: the batch stays unresolved, to be read again.
     if (host.isHeld(partition)) return;
@@ -47,6 +60,7 @@ export async function handOff(host: HandoffHost, payload: EachBatchPayload): Pro
     resolveOffset(last);
     const passed = Number(batch.lastOffset()) + 1;
     if (passed > Number(last) + 1) handler.passed?.(batch.topic, partition, passed);
+    held.stage = 'drain';
     await handler.drain?.(partition);
   } catch (error) {
     // The batch is left unresolved. Never rethrow into kafkajs: it retries the batch, crashes,

@@ -43,7 +43,8 @@ export function reopenLater(options: ReopenOptions): () => void {
   let cancelled = false;
   const timer = setTimeout(() => {
     void (async () => {
-      await options.consumer?.disconnect().catch(() => undefined);
+      // A stuck consumer's disconnect may never finish (it waits for its runner): bounded.
+      if (options.consumer) await settlesWithin(options.consumer.disconnect(), OPENING_GRACE_MS);
       if (cancelled || !options.active()) return;
       try {
         await options.open();

@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts';
 import type { CommitOffset, GroupConsumer, GroupConsumerOptions } from '../cluster.ts';
 import type { TopicAdmin } from './admin.ts';
 import { coPartitionedAssigner } from './assigners.ts';
-import { type HandoffHost, handOff } from './batch-handoff.ts';
+import { type HandoffHost, type HeldBatch, handOff } from './batch-handoff.ts';
 import {
   asError,
   OPENING_GRACE_MS,
@@ -14,6 +14,7 @@ import {
   settlesWithin,
 } from './consumer-upkeep.ts';
 import { GroupHostsFollower } from './group-hosts-follower.ts';
+import { MemberWatchdog } from './member-watchdog.ts';
 import { MembershipClock } from './membership-clock.ts';
 import { PartitionFlow } from './partition-flow.ts';
 
@@ -52,7 +53,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private owned = new Set<number>();
   /** handler.assigned/revoked, strictly in the order the group dictated them. */
   private chain: Promise<void> = Promise.resolve();
-  private readonly batches = new Set<Promise<void>>();
+  /** Batches in the handler, outstanding fetches: logged when the member stands still. */
+  private readonly watchdog: MemberWatchdog;
   private readonly flow: PartitionFlow;
   private readonly handoff: HandoffHost;
   private readonly joined = deferred({ quiet: true });
@@ -70,6 +72,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** Routed reads: the group's map partition → endpoint, read after each join. */
   private readonly hosts: GroupHostsFollower;
   private reconciling: NodeJS.Timeout | undefined;
+  /** When `rejoinIfStuck` last dropped a stuck consumer. */
+  private rejoinedAt = 0;
+  /** Runs the watchdog until the stop has finished (a stop waits for held batches too). */
+  private watching: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -81,6 +87,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   ) {
     this.logger = logger.child({ consumerGroup: options.group });
     this.membership = new MembershipClock(settings.sessionTimeout);
+    this.watchdog = new MemberWatchdog(this.logger, options.handler, this.membership);
     this.hosts = new GroupHostsFollower(options.group, admin, options.routing, this.logger);
     this.flow = new PartitionFlow(
       {
@@ -113,6 +120,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (this.state === 'starting') this.state = 'running';
     this.reconciling = setInterval(() => this.reconcile(), RECONCILE_EVERY_MS);
     this.reconciling.unref();
+    this.watching = setInterval(() => {
+      this.watchdog.check(this.active, [...this.owned]);
+      this.rejoinIfStuck();
+    }, RECONCILE_EVERY_MS);
+    this.watching.unref();
     await this.joined.promise;
   }
 
@@ -122,6 +134,29 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const resumed = this.flow.reconcile([...this.owned].filter((p) => this.accepts(p)));
     if (resumed.length > 0)
       this.logger.warn({ resumed }, 'partitions kafkajs held paused by mistake, resumed');
+  }
+
+  /**
+   * The coordinator has not confirmed this member for longer than any rebalance may take (the
+   * rebalance timeout plus a session): kafkajs is stuck, not waiting for the group. On the
+   * three-broker failover test a member whose coordinator died went on fetching for minutes
+   * without a single heartbeat or join answered, and none of its partitions was processed. A new
+   * consumer joins as a new member (everything owned is revoked and handed out anew, as after a
+   * crash); the stuck one is dropped, its disconnect left to finish in the background.
+   */
+  private rejoinIfStuck(): void {
+    const unconfirmed = this.watchdog.unconfirmedMs();
+    const limit = this.settings.rebalanceTimeout + this.settings.sessionTimeout;
+    if (this.state !== 'running' || unconfirmed === undefined || unconfirmed < limit) return;
+    if (Date.now() - this.rejoinedAt < limit) return;
+    this.rejoinedAt = Date.now();
+    const stuck = this.consumer;
+    this.consumer = undefined; // what the stuck consumer reports from now on is ignored
+    this.onCrash(
+      new Error(`the group coordinator has not confirmed this member for ${unconfirmed} ms`),
+      false,
+      stuck,
+    );
   }
 
   /** A kafkajs consumer in the group; a new one replaces it when kafkajs gave up. */
@@ -150,6 +185,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
     this.consumer = consumer;
     this.membership.follow(consumer, () => this.consumer === consumer);
+    this.watchdog.follow(consumer, () => this.consumer === consumer);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       if (this.consumer !== consumer) return;
       this.membership.joined();
@@ -257,7 +293,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
    * consumer takes over. Either way only until crashes have lasted longer than `giveUpAfter`
    * without a successful join: then the processor fails, visibly.
    */
-  private onCrash(error: Error, restart: boolean): void {
+  private onCrash(error: Error, restart: boolean, dispose: Consumer | undefined = this.consumer): void {
     if (!this.active) return;
     this.hosts.unknown();
     const lost = [...this.owned].sort((a, b) => a - b);
@@ -282,7 +318,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       `kafka consumer gave up; a new one joins the group in ${REOPEN_DELAY_MS / 1000} s`,
     );
     this.cancelReopen = reopenLater({
-      consumer: this.consumer,
+      consumer: dispose,
       active: () => this.active,
       open: () => {
         this.opening = this.open();
@@ -294,9 +330,11 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   private eachBatch(payload: EachBatchPayload): Promise<void> {
     if (!this.accepts(payload.batch.partition)) return Promise.resolve();
-    const work = handOff(this.handoff, payload);
-    this.batches.add(work);
-    return work.finally(() => this.batches.delete(work));
+    const { topic, partition } = payload.batch;
+    const held: HeldBatch = { topic, partition, since: Date.now(), stage: 'assignments' };
+    const work = handOff(this.handoff, payload, held);
+    this.watchdog.batches.set(work, held);
+    return work.finally(() => this.watchdog.batches.delete(work));
   }
 
   private accepts(partition: number): boolean {
@@ -354,7 +392,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.hosts.unknown();
     this.flow.pauseAll();
     this.joined.reject(new Error(`group ${this.options.group}: stopped before joining`));
-    await Promise.allSettled([...this.batches]);
+    await Promise.allSettled([...this.watchdog.batches.keys()]);
     await this.chain;
     const owned = [...this.owned].sort((a, b) => a - b);
     this.owned = new Set();
@@ -368,6 +406,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     });
     // A consumer still connecting or joining disconnects itself once kafkajs returns it.
     if (this.opening) await settlesWithin(this.opening, OPENING_GRACE_MS);
+    clearInterval(this.watching);
     this.state = failed || (this.state as State) === 'failed' ? 'failed' : 'stopped';
   }
 }

@@ -44,6 +44,11 @@ export class MembershipLease {
     return this.membership !== undefined;
   }
 
+  /** The group's session timeout (undefined without a membership). */
+  get sessionMs(): number | undefined {
+    return this.membership?.sessionTimeoutMs;
+  }
+
   /**
    * Whether the membership may have lapsed by now. Never confirmed (`confirmedAt` 0): the member
    * has not joined yet and owns nothing, so there is nothing to stop.
