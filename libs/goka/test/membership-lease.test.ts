@@ -225,7 +225,10 @@ it('a write still unanswered two sessions after the lapse is given up: the parti
   const inner = setup();
   const gated = new GatedCluster(inner);
   gated.gated = false;
-  const p = new Processor(tallyGroup('unanswered', 'in', 'a'), { cluster: gated.cluster, logger: testLogger() });
+  const p = new Processor(tallyGroup('unanswered', 'in', 'a'), {
+    cluster: gated.cluster,
+    logger: testLogger(),
+  });
   stops.push(() => p.stop());
   await p.start();
   for (let n = 0; n < 5; n++) await send(inner, n);
