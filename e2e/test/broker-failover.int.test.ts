@@ -36,14 +36,12 @@ import { type ApiClient, eventually, type UsedPlatform, usePlatform } from '../s
  * by hand: every node in each rolling restart, the pauses of before, more rounds, e.g.
  *   E2E_FAILOVER_LONG=1 E2E_FAILOVER_ROUNDS=3 E2E_FAILOVER_PAUSE_MS=30000 E2E_FAILOVER_JSON=/tmp/failover.json \
  *     npx vitest run --project integration test/broker-failover.int.test.ts   (in e2e/)
- * QUARANTINED (out of `npm test`, run it with E2E_BROKER_FAILOVER=1): both clean-clone runs of
- * 2026-12-07 failed it (two runs by hand passed) with acknowledged writes left unapplied 120 s after the load —
- * partitions `lapsed` with nothing processed, or `running` with a topic never fetched, after
- * the SIGSTOP and restarts (issue 26's note has the /admin/groups dumps). Nothing is lost (the
- * records are in Kafka and a restart applies them), but it is a liveness bug of the group
- * consumer under broker failures, not yet fixed; the test stays as it is, to prove the fix.
+ * E2E_BROKER_FAILOVER=0 skips the file. It was out of `npm test` for a day (2026-12-07/08): it
+ * found two group-consumer stalls under broker failures (a drain waiting for ever on a produce
+ * request to the killed broker; a member whose coordinator died fetching on unconfirmed for
+ * minutes); see libs/goka's processor.ts (stopForLapse) and group-consumer.ts (rejoinIfStuck).
  */
-const ENABLED = process.env.E2E_BROKER_FAILOVER === '1';
+const ENABLED = process.env.E2E_BROKER_FAILOVER !== '0';
 const LONG = process.env.E2E_FAILOVER_LONG === '1';
 const ROUNDS = Number(process.env.E2E_FAILOVER_ROUNDS ?? 1);
 /** Longer than the brokers' session timeout (9 s): the controller fences the paused node. */
