@@ -148,6 +148,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const unconfirmed = this.watchdog.unconfirmedMs();
     const limit = this.settings.rebalanceTimeout + this.settings.sessionTimeout;
     if (this.state !== 'running' || unconfirmed === undefined || unconfirmed < limit) return;
+    // Only while brokers answer its fetches: during an outage nobody confirms anything, and a
+    // new consumer would not fare better than kafkajs' own reconnects.
+    if (!this.watchdog.fetchedWithin(RECONCILE_EVERY_MS)) return;
     if (Date.now() - this.rejoinedAt < limit) return;
     this.rejoinedAt = Date.now();
     const stuck = this.consumer;
@@ -215,7 +218,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: CONCURRENT_BATCHES,
-          eachBatch: (payload) => this.eachBatch(payload),
+          // A consumer dropped as stuck (rejoinIfStuck) may still run: its batches are not ours.
+          eachBatch: (payload) => (this.consumer === consumer ? this.eachBatch(payload) : Promise.resolve()),
         }),
     });
   }

@@ -81,6 +81,14 @@ export class MemberWatchdog {
     );
   }
 
+  /** Whether some broker answered a fetch of the current consumer within `ms`. */
+  fetchedWithin(ms: number): boolean {
+    const now = Date.now();
+    for (const f of this.fetches.values())
+      if (f.answered !== undefined && now - f.answered <= ms) return true;
+    return false;
+  }
+
   /** Milliseconds since the coordinator last confirmed the membership (undefined before the first join). */
   unconfirmedMs(): number | undefined {
     return this.confirmedMsAgo(Date.now());
