@@ -3,7 +3,7 @@ import { type Context, defineGroup, input, json, loopback, persist } from '@show
 import { applyFeedback, applyRate, type LearnerLoop, rateOf } from '../learn-steps.ts';
 import { type LearnerConfig, type ModelRow, rowFor } from '../model.ts';
 import type { SignalWeights } from '../signals.ts';
-import { groups } from '../topics.ts';
+import { groups, tables } from '../topics.ts';
 
 export type { LearnerLoop } from '../learn-steps.ts';
 
@@ -46,7 +46,7 @@ export function learnerGroup(
 ) {
   return defineGroup<ModelRow, LearnerLoop>(
     names.group,
-    persist(json<ModelRow>()),
+    persist(tables.model.codec),
     loopback(json<LearnerLoop>(), (ctx: Ctx, m) => {
       const row = rowFor(ctx.key, ctx.value(), config);
       const at = timeOf(m?.at, ctx.timestamp);
