@@ -1,26 +1,27 @@
 import type { Codec } from '@showcase/goka';
 
 /**
- * JSON for a table whose rows this process both writes and reads: the learner writes a model
- * row, then reads it again at the key's next message, and the service's own view of the table
- * decodes the same record from the changelog (the ranker's mirror). Plain `json()` parsed every
- * one of those reads (issue 29: the codec's decode was 11.6 % of the recommender's CPU under
- * load). This codec remembers the rows it encoded or decoded last, by the bytes: a read of bytes
- * it knows returns the row it already has — found by the Buffer itself (the processor's overlay
- * and value cache hand back the very Buffer that was written) or by content (a copy: the store,
- * the changelog), compared byte for byte, so a remembered row is only ever returned for
- * identical bytes. Bounded in entries and bytes; the oldest leave first.
+ * JSON for records this process both writes and reads: the learner writes a model row, reads it
+ * again at the key's next message, and the service's own view of the table decodes the same
+ * record from the changelog (the ranker's mirror); a loop message is written and read by the
+ * same instance. Plain `json()` parsed every one of those reads (issue 29: the codec's decode was
+ * 11.6 % of the recommender's CPU under load). This codec remembers what it encoded or decoded
+ * last, by the bytes: a read of bytes it knows returns the value it already has — found by the
+ * Buffer itself (goka's overlay and value cache hand back the very Buffer that was written) or by
+ * a fingerprint of the bytes (a copy: the store, the changelog, the loop topic), confirmed byte
+ * for byte, so a remembered value is only ever returned for identical bytes. Bounded in entries
+ * and bytes; the oldest leave first.
  *
- * Rows must be treated as immutable by every reader (they are shared), and a row handed to
- * `encode` is remembered as the value of its bytes: callers never change a row after writing it,
- * and its numbers are finite (the only values whose JSON round trip differs — NaN, ±Infinity,
- * undefined keys, -0 — never reach this table, or print alike).
+ * Values must be treated as immutable by every reader (they are shared), and a value handed to
+ * `encode` is remembered as the value of its bytes: callers never change a row or message after
+ * writing it, and its numbers are finite (the only values whose JSON round trip differs — NaN,
+ * ±Infinity, undefined keys, -0 — never reach these topics, or print alike).
  */
 export function rememberingJson<T>(options: { maxEntries?: number; maxBytes?: number } = {}): Codec<T> {
   const maxEntries = options.maxEntries ?? 16_384;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const byBuffer = new WeakMap<Buffer, T>();
-  // Keyed by a fingerprint of the bytes; Map order is age (re-set on use).
+  // Keyed by a fingerprint of the bytes; Map order is the order remembered (the oldest first).
   const byPrint = new Map<number, { readonly raw: Buffer; readonly value: T }>();
   let bytes = 0;
 
@@ -46,8 +47,9 @@ export function rememberingJson<T>(options: { maxEntries?: number; maxBytes?: nu
       const text = JSON.stringify(value);
       // JSON.stringify(undefined) is undefined: writing it would silently produce an empty record.
       if (text === undefined) throw new TypeError('json codec: value is not JSON-serialisable');
-      // A Buffer of its own (not a slice of Node's pool): goka's value cache keeps it as it is, so
-      // the next read of the key hands back this very Buffer.
+      // A Buffer of its own, not a slice of Node's 8 KiB pool: goka's value cache keeps it as it
+      // is (a pool slice it copies), so the key's next read hands back this very Buffer, and a
+      // remembered entry holds no slab. Measured: with pool slices the codec lost its gain.
       const raw = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
       raw.write(text, 'utf8');
       byBuffer.set(raw, value);

@@ -9,7 +9,7 @@ export * from './features.ts';
 export { currentSegment } from './model/current-segment.ts';
 export { cloneModel, learn, type ModelPoint, vote } from './model/learn.ts';
 export * from './model/state.ts';
-export { featuresGroup } from './processors/features.ts';
+export { featuresGroup, memoizedJson } from './processors/features.ts';
 export { modelGroup } from './processors/model.ts';
 export type {
   SegmentationDeps,
@@ -18,7 +18,6 @@ export type {
   SegmentationViews,
   SegmentationWrites,
 } from './routes/deps.ts';
-export { rememberingJson } from './row-codec.ts';
 export {
   createSegmentation,
   type Segmentation,

@@ -3,7 +3,6 @@ import { json, tableTopic } from '@showcase/goka';
 import type { FeatureState } from './features.ts';
 import type { ModelPoint } from './model/learn.ts';
 import type { ModelState } from './model/state.ts';
-import { rememberingJson } from './row-codec.ts';
 
 /**
  * Topics internal to segmentation (cross-service ones live in libs/contracts). Group names carry
@@ -47,12 +46,9 @@ export const labels = {
 
 export const tables = {
   /** Per user: decayed sums, the prediction (segment, confidence) and its feature vector. */
-  features: { name: tableTopic(groups.features), codec: rememberingJson<FeatureState>() },
-  /**
-   * One row (MODEL_KEY): the model. Both codecs are shared by the groups, the views and the
-   * features group's lookup, so a row is parsed once per process (row-codec.ts).
-   */
-  model: { name: tableTopic(groups.model), codec: rememberingJson<ModelState>() },
+  features: { name: tableTopic(groups.features), codec: json<FeatureState>() },
+  /** One row (MODEL_KEY): the model. */
+  model: { name: tableTopic(groups.model), codec: json<ModelState>() },
 } as const;
 
 /**

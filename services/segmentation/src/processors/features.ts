@@ -7,6 +7,7 @@ import {
   userUpdates,
 } from '@showcase/contracts';
 import {
+  type Codec,
   type Context,
   defineGroup,
   input,
@@ -35,10 +36,30 @@ import {
   round,
 } from '../features.ts';
 import type { ModelPoint } from '../model/learn.ts';
-import { assign } from '../model/state.ts';
+import { assign, type ModelState } from '../model/state.ts';
 import { defaultTopology, type FeatureLoop, MODEL_KEY, points, type Topology, tables } from '../topics.ts';
 
 type Ctx = Context<FeatureState, FeatureLoop>;
+
+/**
+ * A JSON codec that remembers the last value it decoded: every lookup of the model row decodes
+ * the same bytes until the model changes, and a model is a few kB of JSON.
+ */
+export function memoizedJson<T>(): Codec<T> {
+  const inner = json<T>();
+  let lastRaw: Buffer | undefined;
+  let lastValue: T | undefined;
+  return {
+    name: 'json (memoized)',
+    encode: inner.encode,
+    decode: (data) => {
+      if (lastRaw?.equals(data)) return lastValue as T;
+      lastValue = inner.decode(data);
+      lastRaw = Buffer.from(data);
+      return lastValue;
+    },
+  };
+}
 
 /**
  * Per user (key = user id): the decayed feature sums of `features.ts`, folded from every
@@ -52,8 +73,7 @@ type Ctx = Context<FeatureState, FeatureLoop>;
  * `close-idle-sessions` stream-time timer for users who never come back).
  */
 export function featuresGroup(config: FeatureConfig, topology: Topology = defaultTopology) {
-  // The tables' codec: the model row is parsed once per version in this process (row-codec.ts).
-  const modelLookup = lookup(tableTopic(topology.model), tables.model.codec);
+  const modelLookup = lookup(tableTopic(topology.model), memoizedJson<ModelState>());
   const changes = output(topology.changes, segmentChanges.codec);
   const toModel = output(topology.points, points.codec);
 
