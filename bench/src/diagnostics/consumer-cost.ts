@@ -20,7 +20,6 @@
  * --service recommender --runs 1`, then `npx tsx bench/src/profile-summary.ts DIR`.
  * Not part of npm test; starts no broker and no server.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,16 +179,6 @@ interface RunFigures {
   /** (cpu − write cpu) per interaction, µs. */
   readonly usPerInteraction: number;
   readonly processed: number;
-  /** sha256 of every group table's rows (key and JSON) after the run: equal across variants = same results. */
-  readonly digest: string;
-}
-
-/** What the groups computed: every row of every group table, as JSON, in key order per group. */
-async function tablesDigest(processors: readonly Processor<unknown, unknown>[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const p of processors)
-    for await (const [key, value] of p.iterate()) hash.update(`${key}\t${JSON.stringify(value)}\n`);
-  return hash.digest('hex').slice(0, 16);
 }
 
 async function build(service: ServiceName, cluster: Cluster, dir: string) {
@@ -242,7 +231,6 @@ async function one(service: ServiceName, run: number): Promise<RunFigures> {
     const cpu = cpuMicros() - c0;
     const wall = performance.now() - t0;
     const processed = processors.reduce((n, p) => n + p.stats().processed, 0) - before;
-    const digest = await tablesDigest(processors);
     return {
       service,
       run,
@@ -253,7 +241,6 @@ async function one(service: ServiceName, run: number): Promise<RunFigures> {
       wallMs: wall,
       usPerInteraction: (cpu - writeCpu) / interactionCount,
       processed,
-      digest,
     };
   } finally {
     await feed.close();
@@ -278,7 +265,7 @@ async function main() {
       process.stderr.write(
         `${service} run ${run + 1}: ${f.usPerInteraction.toFixed(1)} µs CPU per interaction ` +
           `(${f.cpuMs.toFixed(0)} ms CPU − ${f.writeCpuMs.toFixed(0)} ms writing, ${f.records} records, ` +
-          `${f.processed} processed, ${f.wallMs.toFixed(0)} ms wall, tables ${f.digest})\n`,
+          `${f.processed} processed, ${f.wallMs.toFixed(0)} ms wall\n`,
       );
     }
   }
