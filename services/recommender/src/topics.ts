@@ -1,5 +1,6 @@
-import { json, tableTopic } from '@showcase/goka';
+import { tableTopic } from '@showcase/goka';
 import type { ModelRow } from './model.ts';
+import { rememberingJson } from './row-codec.ts';
 
 /**
  * Topics internal to recommender (cross-service ones live in libs/contracts). Group names carry
@@ -10,6 +11,9 @@ export const groups = {
 } as const;
 
 export const tables = {
-  /** Per user: taste, appeal, biases and counters (processors/learner.ts). */
-  model: { name: tableTopic(groups.learner), codec: json<ModelRow>() },
+  /**
+   * Per user: taste, appeal, biases and counters (processors/learner.ts). One codec for the
+   * learner and the service's view, so a row is parsed once per process (row-codec.ts).
+   */
+  model: { name: tableTopic(groups.learner), codec: rememberingJson<ModelRow>() },
 } as const;

@@ -1,6 +1,7 @@
 import { type Interaction, type InteractionType, interactions } from '@showcase/contracts';
 import { createTester, json, memoryStorage, Processor, type Tester, View } from '@showcase/goka';
 import { afterEach, describe, expect, it } from 'vitest';
+import { applyFeedback, applyRate, rateOf } from '../src/learn-steps.ts';
 import {
   defaultLearnerConfig,
   emptyRow,
@@ -8,6 +9,7 @@ import {
   type LearnerConfig,
   likeProbability,
   type ModelRow,
+  rowFor,
 } from '../src/model.ts';
 import { learnerGroup } from '../src/processors/learner.ts';
 import { defaultSignalWeights } from '../src/signals.ts';
@@ -88,6 +90,39 @@ describe('learner', () => {
     }
     expect(p(row('l5'), row('a3'))).toBeGreaterThan(0.7);
     expect(p(row('l5'), row('b3'))).toBeLessThan(0.3);
+  });
+
+  it('rows equal the pure steps replayed over JSON: the table codec hands out remembered rows, never other results', async () => {
+    const c: LearnerConfig = { ...defaultLearnerConfig, factors: 4, neighbours: 5 };
+    const { send, row } = await start(c);
+    const users = Array.from({ length: 12 }, (_, i) => `r${i}`);
+    const types: InteractionType[] = ['like', 'pass', 'visit', 'message', 'unlike', 'block'];
+    // What the table would hold with plain JSON rows and loop messages: every read parses.
+    const stored = new Map<string, string>();
+    const read = (user: string) => {
+      const text = stored.get(user);
+      return rowFor(user, text === undefined ? undefined : (JSON.parse(text) as ModelRow), c);
+    };
+    const trip = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+    let x = 7;
+    const next = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x % n;
+    };
+    for (let n = 0; n < 300; n++) {
+      const from = users[next(users.length)]!;
+      const to = users[(users.indexOf(from) + 1 + next(users.length - 1)) % users.length]!;
+      const type = types[next(types.length)]!;
+      await send(from, to, type);
+      const at = 1_700_000_000_000 + seq;
+      const rate = rateOf(read(from), { id: '', from, to, type, at }, defaultSignalWeights, at);
+      if (!rate) continue;
+      const rated = applyRate(read(to), trip(rate), c);
+      stored.set(to, JSON.stringify(rated.row));
+      if (rated.feedback)
+        stored.set(from, JSON.stringify(applyFeedback(read(from), trip(rated.feedback), c)));
+    }
+    for (const user of users) expect(JSON.stringify(row(user))).toBe(stored.get(user));
   });
 
   it('ignores what it cannot learn from: wrong key, self-interactions, unblock, bad ids and types', async () => {
