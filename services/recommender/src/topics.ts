@@ -1,6 +1,5 @@
-import { tableTopic } from '@showcase/goka';
+import { json, tableTopic } from '@showcase/goka';
 import type { ModelRow } from './model.ts';
-import { rememberingJson } from './row-codec.ts';
 
 /**
  * Topics internal to recommender (cross-service ones live in libs/contracts). Group names carry
@@ -11,9 +10,6 @@ export const groups = {
 } as const;
 
 export const tables = {
-  /**
-   * Per user: taste, appeal, biases and counters (processors/learner.ts). One codec for the
-   * learner and the service's view, so a row is parsed once per process (row-codec.ts).
-   */
-  model: { name: tableTopic(groups.learner), codec: rememberingJson<ModelRow>() },
+  /** Per user: taste, appeal, biases and counters (processors/learner.ts). */
+  model: { name: tableTopic(groups.learner), codec: json<ModelRow>() },
 } as const;

@@ -1,10 +1,9 @@
 import { type Interaction, interactions, interactionTypes } from '@showcase/contracts';
-import { type Context, defineGroup, input, loopback, persist } from '@showcase/goka';
+import { type Context, defineGroup, input, json, loopback, persist } from '@showcase/goka';
 import { applyFeedback, applyRate, type LearnerLoop, rateOf } from '../learn-steps.ts';
 import { type LearnerConfig, type ModelRow, rowFor } from '../model.ts';
-import { rememberingJson } from '../row-codec.ts';
 import type { SignalWeights } from '../signals.ts';
-import { groups, tables } from '../topics.ts';
+import { groups } from '../topics.ts';
 
 export type { LearnerLoop } from '../learn-steps.ts';
 
@@ -47,9 +46,8 @@ export function learnerGroup(
 ) {
   return defineGroup<ModelRow, LearnerLoop>(
     names.group,
-    persist(tables.model.codec),
-    // The loop's messages are written and read by this instance: remembered, not parsed again.
-    loopback(rememberingJson<LearnerLoop>({ maxEntries: 4096 }), (ctx: Ctx, m) => {
+    persist(json<ModelRow>()),
+    loopback(json<LearnerLoop>(), (ctx: Ctx, m) => {
       const row = rowFor(ctx.key, ctx.value(), config);
       const at = timeOf(m?.at, ctx.timestamp);
       if (m?.kind === 'rate') {
